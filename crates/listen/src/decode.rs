@@ -1,0 +1,176 @@
+//! Greedy decoding of one 30-second window, with Whisper's timestamp rules.
+//!
+//! Whisper writes text between pairs of timestamp tokens. The rules below keep those pairs
+//! well formed (a timestamp never goes back, text never follows a lone closing timestamp), and
+//! they are what lets a long take be read window by window: the last complete timestamp pair
+//! says where the next window must start, so no sentence is cut at a 30 s boundary.
+
+use candle_core::Tensor;
+
+use crate::config::ModelConfig;
+use crate::model::Decoder;
+use crate::tokenizer::Tokenizer;
+
+/// The reference lets the first timestamp be at most 1 s into the window.
+const MAX_INITIAL_TIMESTAMP_STEPS: u32 = 50;
+
+/// What greedy decoding produced for a window.
+#[derive(Debug, Clone)]
+pub struct Sampled {
+    /// Text and timestamp tokens, without the prompt and without the end token.
+    pub tokens: Vec<u32>,
+    pub average_log_probability: f64,
+    /// Probability the model gave to "no speech here" at the start.
+    pub no_speech_probability: f64,
+    /// True when decoding stopped at the length limit rather than at the end token: a sign
+    /// the model looped.
+    pub ran_out: bool,
+}
+
+pub struct GreedyDecoder<'a> {
+    pub decoder: &'a Decoder,
+    pub tokenizer: &'a Tokenizer,
+    pub config: &'a ModelConfig,
+}
+
+impl GreedyDecoder<'_> {
+    /// Decodes `audio` (the encoder's output for the window) after `prompt` (previous text,
+    /// if any; it is preceded by `<|startofprev|>`).
+    pub fn decode(&self, audio: &Tensor, prompt: &[u32]) -> candle_core::Result<Sampled> {
+        let special = &self.tokenizer.special;
+        let mut context = Vec::new();
+        if !prompt.is_empty() {
+            context.push(special.start_of_previous);
+            let keep = self.config.text_positions / 2 - 1;
+            context.extend_from_slice(&prompt[prompt.len().saturating_sub(keep)..]);
+        }
+        let start_at = context.len();
+        context.extend(self.tokenizer.start_sequence());
+        let limit = self.config.text_positions / 2;
+
+        let mut state = self.decoder.start(audio)?;
+        let mut output = self.decoder.forward(&context, &mut state, &[])?;
+        let mut tokens: Vec<u32> = Vec::new();
+        let mut log_probability_sum = 0.0;
+        let mut no_speech_probability = 0.0;
+        let mut ran_out = true;
+        for step in 0..limit {
+            let rows = output.logits.dim(0)?;
+            if step == 0 {
+                if let Some(no_speech) = special.no_speech {
+                    let at_start: Vec<f32> = output.logits.get(start_at)?.to_vec1()?;
+                    no_speech_probability = softmax_at(&at_start, no_speech as usize);
+                }
+            }
+            let mut logits: Vec<f32> = output.logits.get(rows - 1)?.to_vec1()?;
+            self.apply_rules(&mut logits, &tokens);
+            let log_probabilities = log_softmax(&logits);
+            let (best, &best_log_probability) =
+                log_probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("a vocabulary is never empty");
+            let best = best as u32;
+            log_probability_sum += best_log_probability as f64;
+            if best == special.end_of_text {
+                ran_out = false;
+                break;
+            }
+            tokens.push(best);
+            if state.length + 1 >= self.config.text_positions {
+                break;
+            }
+            output = self.decoder.forward(&[best], &mut state, &[])?;
+        }
+        let count = tokens.len() + usize::from(!ran_out);
+        Ok(Sampled {
+            average_log_probability: log_probability_sum / count.max(1) as f64,
+            tokens,
+            no_speech_probability,
+            ran_out,
+        })
+    }
+
+    /// Masks tokens the next step may not produce.
+    fn apply_rules(&self, logits: &mut [f32], sampled: &[u32]) {
+        let special = &self.tokenizer.special;
+        let begin = special.timestamp_begin as usize;
+        let size = logits.len();
+        let mut forbid = |token: usize| {
+            if let Some(l) = logits.get_mut(token) {
+                *l = f32::NEG_INFINITY;
+            }
+        };
+        for &token in &self.config.suppress_tokens {
+            forbid(token as usize);
+        }
+        for token in [special.start_of_transcript, special.start_of_previous, special.no_timestamps] {
+            forbid(token as usize);
+        }
+        if let Some(no_speech) = special.no_speech {
+            forbid(no_speech as usize);
+        }
+        if sampled.is_empty() {
+            for &token in &self.config.suppress_at_begin {
+                forbid(token as usize);
+            }
+        }
+        let is_timestamp = |t: &u32| *t >= special.timestamp_begin;
+        let last_was_timestamp = sampled.last().is_some_and(is_timestamp);
+        let penultimate_was_timestamp = sampled.len() < 2 || is_timestamp(&sampled[sampled.len() - 2]);
+        if last_was_timestamp {
+            if penultimate_was_timestamp {
+                // A pair just closed: text must come next.
+                logits[begin..].fill(f32::NEG_INFINITY);
+            } else {
+                // A segment's text just ended: only its closing timestamp or the end may come.
+                logits[..special.end_of_text as usize].fill(f32::NEG_INFINITY);
+            }
+        }
+        // Timestamps never go back in time.
+        if let Some(&last) = sampled.iter().rev().find(|t| is_timestamp(t)) {
+            let floor = if last_was_timestamp && !penultimate_was_timestamp { last } else { last + 1 };
+            logits[begin..(floor as usize).min(size)].fill(f32::NEG_INFINITY);
+        }
+        if sampled.is_empty() {
+            // The window opens with a timestamp, and not far in.
+            logits[..begin].fill(f32::NEG_INFINITY);
+            let latest = begin + MAX_INITIAL_TIMESTAMP_STEPS as usize + 1;
+            if latest < logits.len() {
+                logits[latest..].fill(f32::NEG_INFINITY);
+            }
+        }
+        // When a timestamp as a whole is likelier than any single text token, take a timestamp.
+        let log_probabilities = log_softmax(logits);
+        let timestamp_mass = log_sum_exp(&log_probabilities[begin..]);
+        let best_text = log_probabilities[..begin].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        if timestamp_mass > best_text {
+            logits[..begin].fill(f32::NEG_INFINITY);
+        }
+    }
+}
+
+fn log_sum_exp(values: &[f32]) -> f32 {
+    let peak = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if peak == f32::NEG_INFINITY {
+        return peak;
+    }
+    peak + values.iter().map(|v| (v - peak).exp()).sum::<f32>().ln()
+}
+
+pub fn log_softmax(logits: &[f32]) -> Vec<f32> {
+    let total = log_sum_exp(logits);
+    logits.iter().map(|l| l - total).collect()
+}
+
+fn softmax_at(logits: &[f32], index: usize) -> f64 {
+    (logits[index] - log_sum_exp(logits)).exp() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_softmax_sums_to_one() {
+        let total: f32 = log_softmax(&[1.0, 2.0, 3.0, f32::NEG_INFINITY]).iter().map(|l| l.exp()).sum();
+        assert!((total - 1.0).abs() < 1e-6);
+    }
+}

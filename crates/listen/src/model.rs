@@ -1,0 +1,300 @@
+//! Whisper's encoder and decoder, written on candle for Encore.
+//!
+//! The weights keep CTranslate2's names and its fused projections (one matrix for
+//! query/key/value in self-attention, one for key/value in cross-attention): a fused projection
+//! is one matrix product instead of three, which matters on two CPU cores.
+//!
+//! The decoder keeps a key/value cache per layer so that each new token costs one row of work,
+//! and it can hand back the cross-attention weights of the alignment heads, from which word
+//! times are read.
+
+use std::collections::HashMap;
+
+use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
+use candle_nn::{LayerNorm, Linear};
+
+use crate::config::ModelConfig;
+
+type Result<T> = candle_core::Result<T>;
+
+/// The weights by CTranslate2 name, already f32 on the CPU.
+pub type Weights = HashMap<String, Tensor>;
+
+fn take(weights: &Weights, name: &str) -> Result<Tensor> {
+    weights.get(name).cloned().ok_or_else(|| candle_core::Error::Msg(format!("the model has no weight {name}")))
+}
+
+fn linear(weights: &Weights, prefix: &str) -> Result<Linear> {
+    Ok(Linear::new(take(weights, &format!("{prefix}/weight"))?, weights.get(&format!("{prefix}/bias")).cloned()))
+}
+
+fn layer_norm(weights: &Weights, prefix: &str) -> Result<LayerNorm> {
+    Ok(LayerNorm::new(take(weights, &format!("{prefix}/gamma"))?, take(weights, &format!("{prefix}/beta"))?, 1e-5))
+}
+
+/// Splits `[batch, time, heads*width]` into `[batch, heads, time, width]`.
+fn split_heads(x: &Tensor, heads: usize) -> Result<Tensor> {
+    let (batch, time, width) = x.dims3()?;
+    x.reshape((batch, time, heads, width / heads))?.transpose(1, 2)?.contiguous()
+}
+
+fn merge_heads(x: &Tensor) -> Result<Tensor> {
+    let (batch, heads, time, width) = x.dims4()?;
+    x.transpose(1, 2)?.reshape((batch, time, heads * width))
+}
+
+/// Scaled dot-product attention; returns the output and the attention weights.
+fn attend(query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
+    let scale = 1.0 / (query.dim(D::Minus1)? as f64).sqrt();
+    let mut scores = (query.matmul(&key.t()?)? * scale)?;
+    if let Some(mask) = mask {
+        scores = scores.broadcast_add(mask)?;
+    }
+    let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+    Ok((weights.matmul(value)?, weights))
+}
+
+struct FeedForward {
+    norm: LayerNorm,
+    up: Linear,
+    down: Linear,
+}
+
+impl FeedForward {
+    fn load(weights: &Weights, prefix: &str) -> Result<FeedForward> {
+        Ok(FeedForward {
+            norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
+            up: linear(weights, &format!("{prefix}/linear_0"))?,
+            down: linear(weights, &format!("{prefix}/linear_1"))?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        x + self.down.forward(&self.up.forward(&self.norm.forward(x)?)?.gelu_erf()?)?
+    }
+}
+
+/// Self-attention with the query, key and value projections fused.
+struct SelfAttention {
+    norm: LayerNorm,
+    query_key_value: Linear,
+    out: Linear,
+    heads: usize,
+}
+
+impl SelfAttention {
+    fn load(weights: &Weights, prefix: &str, heads: usize) -> Result<SelfAttention> {
+        Ok(SelfAttention {
+            norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
+            query_key_value: linear(weights, &format!("{prefix}/linear_0"))?,
+            out: linear(weights, &format!("{prefix}/linear_1"))?,
+            heads,
+        })
+    }
+
+    /// With a cache, the new keys and values are appended to it and attention covers all of it.
+    fn forward(&self, x: &Tensor, cache: Option<&mut Option<(Tensor, Tensor)>>, mask: Option<&Tensor>) -> Result<Tensor> {
+        let fused = self.query_key_value.forward(&self.norm.forward(x)?)?;
+        let width = fused.dim(D::Minus1)? / 3;
+        let query = split_heads(&fused.narrow(D::Minus1, 0, width)?, self.heads)?;
+        let mut key = split_heads(&fused.narrow(D::Minus1, width, width)?, self.heads)?;
+        let mut value = split_heads(&fused.narrow(D::Minus1, 2 * width, width)?, self.heads)?;
+        if let Some(cache) = cache {
+            if let Some((old_key, old_value)) = cache.as_ref() {
+                key = Tensor::cat(&[old_key, &key], 2)?;
+                value = Tensor::cat(&[old_value, &value], 2)?;
+            }
+            *cache = Some((key.clone(), value.clone()));
+        }
+        let (attended, _) = attend(&query, &key, &value, mask)?;
+        x + self.out.forward(&merge_heads(&attended)?)?
+    }
+}
+
+struct EncoderLayer {
+    attention: SelfAttention,
+    feed_forward: FeedForward,
+}
+
+/// The audio encoder: two convolutions, then transformer layers.
+pub struct Encoder {
+    conv1: (Tensor, Tensor),
+    conv2: (Tensor, Tensor),
+    positions: Tensor,
+    layers: Vec<EncoderLayer>,
+    norm: LayerNorm,
+}
+
+impl Encoder {
+    fn load(weights: &Weights, config: &ModelConfig) -> Result<Encoder> {
+        let layers = (0..config.encoder_layers)
+            .map(|i| {
+                let prefix = format!("encoder/layer_{i}");
+                Ok(EncoderLayer {
+                    attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads)?,
+                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"))?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Encoder {
+            conv1: (take(weights, "encoder/conv1/weight")?, take(weights, "encoder/conv1/bias")?),
+            conv2: (take(weights, "encoder/conv2/weight")?, take(weights, "encoder/conv2/bias")?),
+            positions: take(weights, "encoder/position_encodings/encodings")?,
+            layers,
+            norm: layer_norm(weights, "encoder/layer_norm")?,
+        })
+    }
+
+    /// `mel` is `[1, bands, 3000]`; the result is `[1, 1500, width]`.
+    pub fn forward(&self, mel: &Tensor) -> Result<Tensor> {
+        let convolve = |x: &Tensor, (weight, bias): &(Tensor, Tensor), stride| -> Result<Tensor> {
+            x.conv1d(weight, 1, stride, 1, 1)?.broadcast_add(&bias.reshape((1, (), 1))?)?.gelu_erf()
+        };
+        let x = convolve(mel, &self.conv1, 1)?;
+        let x = convolve(&x, &self.conv2, 2)?.transpose(1, 2)?;
+        let positions = self.positions.narrow(0, 0, x.dim(1)?)?;
+        let mut x = x.broadcast_add(&positions)?;
+        for layer in &self.layers {
+            x = layer.attention.forward(&x, None, None)?;
+            x = layer.feed_forward.forward(&x)?;
+        }
+        self.norm.forward(&x)
+    }
+}
+
+struct DecoderLayer {
+    self_attention: SelfAttention,
+    cross_norm: LayerNorm,
+    cross_query: Linear,
+    cross_key_value: Linear,
+    cross_out: Linear,
+    feed_forward: FeedForward,
+}
+
+/// The text decoder.
+pub struct Decoder {
+    embeddings: Tensor,
+    /// The token embeddings transposed once, `[width, vocabulary]`: the output projection
+    /// shares them, and a contiguous copy makes each step's largest product a plain one.
+    projection: Tensor,
+    positions: Tensor,
+    layers: Vec<DecoderLayer>,
+    norm: LayerNorm,
+    heads: usize,
+}
+
+/// What the decoder remembers while it reads one window: the audio's keys and values for
+/// cross-attention (computed once), and its own past keys and values.
+pub struct DecoderState {
+    cross: Vec<(Tensor, Tensor)>,
+    cache: Vec<Option<(Tensor, Tensor)>>,
+    /// How many tokens have been fed so far.
+    pub length: usize,
+}
+
+/// One decoder pass: logits for every new position, and optionally the cross-attention
+/// weights of the requested heads, `[heads, new tokens, audio positions]`.
+pub struct DecoderOutput {
+    pub logits: Tensor,
+    pub alignment: Option<Tensor>,
+}
+
+impl Decoder {
+    fn load(weights: &Weights, config: &ModelConfig) -> Result<Decoder> {
+        let layers = (0..config.decoder_layers)
+            .map(|i| {
+                let prefix = format!("decoder/layer_{i}");
+                Ok(DecoderLayer {
+                    self_attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads)?,
+                    cross_norm: layer_norm(weights, &format!("{prefix}/attention/layer_norm"))?,
+                    cross_query: linear(weights, &format!("{prefix}/attention/linear_0"))?,
+                    cross_key_value: linear(weights, &format!("{prefix}/attention/linear_1"))?,
+                    cross_out: linear(weights, &format!("{prefix}/attention/linear_2"))?,
+                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"))?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let embeddings = take(weights, "decoder/embeddings/weight")?;
+        Ok(Decoder {
+            projection: embeddings.t()?.contiguous()?,
+            embeddings,
+            positions: take(weights, "decoder/position_encodings/encodings")?,
+            layers,
+            norm: layer_norm(weights, "decoder/layer_norm")?,
+            heads: config.heads,
+        })
+    }
+
+    /// Prepares to decode against one window's encoded audio.
+    pub fn start(&self, audio: &Tensor) -> Result<DecoderState> {
+        let cross = self
+            .layers
+            .iter()
+            .map(|layer| {
+                let fused = layer.cross_key_value.forward(audio)?;
+                let width = fused.dim(D::Minus1)? / 2;
+                Ok((
+                    split_heads(&fused.narrow(D::Minus1, 0, width)?, self.heads)?,
+                    split_heads(&fused.narrow(D::Minus1, width, width)?, self.heads)?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        Ok(DecoderState { cross, cache: vec![None; self.layers.len()], length: 0 })
+    }
+
+    /// Feeds `tokens` after those already in `state`. `alignment_heads` lists (layer, head)
+    /// pairs whose cross-attention weights to return.
+    pub fn forward(&self, tokens: &[u32], state: &mut DecoderState, alignment_heads: &[(usize, usize)]) -> Result<DecoderOutput> {
+        let device = self.embeddings.device();
+        let count = tokens.len();
+        let ids = Tensor::new(tokens, device)?;
+        let mut x = self
+            .embeddings
+            .index_select(&ids, 0)?
+            .broadcast_add(&self.positions.narrow(0, state.length, count)?)?
+            .unsqueeze(0)?;
+        let mask = (count > 1).then(|| causal_mask(count, state.length, device)).transpose()?;
+        let mut alignment = Vec::new();
+        for (index, layer) in self.layers.iter().enumerate() {
+            x = layer.self_attention.forward(&x, Some(&mut state.cache[index]), mask.as_ref())?;
+            let query = split_heads(&layer.cross_query.forward(&layer.cross_norm.forward(&x)?)?, self.heads)?;
+            let (key, value) = &state.cross[index];
+            let (attended, weights) = attend(&query, key, value, None)?;
+            for &(_, head) in alignment_heads.iter().filter(|(l, _)| *l == index) {
+                alignment.push(weights.i((0, head))?);
+            }
+            x = (&x + layer.cross_out.forward(&merge_heads(&attended)?)?)?;
+            x = layer.feed_forward.forward(&x)?;
+        }
+        state.length += count;
+        let x = self.norm.forward(&x)?;
+        let logits = x.squeeze(0)?.matmul(&self.projection)?;
+        let alignment = if alignment.is_empty() { None } else { Some(Tensor::stack(&alignment, 0)?) };
+        Ok(DecoderOutput { logits, alignment })
+    }
+}
+
+/// A mask that lets each new token see every earlier token and itself, not later ones.
+fn causal_mask(count: usize, past: usize, device: &Device) -> Result<Tensor> {
+    let values: Vec<f32> = (0..count)
+        .flat_map(|row| (0..past + count).map(move |column| if column > past + row { f32::NEG_INFINITY } else { 0.0 }))
+        .collect();
+    Tensor::from_vec(values, (count, past + count), device)
+}
+
+/// The whole model.
+pub struct Whisper {
+    pub encoder: Encoder,
+    pub decoder: Decoder,
+}
+
+impl Whisper {
+    pub fn load(weights: &Weights, config: &ModelConfig) -> Result<Whisper> {
+        Ok(Whisper { encoder: Encoder::load(weights, config)?, decoder: Decoder::load(weights, config)? })
+    }
+}
+
+/// Turns stored weights into f32 tensors on the CPU.
+pub fn weights_from(named: impl IntoIterator<Item = (String, Tensor)>) -> Result<Weights> {
+    named.into_iter().map(|(name, tensor)| Ok((name, tensor.to_dtype(DType::F32)?))).collect()
+}

@@ -1,0 +1,272 @@
+//! The recogniser: a take's audio in, the words heard with their times out.
+//!
+//! A take is read in 30 s windows. Each window is encoded once, decoded greedily, and its text
+//! tokens are then run through the decoder once more, teacher-forced, to read word times from
+//! the alignment heads and word confidences from the token probabilities. The next window
+//! starts where the last complete word ended, so nothing is cut or heard twice at a boundary.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{Device, Tensor};
+use encore_audio::{Audio, SpeechSpan};
+
+use crate::config::ModelConfig;
+use crate::decode::{GreedyDecoder, Sampled, log_softmax};
+use crate::install::ModelFiles;
+use crate::mel::{self, FRAMES_PER_WINDOW, HOP};
+use crate::model::Whisper;
+use crate::timing::{self, SECONDS_PER_POSITION};
+use crate::tokenizer::Tokenizer;
+use crate::transcript::{FORMAT, HeardWord, Progress, Span, StageTimes, Transcript};
+use crate::ListenError;
+
+/// A prompt written the way people really talk. Whisper continues in the style of its
+/// prompt, so a prompt with fillers and a restart makes it write the "um"s and repeats it
+/// would otherwise tidy away.
+const VERBATIM_PROMPT: &str = "Um, so, uh, I I was, like, um... hmm. I mean, uh, we- we went there.";
+
+/// Shortest stretch of speech without words worth reporting (seconds).
+const SHORTEST_UNRECOGNISED: f64 = 0.3;
+
+#[derive(Debug, Clone)]
+pub struct ListenOptions {
+    /// Ask the model for verbatim text: fillers, repetitions and restarts.
+    pub verbatim: bool,
+}
+
+impl Default for ListenOptions {
+    fn default() -> Self {
+        ListenOptions { verbatim: true }
+    }
+}
+
+pub struct Recogniser {
+    model: Whisper,
+    tokenizer: Tokenizer,
+    config: ModelConfig,
+    location: PathBuf,
+}
+
+/// A word being built from tokens.
+struct WordTokens {
+    tokens: Vec<u32>,
+    first_row: usize,
+}
+
+impl Recogniser {
+    pub fn load(dir: &Path) -> Result<Recogniser, ListenError> {
+        let files = ModelFiles::read(dir)?;
+        let model = Whisper::load(&files.weights, &files.config)
+            .map_err(|e| ListenError::BrokenModel { path: dir.into(), reason: e.to_string() })?;
+        Ok(Recogniser { model, tokenizer: files.tokenizer, config: files.config, location: dir.into() })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn location(&self) -> &Path {
+        &self.location
+    }
+
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Hears a whole take. `progress` is told after each window.
+    pub fn transcribe(
+        &self,
+        audio: &Audio,
+        options: &ListenOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(Transcript, StageTimes), ListenError> {
+        let mut times = StageTimes::default();
+        let clock = Instant::now();
+        let speech = encore_audio::voice_activity(audio);
+        times.voice_activity = clock.elapsed().as_secs_f64();
+
+        let clock = Instant::now();
+        let window_samples = FRAMES_PER_WINDOW * HOP;
+        let spectrogram = mel::log_mel(&audio.samples, window_samples, self.config.mel_bins);
+        let content_frames = spectrogram.frames.saturating_sub(FRAMES_PER_WINDOW);
+        if let Some(path) = std::env::var_os("ENCORE_DUMP_MEL") {
+            let bytes: Vec<u8> = spectrogram.values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let _ = std::fs::write(path, bytes);
+        }
+        times.mel = clock.elapsed().as_secs_f64();
+
+        let prompt_tokens = if options.verbatim { self.tokenizer.encode(VERBATIM_PROMPT) } else { Vec::new() };
+        let mut history: Vec<u32> = prompt_tokens;
+        let mut words: Vec<HeardWord> = Vec::new();
+        let mut seek = 0usize;
+        let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
+        while seek < content_frames {
+            let segment_frames = FRAMES_PER_WINDOW.min(content_frames - seek);
+            let offset = seek as f64 * frame_seconds;
+            let clock = Instant::now();
+            let input = Tensor::from_vec(spectrogram.window(seek, segment_frames), (1, self.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
+            let encoded = self.model.encoder.forward(&input)?;
+            times.encoder += clock.elapsed().as_secs_f64();
+            if let Some(path) = std::env::var_os("ENCORE_DUMP_ENCODER") {
+                let values: Vec<f32> = encoded.flatten_all()?.to_vec1()?;
+                let _ = std::fs::write(path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>());
+            }
+            times.windows += 1;
+
+            let clock = Instant::now();
+            let sampled = self.decode_window(&encoded, &history)?;
+            times.decoder += clock.elapsed().as_secs_f64();
+
+            if std::env::var_os("ENCORE_DEBUG").is_some() {
+                eprintln!("window at {offset:.2}s: {:?} avg {:.3} no-speech {:.3}", sampled.tokens, sampled.average_log_probability, sampled.no_speech_probability);
+            }
+            let silent = sampled.no_speech_probability > 0.6 && sampled.average_log_probability < -1.0;
+            // When the window ends mid-sentence, only the complete segments count: the next
+            // window starts where they end and reads the cut sentence whole.
+            let (advance, complete) = self.window_advance(&sampled.tokens, segment_frames);
+            let text: Vec<u32> = sampled.tokens[..complete].iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
+            if silent || text.is_empty() {
+                seek += match advance {
+                    Advance::To(frames) if !silent => frames.max(1),
+                    _ => segment_frames,
+                };
+            } else {
+                let clock = Instant::now();
+                let window_words = self.time_words(&encoded, &text, segment_frames, offset)?;
+                times.timing += clock.elapsed().as_secs_f64();
+                seek = match (advance, window_words.last()) {
+                    (Advance::Whole, _) => seek + segment_frames,
+                    (Advance::To(_), Some(last)) if last.end > offset => ((last.end / frame_seconds).round() as usize).max(seek + 1),
+                    (Advance::To(frames), _) => seek + frames.max(1),
+                };
+                history.extend_from_slice(&text);
+                words.extend(window_words);
+            }
+            progress(Progress { done: (seek as f64 * frame_seconds).min(audio.duration()), total: audio.duration() });
+        }
+
+        for word in &mut words {
+            (word.start, word.end) = timing::snap_to_speech(word.start, word.end, &speech);
+            word.text = normalise_filler(&word.text);
+        }
+        let covered: Vec<(f64, f64)> = words.iter().map(|w| (w.start, w.end)).collect();
+        let unrecognised = timing::uncovered_speech(&speech, &covered, SHORTEST_UNRECOGNISED)
+            .into_iter()
+            .map(|SpeechSpan { start, end }| Span { start, end })
+            .collect();
+        Ok((Transcript { format: FORMAT.into(), duration: audio.duration(), words, unrecognised }, times))
+    }
+
+    /// Decodes a window; when the result looks wrong (the model looped, or it is unsure of
+    /// everything), decodes again without the previous text, which is what usually misled it.
+    fn decode_window(&self, encoded: &Tensor, history: &[u32]) -> Result<Sampled, ListenError> {
+        let decoder = GreedyDecoder { decoder: &self.model.decoder, tokenizer: &self.tokenizer, config: &self.config };
+        let first = decoder.decode(encoded, history)?;
+        if !(first.ran_out || first.average_log_probability < -1.0) || history.is_empty() {
+            return Ok(first);
+        }
+        let second = decoder.decode(encoded, &[])?;
+        let better = if second.ran_out && !first.ran_out { first } else if second.average_log_probability > first.average_log_probability || first.ran_out { second } else { first };
+        Ok(better)
+    }
+
+    /// Where the next window starts, from the timestamps, and how many of the sampled tokens
+    /// belong to complete segments.
+    fn window_advance(&self, tokens: &[u32], segment_frames: usize) -> (Advance, usize) {
+        let is_timestamp = |t: u32| self.tokenizer.is_timestamp(t);
+        let n = tokens.len();
+        let single_ending = n >= 2 && !is_timestamp(tokens[n - 2]) && is_timestamp(tokens[n - 1]);
+        let last_pair = (1..n).rev().find(|&i| is_timestamp(tokens[i - 1]) && is_timestamp(tokens[i]));
+        match last_pair {
+            Some(i) if !single_ending => {
+                let position = (tokens[i - 1] - self.tokenizer.special.timestamp_begin) as usize;
+                (Advance::To((position * 2).min(segment_frames)), i)
+            }
+            _ => (Advance::Whole, n),
+        }
+    }
+
+    /// Word times and confidences for a window's text tokens.
+    fn time_words(&self, encoded: &Tensor, text: &[u32], segment_frames: usize, offset: f64) -> Result<Vec<HeardWord>, ListenError> {
+        let special = &self.tokenizer.special;
+        let start = self.tokenizer.start_sequence();
+        let mut tokens = start.clone();
+        tokens.push(special.no_timestamps);
+        tokens.extend_from_slice(text);
+        tokens.push(special.end_of_text);
+        let mut state = self.model.decoder.start(encoded)?;
+        let output = self.model.decoder.forward(&tokens, &mut state, &self.config.alignment_heads)?;
+        let alignment = output.alignment.expect("alignment heads were requested");
+        let positions = (segment_frames / 2).max(1);
+        let matrix = timing::attention_matrix(&alignment, positions)?;
+        // Row k of what follows is the position that predicts text token k; the first is
+        // `<|notimestamps|>` itself, the last the final text token (which predicts the end).
+        let rows = &matrix[start.len()..matrix.len() - 1];
+        let starts = timing::row_starts(rows);
+
+        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+        let text_columns = special.end_of_text as usize;
+        let probability = |k: usize| {
+            let row = &logits[start.len() + k][..text_columns];
+            log_softmax(row)[text[k] as usize].exp()
+        };
+
+        // Group tokens into words: a token that starts with a space starts a word; a token
+        // of punctuation joins the word before it.
+        let mut groups: Vec<WordTokens> = Vec::new();
+        for (k, &token) in text.iter().enumerate() {
+            let bytes = self.tokenizer.bytes(token);
+            let starts_word = bytes.first() == Some(&b' ');
+            let punctuation = !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_punctuation() || *b == b' ');
+            match groups.last_mut() {
+                Some(group) if !starts_word || (punctuation && !bytes.starts_with(b" ")) => group.tokens.push(token),
+                _ => groups.push(WordTokens { tokens: vec![token], first_row: k }),
+            }
+        }
+        let time_of = |row: usize| offset + starts[row.min(starts.len() - 1)] as f64 * SECONDS_PER_POSITION;
+        let mut words = Vec::new();
+        for (index, group) in groups.iter().enumerate() {
+            let text_of = self.tokenizer.decode(&group.tokens).trim().to_string();
+            if text_of.is_empty() {
+                continue;
+            }
+            let end_row = groups.get(index + 1).map_or(text.len(), |next| next.first_row);
+            let confidence = (group.first_row..group.first_row + group.tokens.len()).map(probability).sum::<f32>() / group.tokens.len() as f32;
+            words.push(HeardWord { text: text_of, start: time_of(group.first_row), end: time_of(end_row), confidence });
+        }
+        Ok(words)
+    }
+}
+
+enum Advance {
+    Whole,
+    To(usize),
+}
+
+/// Writes fillers one way ("Umm," → "um,") so that later stages need not know every spelling.
+fn normalise_filler(word: &str) -> String {
+    let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let lower = core.to_lowercase();
+    let canonical = match lower.as_str() {
+        "um" | "umm" | "ummm" | "uhm" | "uhmm" => "um",
+        "uh" | "uhh" | "uhhh" | "ah" | "ahh" => "uh",
+        "hmm" | "hmmm" | "hm" | "mmm" => "hmm",
+        "er" | "err" | "erm" => &lower,
+        _ => return word.to_string(),
+    };
+    word.replacen(core, canonical, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fillers_get_one_spelling() {
+        assert_eq!(normalise_filler("Umm,"), "um,");
+        assert_eq!(normalise_filler("Uhh..."), "uh...");
+        assert_eq!(normalise_filler("Hmm."), "hmm.");
+        assert_eq!(normalise_filler("Ahead"), "Ahead");
+    }
+}

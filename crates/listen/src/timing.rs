@@ -1,0 +1,184 @@
+//! Word times from the decoder's cross-attention.
+//!
+//! Some attention heads of Whisper's decoder look at the stretch of audio that the token being
+//! written comes from (the model's `alignment_heads`). Reading those heads over the decoded
+//! text, and finding the monotonic path through them by dynamic time warping, gives each token
+//! the audio frame where it starts. Voice activity then moves any word edge that landed in
+//! silence onto the speech next to it.
+
+use candle_core::{D, Tensor};
+use encore_audio::SpeechSpan;
+
+/// Seconds per encoder position (two mel frames).
+pub const SECONDS_PER_POSITION: f64 = 0.02;
+const MEDIAN_FILTER_WIDTH: usize = 7;
+
+/// Turns the alignment heads' attention `[heads, tokens, positions]` into, for each row, a
+/// normalised score of how strongly that token looks at each audio position.
+/// `positions` is how many encoder positions hold real audio in this window.
+pub fn attention_matrix(alignment: &Tensor, positions: usize) -> candle_core::Result<Vec<Vec<f32>>> {
+    let weights = alignment.narrow(D::Minus1, 0, positions)?;
+    // Renormalise over the audio that exists: the same as a softmax restricted to it.
+    let weights = weights.broadcast_div(&weights.sum_keepdim(D::Minus1)?)?;
+    // Standardise each position's column over the tokens, as the reference does, so that
+    // positions every token attends to (silence, the window start) stop dominating.
+    let mean = weights.mean_keepdim(1)?;
+    let centred = weights.broadcast_sub(&mean)?;
+    let deviation = (centred.sqr()?.mean_keepdim(1)? + 1e-10)?.sqrt()?;
+    let standard = centred.broadcast_div(&deviation)?;
+    let heads: Vec<Vec<Vec<f32>>> = standard.to_vec3()?;
+    let tokens = heads.first().map_or(0, Vec::len);
+    let mut matrix = vec![vec![0.0f32; positions]; tokens];
+    for head in &heads {
+        for (row, filtered) in head.iter().map(|row| median_filter(row, MEDIAN_FILTER_WIDTH)).enumerate() {
+            for (sum, value) in matrix[row].iter_mut().zip(filtered) {
+                *sum += value / heads.len() as f32;
+            }
+        }
+    }
+    Ok(matrix)
+}
+
+/// A running median with reflected edges; it removes single-frame spikes of attention.
+fn median_filter(row: &[f32], width: usize) -> Vec<f32> {
+    let half = width / 2;
+    let n = row.len() as isize;
+    if row.len() <= half {
+        return row.to_vec();
+    }
+    let reflect = |i: isize| -> f32 {
+        let j = if i < 0 { -i } else if i >= n { 2 * (n - 1) - i } else { i };
+        row[j.clamp(0, n - 1) as usize]
+    };
+    let mut window = vec![0.0f32; width];
+    (0..n)
+        .map(|i| {
+            for (k, slot) in window.iter_mut().enumerate() {
+                *slot = reflect(i + k as isize - half as isize);
+            }
+            window.sort_by(f32::total_cmp);
+            window[half]
+        })
+        .collect()
+}
+
+/// Dynamic time warping over `-matrix`: the monotonic path from the first token at the first
+/// position to the last token at the last position that follows the strongest attention.
+/// Returns, for each row, the first position the path gives it.
+pub fn row_starts(matrix: &[Vec<f32>]) -> Vec<usize> {
+    let rows = matrix.len();
+    let columns = matrix.first().map_or(0, Vec::len);
+    if rows == 0 || columns == 0 {
+        return vec![0; rows];
+    }
+    let mut cost = vec![f32::INFINITY; (rows + 1) * (columns + 1)];
+    let mut step = vec![0u8; (rows + 1) * (columns + 1)];
+    let at = |i: usize, j: usize| i * (columns + 1) + j;
+    cost[0] = 0.0;
+    for i in 1..=rows {
+        for j in 1..=columns {
+            let diagonal = cost[at(i - 1, j - 1)];
+            let up = cost[at(i - 1, j)];
+            let left = cost[at(i, j - 1)];
+            let (best, direction) = if diagonal <= up && diagonal <= left {
+                (diagonal, 0)
+            } else if up <= left {
+                (up, 1)
+            } else {
+                (left, 2)
+            };
+            cost[at(i, j)] = best - matrix[i - 1][j - 1];
+            step[at(i, j)] = direction;
+        }
+    }
+    let mut starts = vec![0usize; rows];
+    let (mut i, mut j) = (rows, columns);
+    while i > 0 && j > 0 {
+        starts[i - 1] = j - 1;
+        match step[at(i, j)] {
+            0 => {
+                i -= 1;
+                j -= 1;
+            }
+            1 => i -= 1,
+            _ => j -= 1,
+        }
+    }
+    starts
+}
+
+/// A word edge in silence is moved onto the nearest speech inside the word; speech is what
+/// the performer can be judged on, and a start placed in a pause would hide a hesitation.
+pub fn snap_to_speech(start: f64, end: f64, speech: &[SpeechSpan]) -> (f64, f64) {
+    if speech.is_empty() {
+        return (start, end);
+    }
+    let inside = |t: f64| speech.iter().any(|s| s.start <= t && t <= s.end);
+    let mut new_start = start;
+    let mut new_end = end;
+    if !inside(start) {
+        if let Some(next) = speech.iter().find(|s| s.start > start && s.start < end) {
+            new_start = next.start;
+        }
+    }
+    if !inside(end) {
+        if let Some(previous) = speech.iter().rev().find(|s| s.end < end && s.end > new_start) {
+            new_end = previous.end;
+        }
+    }
+    (new_start, new_end)
+}
+
+/// Speech that voice activity found but that no word covers: possibly a filler, a false start
+/// or a mumble that the recogniser tidied away.
+pub fn uncovered_speech(speech: &[SpeechSpan], words: &[(f64, f64)], shortest: f64) -> Vec<SpeechSpan> {
+    const SLACK: f64 = 0.1;
+    let mut gaps = Vec::new();
+    for span in speech {
+        let mut cursor = span.start;
+        for &(start, end) in words.iter().filter(|(s, e)| *e + SLACK > span.start && *s - SLACK < span.end) {
+            if start - SLACK - cursor >= shortest {
+                gaps.push(SpeechSpan { start: cursor, end: start - SLACK });
+            }
+            cursor = cursor.max(end + SLACK);
+        }
+        if span.end - cursor >= shortest {
+            gaps.push(SpeechSpan { start: cursor, end: span.end });
+        }
+    }
+    gaps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warping_follows_the_diagonal() {
+        // Three tokens over six positions, each token attending to its own pair of positions.
+        let matrix: Vec<Vec<f32>> = (0..3).map(|r| (0..6).map(|c| if c / 2 == r { 1.0 } else { 0.0 }).collect()).collect();
+        assert_eq!(row_starts(&matrix), vec![0, 2, 4]);
+    }
+
+    #[test]
+    fn median_filter_removes_a_spike() {
+        let row = [0.0, 0.0, 0.0, 9.0, 0.0, 0.0, 0.0, 0.0];
+        assert!(median_filter(&row, 7).iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn word_edges_in_silence_move_onto_speech() {
+        let speech = [SpeechSpan { start: 1.0, end: 2.0 }, SpeechSpan { start: 3.0, end: 4.0 }];
+        assert_eq!(snap_to_speech(0.5, 1.5, &speech), (1.0, 1.5));
+        assert_eq!(snap_to_speech(3.5, 4.6, &speech), (3.5, 4.0));
+        assert_eq!(snap_to_speech(1.2, 1.8, &speech), (1.2, 1.8));
+    }
+
+    #[test]
+    fn speech_without_words_is_reported() {
+        let speech = [SpeechSpan { start: 0.0, end: 3.0 }];
+        let gaps = uncovered_speech(&speech, &[(0.0, 1.0), (2.5, 3.0)], 0.3);
+        assert_eq!(gaps.len(), 1);
+        assert!((gaps[0].start - 1.1).abs() < 1e-9 && (gaps[0].end - 2.4).abs() < 1e-9);
+    }
+}
