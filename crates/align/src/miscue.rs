@@ -1,0 +1,60 @@
+//! What a spoken word that is no script word was: a filler, a repetition, a false start or a plain
+//! insertion. The alignment uses this both to price an insertion (so that the best path prefers
+//! the believable explanation) and, after the path is found, to label it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Costs;
+use crate::pronunciation::{begins_like, onset_alike, similarity};
+use crate::token::Token;
+
+/// The kind of a spoken word that stands for no script word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Miscue {
+    /// A word said that is not in the script.
+    Inserted,
+    /// "um", "uh", "er" and the like, or a non-speech sound.
+    Filler,
+    /// Script words said again: the performer went back.
+    Repeated,
+    /// A fragment or a wrong word right before the word the performer meant.
+    FalseStart,
+}
+
+/// Labels a spoken word inserted before script word `next`, with its cost and the script word it
+/// relates to (the word repeated or attempted). `similarity_to_next`, when the caller has it
+/// already, is how alike the word sounds to script word `next`.
+pub(crate) fn classify(
+    heard: &Token,
+    script: &[Token],
+    next: usize,
+    costs: &Costs,
+    similarity_to_next: Option<f32>,
+) -> (Miscue, f32, Option<usize>) {
+    if heard.filler {
+        return (Miscue::Filler, costs.filler, None);
+    }
+    let reach = next.saturating_sub(costs.repeat_reach)..next.min(script.len());
+    if let Some(index) = reach.clone().rev().find(|&k| heard.matches(&script[k])) {
+        return (Miscue::Repeated, costs.repeat, Some(index));
+    }
+    if let Some(target) = script.get(next)
+        && !heard.matches(target)
+        && (heard.is_prefix_of(target)
+            || begins_like(&heard.phones, &target.phones)
+            || (onset_alike(&heard.phones, &target.phones)
+                && similarity_to_next.unwrap_or_else(|| similarity(&heard.phones, &target.phones))
+                    >= costs.false_start_similarity))
+    {
+        return (Miscue::FalseStart, costs.false_start, Some(next));
+    }
+    let recent = next.saturating_sub(3)..next.min(script.len());
+    if let Some(index) = recent
+        .rev()
+        .find(|&k| heard.is_prefix_of(&script[k]) || begins_like(&heard.phones, &script[k].phones))
+    {
+        return (Miscue::FalseStart, costs.false_start + 0.05, Some(index));
+    }
+    (Miscue::Inserted, costs.insert, None)
+}

@@ -1,0 +1,40 @@
+//! One entry of the take, in the order things happened: a script word with its verdict, or a
+//! spoken word that stands for no script word.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Verdict;
+
+/// An entry of `words` in the take report (`encore.take/1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TakeWord {
+    /// The script word's index, or `None` for a spoken word that is no script word.
+    pub script_index: Option<usize>,
+    /// The script word as written, or `None`.
+    pub text: Option<String>,
+    /// What was heard (several heard words joined by spaces), or `None` for a skipped word.
+    pub heard: Option<String>,
+    pub verdict: Verdict,
+    /// Seconds from the start of the audio; `None` when nothing was heard.
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    /// How sure the verdict is, 0..1, from the recogniser's confidence and the alignment margin.
+    pub confidence: f32,
+    /// The performer first got this script word wrong (a false start) and then said it right.
+    pub self_corrected: bool,
+    /// The script line (from 1) of the word, or for an extra word of the script word it relates to.
+    #[serde(default)]
+    pub line: Option<usize>,
+    /// The confidence is below the threshold: show the verdict with doubt.
+    #[serde(default)]
+    pub uncertain: bool,
+    /// The audio, asked again, supported the script reading over what the recogniser wrote.
+    #[serde(default)]
+    pub rescored: bool,
+    /// Speech that no heard word accounts for came just before this word.
+    #[serde(default)]
+    pub possible_stumble: bool,
+    /// For a repetition or false start: the script word repeated or attempted.
+    #[serde(default)]
+    pub relates_to: Option<usize>,
+}

@@ -1,0 +1,617 @@
+//! The alignment table: hand-made hearings (a fake recogniser) against scripts, each case through
+//! one `check` helper that renders the verdicts compactly; snapshots of whole reports; the long
+//! script; and the report against its JSON Schema.
+
+use encore_script::Script;
+
+use crate::{
+    AlignOptions, HeardWord, Hearing, Rescorer, TakeReport, Unrecognised, Verdict, analyze,
+};
+
+/// Builds a hearing from text: each word lasts 0.3 s with 0.1 s between words; a token "|2.5"
+/// adds 2.5 s of silence before the next word; "word@0.4" gives the word confidence 0.4.
+pub(crate) fn hearing(text: &str) -> Hearing {
+    let mut words = Vec::new();
+    let mut time = 0.5;
+    for token in text.split_whitespace() {
+        if let Some(pause) = token.strip_prefix('|') {
+            time += pause.parse::<f64>().unwrap();
+            continue;
+        }
+        let (word, confidence) = match token.split_once('@') {
+            Some((word, confidence)) => (word, confidence.parse().unwrap()),
+            None => (token, 0.9),
+        };
+        let start = (time * 1000.0_f64).round() / 1000.0;
+        words.push(HeardWord {
+            text: word.to_string(),
+            start,
+            end: start + 0.3,
+            confidence,
+        });
+        time += 0.4;
+    }
+    Hearing {
+        duration: time + 0.5,
+        speech: words.len() as f64 * 0.3,
+        words,
+        unrecognised: Vec::new(),
+    }
+}
+
+/// Renders a report compactly: `word` correct, `word=heard` correct but said differently,
+/// `word~heard` misread, `-word` skipped, `+heard:kind` an extra word, `!` self-corrected,
+/// `*` rescored, `?` uncertain.
+fn render(report: &TakeReport) -> String {
+    let mut out = Vec::new();
+    for word in &report.words {
+        let heard = word.heard.clone().unwrap_or_default();
+        let text = word.text.clone().unwrap_or_default();
+        let mut item = match word.verdict {
+            Verdict::Correct if bare(&heard) == bare(&text) || heard.is_empty() => text,
+            Verdict::Correct => format!("{text}={heard}"),
+            Verdict::Misread => format!("{text}~{heard}"),
+            Verdict::Skipped => format!("-{text}"),
+            Verdict::Inserted => format!("+{heard}:ins"),
+            Verdict::Filler => format!("+{heard}:filler"),
+            Verdict::Repeated => format!("+{heard}:rep"),
+            Verdict::FalseStart => format!("+{heard}:fs"),
+        };
+        if word.self_corrected {
+            item.push('!');
+        }
+        if word.rescored {
+            item.push('*');
+        }
+        out.push(item);
+    }
+    out.join(" ")
+}
+
+fn bare(text: &str) -> String {
+    text.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+}
+
+fn check(script: &str, heard: &str, expected: &str) {
+    let script = Script::parse(script).unwrap();
+    let report = analyze(&script, &hearing(heard), &AlignOptions::default());
+    assert_invariants(&report, &script);
+    assert_eq!(render(&report), expected, "heard {heard:?}");
+}
+
+/// What every report must satisfy, whatever was heard.
+fn assert_invariants(report: &TakeReport, script: &Script) {
+    let indexes: Vec<usize> = report.words.iter().filter_map(|w| w.script_index).collect();
+    assert_eq!(
+        indexes,
+        (0..script.len()).collect::<Vec<_>>(),
+        "every script word once, in order"
+    );
+    for word in &report.words {
+        assert_eq!(word.script_index.is_some(), word.verdict.is_script_word());
+        assert!(
+            (0.0..=1.0).contains(&word.confidence),
+            "confidence {}",
+            word.confidence
+        );
+    }
+}
+
+#[test]
+fn alignment_table() {
+    // Exact read, case and punctuation aside.
+    check(
+        "Four score, and seven years ago.",
+        "four score and seven years ago",
+        "Four score, and seven years ago.",
+    );
+    // A skipped word stands where it would have been said.
+    check(
+        "four score and seven years ago",
+        "four score seven years ago",
+        "four score -and seven years ago",
+    );
+    check(
+        "four score and seven years ago",
+        "four score and seven years",
+        "four score and seven years -ago",
+    );
+    // An inserted word.
+    check(
+        "montreal forced aligner",
+        "montreal forced very aligner",
+        "montreal forced +very:ins aligner",
+    );
+    // A misread that sounds alike.
+    check(
+        "m f a is like puddy",
+        "m f a is like putty",
+        "m f a is like puddy~putty",
+    );
+    check(
+        "the quick brown fox",
+        "the quick green fox",
+        "the quick brown~green fox",
+    );
+    // Fillers.
+    check(
+        "montreal forced aligner",
+        "um montreal uh forced aligner",
+        "+um:filler montreal +uh:filler forced aligner",
+    );
+    check(
+        "montreal forced aligner",
+        "montreal forced <unk> aligner",
+        "montreal forced +<unk>:filler aligner",
+    );
+    // Repetitions: one word, and a whole phrase.
+    check("the cat sat", "the the cat sat", "the +the:rep cat sat");
+    check(
+        "montreal forced aligner",
+        "montreal forced forced aligner",
+        "montreal forced +forced:rep aligner",
+    );
+    check(
+        "ask not what your country can do for you",
+        "ask not ask not what your country can do for you",
+        "ask not +ask:rep +not:rep what your country can do for you",
+    );
+    // False starts: a fragment, and a wrong word immediately corrected.
+    check(
+        "montreal forced aligner",
+        "mon montreal forced aligner",
+        "+mon:fs montreal! forced aligner",
+    );
+    check(
+        "montreal forced aligner",
+        "montreal forest forced aligner",
+        "montreal +forest:fs forced! aligner",
+    );
+    check(
+        "montreal forced aligner",
+        "mon mon uh mon montreal for forced ali ali hm ali aligner aligner",
+        "+mon:fs +mon:fs +uh:filler +mon:fs montreal! +for:fs forced! +ali:fs +ali:fs +hm:filler +ali:fs aligner! +aligner:rep",
+    );
+    // Numbers and contractions said either way.
+    check(
+        "in 1961 we began",
+        "in nineteen sixty one we began",
+        "in 1961=nineteen sixty one we began",
+    );
+    check(
+        "in nineteen sixty-one we began",
+        "in 1961 we began",
+        "in nineteen=1961 sixty-one=1961 we began",
+    );
+    check(
+        "it cost $5",
+        "it cost five dollars",
+        "it cost $5=five dollars",
+    );
+    check(
+        "we do not know",
+        "we don't know",
+        "we do=don't not=don't know",
+    );
+    check("we don't know", "we do not know", "we don't=do not know");
+    check(
+        "a well-known fact",
+        "a well known fact",
+        "a well-known=well known fact",
+    );
+    // A whole stretch missed, and nothing heard at all.
+    check(
+        "one two three four five six",
+        "one five six",
+        "one -two -three -four five six",
+    );
+    check("one two", "", "-one -two");
+}
+
+#[test]
+fn crossword_and_surround_keep_every_word() {
+    let script = Script::parse("montreal forced aligner").unwrap();
+    for heard in [
+        "but um montreal but um but montreal forced aligner",
+        "this one montreal is going to be forced very bad aligner but what are you gonna do",
+        "you know montreal forced aligner",
+        "montreal forced aligner word another word here's some more word word word word word",
+    ] {
+        let report = analyze(&script, &hearing(heard), &AlignOptions::default());
+        assert_invariants(&report, &script);
+        assert_eq!(report.summary.correct, 3, "{heard}: {}", render(&report));
+        assert_eq!(
+            report.words.len(),
+            3 + heard.split_whitespace().count() - 3,
+            "{heard}"
+        );
+    }
+}
+
+#[test]
+fn hesitations_follow_the_performer_and_the_script() {
+    let script =
+        Script::parse("we shall fight on the beaches. / we shall fight on the landing grounds")
+            .unwrap();
+    let heard =
+        "we shall fight |1.2 on the beaches |1.5 we shall fight on the landing |0.2 grounds";
+    let report = analyze(&script, &hearing(heard), &AlignOptions::default());
+    // 1.3 s inside a phrase is a hesitation; 1.6 s after a sentence end and a marked pause is not;
+    // 0.4 s is within the floor.
+    assert_eq!(report.hesitations.len(), 1, "{:?}", report.hesitations);
+    let hesitation = report.hesitations[0];
+    assert_eq!(hesitation.before_script_index, Some(3));
+    assert!((hesitation.duration - 1.3).abs() < 1e-6);
+    assert_eq!(report.summary.hesitations, 1);
+}
+
+#[test]
+fn unrecognised_speech_marks_a_possible_stumble() {
+    let script = Script::parse("montreal forced aligner").unwrap();
+    let mut heard = hearing("montreal |1.0 forced aligner");
+    heard.unrecognised.push(Unrecognised {
+        start: 1.0,
+        end: 1.6,
+    });
+    let report = analyze(&script, &heard, &AlignOptions::default());
+    assert_eq!(report.stumbles.len(), 1);
+    assert_eq!(report.stumbles[0].before_script_index, Some(1));
+    assert!(report.words[1].possible_stumble && !report.words[0].possible_stumble);
+}
+
+/// A rescorer that believes the script wherever the given words are involved.
+struct Believer(&'static [&'static str]);
+
+impl Rescorer for Believer {
+    fn prefer_script(
+        &self,
+        _start: f64,
+        _end: f64,
+        heard: &[&str],
+        script: &[&str],
+    ) -> Option<f32> {
+        let involved = heard.iter().chain(script).any(|w| self.0.contains(w));
+        involved.then_some(0.9)
+    }
+}
+
+#[test]
+fn the_rescorer_withdraws_recognition_slips() {
+    let script = Script::parse("m f a is like puddy and nothing else").unwrap();
+    let heard = hearing("m f a is like putty and uh extra nothing");
+    let plain = analyze(&script, &heard, &AlignOptions::default());
+    assert_eq!(
+        render(&plain),
+        "m f a is like puddy~putty and +uh:filler +extra:ins nothing -else"
+    );
+    let believer = Believer(&["puddy", "else", "extra"]);
+    let options = AlignOptions {
+        rescorer: Some(&believer),
+        ..AlignOptions::default()
+    };
+    let report = analyze(&script, &heard, &options);
+    assert_eq!(
+        render(&report),
+        "m f a is like puddy=putty* and +uh:filler +extra:ins* nothing else*"
+    );
+    assert_eq!(
+        (
+            report.summary.misread,
+            report.summary.skipped,
+            report.summary.inserted
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(report.summary.rescored, 3);
+    let puddy = &report.words[5];
+    assert!(puddy.confidence < plain.words[5].confidence.max(0.7));
+    let nobody = crate::NoRescorer;
+    let options = AlignOptions {
+        rescorer: Some(&nobody),
+        ..AlignOptions::default()
+    };
+    assert_eq!(analyze(&script, &heard, &options), plain);
+}
+
+#[test]
+fn confidence_and_uncertainty() {
+    let script = Script::parse("the cat sat on the mat").unwrap();
+    let report = analyze(
+        &script,
+        &hearing("the cat@0.3 sat on the mat"),
+        &AlignOptions::default(),
+    );
+    assert!(
+        report.words[1].uncertain,
+        "a word heard with little confidence is uncertain"
+    );
+    assert!(
+        !report.words[0].uncertain && report.words[0].confidence > 0.75,
+        "{}",
+        report.words[0].confidence
+    );
+    assert_eq!(report.summary.uncertain, 1);
+}
+
+#[test]
+fn odd_hearings_give_a_report() {
+    let script = Script::parse("one two three").unwrap();
+    let mut heard = hearing("three two one");
+    heard.words[0].start = f64::NAN;
+    heard.words[1].confidence = f32::NAN;
+    heard.words.push(HeardWord {
+        text: "  ".into(),
+        start: 9.0,
+        end: 8.0,
+        confidence: 2.0,
+    });
+    let report = analyze(&script, &heard, &AlignOptions::default());
+    assert_invariants(&report, &script);
+    let empty = analyze(&script, &Hearing::default(), &AlignOptions::default());
+    assert_eq!(empty.summary.skipped, 3);
+    assert_eq!(empty.summary.wcpm, 0.0);
+    assert_eq!(
+        analyze(&script, &heard, &AlignOptions::default()),
+        report,
+        "same input, same report"
+    );
+}
+
+#[test]
+fn summary_and_findings() {
+    let script = Script::parse(
+        "Four score and seven years ago our fathers brought forth\non this continent a new nation conceived in liberty\nand dedicated to the proposition that all men are created equal",
+    )
+    .unwrap();
+    let heard = "four score and seven years ago our fathers brought forth on this continent a new nation |2.1 conceived in liberty and dedicated to the um proposition that all men are equal";
+    let report = analyze(&script, &hearing(heard), &AlignOptions::default());
+    let summary = report.summary;
+    assert_eq!(
+        (
+            summary.correct,
+            summary.skipped,
+            summary.fillers,
+            summary.hesitations
+        ),
+        (29, 1, 1, 1)
+    );
+    assert!((summary.accuracy - 29.0 / 30.0).abs() < 1e-3);
+    assert!(summary.wcpm > 100.0 && summary.wpm >= summary.wcpm);
+    let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "a 2.2 s pause before 'conceived' in line 2",
+            "you skipped 'created' in line 3",
+            "a filler ('um')"
+        ]
+    );
+    assert_eq!(report.lines.len(), 3);
+    assert!(report.lines.iter().all(|l| l.wpm.is_some()));
+}
+
+#[test]
+fn a_rushed_line_is_found() {
+    let script = Script::parse("one two three four five\nsix seven eight nine ten\neleven twelve thirteen fourteen fifteen").unwrap();
+    let mut heard = hearing(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen",
+    );
+    // The second line twice as fast.
+    for (k, word) in heard.words[5..10].iter_mut().enumerate() {
+        word.start = 2.5 + 0.2 * k as f64;
+        word.end = word.start + 0.15;
+    }
+    for word in heard.words[10..].iter_mut() {
+        word.start -= 1.0;
+        word.end -= 1.0;
+    }
+    let report = analyze(&script, &heard, &AlignOptions::default());
+    let pace = report
+        .findings
+        .iter()
+        .find(|f| f.kind == crate::FindingKind::Pace)
+        .expect("a pace finding");
+    assert_eq!(pace.line, Some(2));
+    assert!(
+        pace.message.starts_with("line 2 was ")
+            && pace.message.ends_with("% faster than your usual pace"),
+        "{}",
+        pace.message
+    );
+}
+
+/// A deterministic stream of words from a small vocabulary, so that runs of three words are mostly
+/// unique but single words repeat, as in real text.
+fn long_text(count: usize) -> Vec<String> {
+    // Every 97th entry of the embedded pronouncing dictionary: about 1,300 distinct words.
+    let vocabulary: Vec<String> = crate::pronunciation::dictionary_words()
+        .step_by(97)
+        .map(str::to_string)
+        .collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..count)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            vocabulary[(state >> 33) as usize % vocabulary.len()].clone()
+        })
+        .collect()
+}
+
+#[test]
+fn a_huge_script_aligns_in_reasonable_time() {
+    let words = long_text(Script::MAX_WORDS);
+    let text: String = words
+        .chunks(12)
+        .map(|line| line.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let script = Script::parse(&text).unwrap();
+    // Drop every 37th word and a block of 40 words in the middle.
+    let kept: Vec<&String> = words
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| k % 37 != 36 && !(10_000..10_040).contains(&k))
+        .map(|(_, w)| w)
+        .collect();
+    let dropped = words.len() - kept.len();
+    let heard = Hearing {
+        duration: kept.len() as f64 * 0.4 + 1.0,
+        speech: kept.len() as f64 * 0.3,
+        words: kept
+            .iter()
+            .enumerate()
+            .map(|(k, w)| HeardWord {
+                text: (*w).clone(),
+                start: k as f64 * 0.4,
+                end: k as f64 * 0.4 + 0.3,
+                confidence: 0.9,
+            })
+            .collect(),
+        unrecognised: Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    let report = analyze(&script, &heard, &AlignOptions::default());
+    let elapsed = started.elapsed();
+    eprintln!("20,000 words aligned in {elapsed:?}");
+    assert_invariants(&report, &script);
+    assert_eq!(report.summary.skipped, dropped);
+    assert_eq!(report.summary.correct, words.len() - dropped);
+    assert_eq!(report.summary.inserted + report.summary.misread, 0);
+}
+
+#[test]
+fn snapshot_jfk() {
+    let script = Script::parse(
+        "And so, my fellow Americans, /\nask not what your country can do for you, /\nask what you can do for your country.",
+    )
+    .unwrap();
+    let heard = hearing(
+        "and so my fellow americans |1.2 ask not ask not what your country can |1.4 do for you |0.8 ask what uh you can do for your country",
+    );
+    insta::assert_json_snapshot!("jfk", analyze(&script, &heard, &AlignOptions::default()));
+}
+
+#[test]
+fn snapshot_cutoff_progressive() {
+    let script = Script::parse("montreal forced aligner").unwrap();
+    let mut heard = hearing("mon mon uh mon montreal for forced ali hm ali aligner");
+    heard.unrecognised.push(Unrecognised {
+        start: 0.05,
+        end: 0.4,
+    });
+    insta::assert_json_snapshot!(
+        "cutoff_progressive",
+        analyze(&script, &heard, &AlignOptions::default())
+    );
+}
+
+#[test]
+fn snapshot_numbers_and_slips() {
+    let script = Script::parse(
+        "In 1961 the Dr. said: don't skip the 3rd line.\nM F A is like puddy / and nothing else.",
+    )
+    .unwrap();
+    let heard = hearing(
+        "in nineteen sixty one the doctor said do not the third line |2.5 m f a is like putty@0.6 and nothing",
+    );
+    insta::assert_json_snapshot!(
+        "numbers_and_slips",
+        analyze(&script, &heard, &AlignOptions::default())
+    );
+}
+
+/// Checks a JSON value against the parts of JSON Schema that docs/take-report.schema.json uses:
+/// `type`, `required`, `properties`, `items`, `enum` and local `$ref`s. A light check, so that the
+/// schema and the serialized report cannot drift apart unnoticed.
+fn conforms(
+    value: &serde_json::Value,
+    schema: &serde_json::Value,
+    root: &serde_json::Value,
+    at: &str,
+) -> Vec<String> {
+    use serde_json::Value;
+    let mut problems = Vec::new();
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.trim_start_matches("#/$defs/");
+        return conforms(value, &root["$defs"][name], root, at);
+    }
+    if let Some(types) = schema.get("type") {
+        let types: Vec<&str> = match types {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let fits = types.iter().any(|t| match *t {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_u64() || value.is_i64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "null" => value.is_null(),
+            _ => false,
+        });
+        if !fits {
+            problems.push(format!("{at}: {value} is not {types:?}"));
+            return problems;
+        }
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(value)
+    {
+        problems.push(format!("{at}: {value} not in {allowed:?}"));
+    }
+    if let Some(object) = value.as_object() {
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !object.contains_key(name) {
+                problems.push(format!("{at}: missing required field {name}"));
+            }
+        }
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for (name, field) in object {
+                match properties.get(name) {
+                    Some(property) => {
+                        problems.extend(conforms(field, property, root, &format!("{at}.{name}")))
+                    }
+                    None => problems.push(format!("{at}: field {name} is not in the schema")),
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (k, item) in array.iter().enumerate() {
+            problems.extend(conforms(item, items, root, &format!("{at}[{k}]")));
+        }
+    }
+    problems
+}
+
+#[test]
+fn reports_match_the_documented_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../docs/take-report.schema.json"))
+            .expect("the schema is JSON");
+    let script = Script::parse("montreal forced aligner\nis like puddy").unwrap();
+    let mut heard = hearing("mon montreal um forced forced |2.0 extra aligner is like putty");
+    heard.unrecognised.push(Unrecognised {
+        start: 0.1,
+        end: 0.3,
+    });
+    let report = analyze(&script, &heard, &AlignOptions::default());
+    let value = serde_json::to_value(&report).unwrap();
+    let problems = conforms(&value, &schema, &schema, "report");
+    assert!(problems.is_empty(), "{problems:#?}");
+    // Every verdict and finding kind appears at least once across the cases above; here, that the
+    // report reads back unchanged.
+    let back: TakeReport = serde_json::from_value(value).unwrap();
+    assert_eq!(back, report);
+}
