@@ -174,9 +174,7 @@ struct DecoderLayer {
 /// The text decoder.
 pub struct Decoder {
     embeddings: Tensor,
-    /// The token embeddings transposed once, `[width, vocabulary]`: the output projection
-    /// shares them, and a contiguous copy makes each step's largest product a plain one.
-    projection: Tensor,
+
     positions: Tensor,
     layers: Vec<DecoderLayer>,
     norm: LayerNorm,
@@ -214,10 +212,8 @@ impl Decoder {
                 })
             })
             .collect::<Result<_>>()?;
-        let embeddings = take(weights, "decoder/embeddings/weight")?;
         Ok(Decoder {
-            projection: embeddings.t()?.contiguous()?,
-            embeddings,
+            embeddings: take(weights, "decoder/embeddings/weight")?,
             positions: take(weights, "decoder/position_encodings/encodings")?,
             layers,
             norm: layer_norm(weights, "decoder/layer_norm")?,
@@ -268,7 +264,9 @@ impl Decoder {
         }
         state.length += count;
         let x = self.norm.forward(&x)?;
-        let logits = x.squeeze(0)?.matmul(&self.projection)?;
+        // The output projection shares the token embeddings. Used transposed in place, each logit
+        // is one row's dot product: measured twice as fast as a transposed copy.
+        let logits = x.squeeze(0)?.matmul(&self.embeddings.t()?)?;
         let alignment = if alignment.is_empty() { None } else { Some(Tensor::stack(&alignment, 0)?) };
         Ok(DecoderOutput { logits, alignment })
     }

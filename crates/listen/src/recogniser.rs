@@ -81,6 +81,19 @@ impl Recogniser {
         options: &ListenOptions,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Transcript, StageTimes), ListenError> {
+        let (transcript, times, _) = self.listen(audio, options, progress)?;
+        Ok((transcript, times))
+    }
+
+    /// Hears a whole take, and keeps the encoded audio so that disagreements with the script
+    /// can be put to the model afterwards ([`Recogniser::prefer_script`]).
+    pub fn listen(
+        &self,
+        audio: &Audio,
+        options: &ListenOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(Transcript, StageTimes, Listening), ListenError> {
+        let mut listening = Listening { windows: Vec::new() };
         let mut times = StageTimes::default();
         let clock = Instant::now();
         let speech = encore_audio::voice_activity(audio);
@@ -104,9 +117,20 @@ impl Recogniser {
         while seek < content_frames {
             let segment_frames = FRAMES_PER_WINDOW.min(content_frames - seek);
             let offset = seek as f64 * frame_seconds;
+            // Whisper invents words ("Thank you.") in silence; where voice activity finds no
+            // speech at all, there is nothing to hear.
+            let window_end = offset + segment_frames as f64 * frame_seconds;
+            if !speech.iter().any(|s| s.end > offset && s.start < window_end) {
+                seek += segment_frames;
+                progress(Progress { done: (seek as f64 * frame_seconds).min(audio.duration()), total: audio.duration() });
+                continue;
+            }
             let clock = Instant::now();
             let input = Tensor::from_vec(spectrogram.window(seek, segment_frames), (1, self.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
             let encoded = self.model.encoder.forward(&input)?;
+            if listening.windows.len() < MAX_KEPT_WINDOWS {
+                listening.windows.push(KeptWindow { offset, frames: segment_frames, encoded: encoded.clone() });
+            }
             times.encoder += clock.elapsed().as_secs_f64();
             if let Some(path) = std::env::var_os("ENCORE_DUMP_ENCODER") {
                 let values: Vec<f32> = encoded.flatten_all()?.to_vec1()?;
@@ -133,12 +157,20 @@ impl Recogniser {
                 };
             } else {
                 let clock = Instant::now();
-                let window_words = self.time_words(&encoded, &text, segment_frames, offset)?;
+                let mut window_words = self.time_words(&encoded, &text, segment_frames, offset)?;
+                if sampled.no_speech_probability > 0.5 {
+                    // A doubtful window keeps only the words that lie on speech.
+                    window_words.retain(|w| speech.iter().any(|s| s.end > w.start && s.start < w.end));
+                }
                 times.timing += clock.elapsed().as_secs_f64();
+                // Unless the window closed on a lone timestamp (all of it was heard), the next
+                // window starts where the last word heard ended: the model may stop before the
+                // end of the window, and what it did not write must be read again, not lost.
                 seek = match (advance, window_words.last()) {
-                    (Advance::Whole, _) => seek + segment_frames,
-                    (Advance::To(_), Some(last)) if last.end > offset => ((last.end / frame_seconds).round() as usize).max(seek + 1),
+                    (Advance::Whole { single_ending: true }, _) => seek + segment_frames,
+                    (_, Some(last)) if last.end > offset => ((last.end / frame_seconds).round() as usize).max(seek + 1),
                     (Advance::To(frames), _) => seek + frames.max(1),
+                    (Advance::Whole { .. }, _) => seek + segment_frames,
                 };
                 history.extend_from_slice(&text);
                 words.extend(window_words);
@@ -146,8 +178,10 @@ impl Recogniser {
             progress(Progress { done: (seek as f64 * frame_seconds).min(audio.duration()), total: audio.duration() });
         }
 
-        for word in &mut words {
-            (word.start, word.end) = timing::snap_to_speech(word.start, word.end, &speech);
+        let mut edges: Vec<(f64, f64)> = words.iter().map(|w| timing::snap_to_speech(w.start, w.end, &speech)).collect();
+        timing::split_at_pauses(&mut edges, &speech);
+        for (word, (start, end)) in words.iter_mut().zip(edges) {
+            (word.start, word.end) = (start, end.max(start));
             word.text = normalise_filler(&word.text);
         }
         let covered: Vec<(f64, f64)> = words.iter().map(|w| (w.start, w.end)).collect();
@@ -155,7 +189,79 @@ impl Recogniser {
             .into_iter()
             .map(|SpeechSpan { start, end }| Span { start, end })
             .collect();
-        Ok((Transcript { format: FORMAT.into(), duration: audio.duration(), words, unrecognised }, times))
+        Ok((Transcript { format: FORMAT.into(), duration: audio.duration(), words, unrecognised }, times, listening))
+    }
+
+    /// How likely it is (0 to 1) that the performer said `script` rather than what was heard
+    /// between `start` and `end`: both readings of the window are scored teacher-forced
+    /// through the decoder, on the same audio and with the same surrounding words, and the
+    /// difference of their log-likelihoods becomes a probability. `None` when that stretch of
+    /// audio was not kept (very long takes) or holds no window.
+    pub fn prefer_script(
+        &self,
+        listening: &Listening,
+        transcript: &Transcript,
+        start: f64,
+        end: f64,
+        script: &[&str],
+    ) -> Result<Option<f32>, ListenError> {
+        let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
+        let Some(window) = listening.windows.iter().rev().find(|w| {
+            w.offset <= start + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6
+        }) else {
+            return Ok(None);
+        };
+        let window_end = window.offset + window.frames as f64 * frame_seconds;
+        let in_window: Vec<&HeardWord> =
+            transcript.words.iter().filter(|w| w.start >= window.offset - 1e-6 && w.start < window_end).collect();
+        let middle = (start + end) / 2.0;
+        let inside = |w: &HeardWord| {
+            let centre = (w.start + w.end) / 2.0;
+            centre >= start && centre <= end || (w.start <= middle && middle < w.end && start == end)
+        };
+        let mut heard = String::new();
+        let mut alternative = String::new();
+        let mut placed = false;
+        for word in &in_window {
+            if inside(word) {
+                if !placed {
+                    script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+                    placed = true;
+                }
+            } else {
+                if !placed && word.start >= end {
+                    script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+                    placed = true;
+                }
+                alternative.push_str(&format!(" {}", word.text));
+            }
+            heard.push_str(&format!(" {}", word.text));
+        }
+        if !placed {
+            script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+        }
+        let heard_score = self.sequence_log_probability(&window.encoded, &heard)?;
+        let script_score = self.sequence_log_probability(&window.encoded, &alternative)?;
+        let difference = (script_score - heard_score).clamp(-30.0, 30.0);
+        Ok(Some((1.0 / (1.0 + (-difference).exp())) as f32))
+    }
+
+    /// The log-likelihood of `text` (then the end of text) given the window's audio.
+    fn sequence_log_probability(&self, encoded: &Tensor, text: &str) -> Result<f64, ListenError> {
+        let special = &self.tokenizer.special;
+        let mut tokens = self.tokenizer.start_sequence();
+        tokens.push(special.no_timestamps);
+        let first = tokens.len();
+        tokens.extend(self.tokenizer.encode(text));
+        tokens.push(special.end_of_text);
+        let mut state = self.model.decoder.start(encoded)?;
+        let output = self.model.decoder.forward(&tokens[..tokens.len() - 1], &mut state, &[])?;
+        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+        let mut total = 0.0f64;
+        for position in first - 1..tokens.len() - 1 {
+            total += log_softmax(&logits[position])[tokens[position + 1] as usize] as f64;
+        }
+        Ok(total)
     }
 
     /// Decodes a window; when the result looks wrong (the model looped, or it is unsure of
@@ -183,7 +289,7 @@ impl Recogniser {
                 let position = (tokens[i - 1] - self.tokenizer.special.timestamp_begin) as usize;
                 (Advance::To((position * 2).min(segment_frames)), i)
             }
-            _ => (Advance::Whole, n),
+            _ => (Advance::Whole { single_ending }, n),
         }
     }
 
@@ -239,8 +345,22 @@ impl Recogniser {
     }
 }
 
+/// The encoded audio of a take, window by window, kept after listening for rescoring.
+pub struct Listening {
+    windows: Vec<KeptWindow>,
+}
+
+struct KeptWindow {
+    offset: f64,
+    frames: usize,
+    encoded: Tensor,
+}
+
+/// Windows kept for rescoring: 2.3 MB each, so 20 minutes of take at most.
+const MAX_KEPT_WINDOWS: usize = 40;
+
 enum Advance {
-    Whole,
+    Whole { single_ending: bool },
     To(usize),
 }
 

@@ -129,6 +129,34 @@ pub fn snap_to_speech(start: f64, end: f64, speech: &[SpeechSpan]) -> (f64, f64)
     (new_start, new_end)
 }
 
+/// A word never spans a pause: the decoder gives a word everything up to the next word's
+/// start, so a word before a pause swallows the pause. Where a word holds a silence between
+/// two speech spans, it keeps the side with more speech, and the next word starts where the
+/// speech after the pause starts.
+pub fn split_at_pauses(words: &mut [(f64, f64)], speech: &[SpeechSpan]) {
+    const SHORTEST_PAUSE: f64 = 0.1;
+    let pauses: Vec<(f64, f64)> = speech
+        .windows(2)
+        .map(|pair| (pair[0].end, pair[1].start))
+        .filter(|(from, to)| to - from >= SHORTEST_PAUSE)
+        .collect();
+    for i in 0..words.len() {
+        let (start, end) = words[i];
+        let inside: Vec<&(f64, f64)> = pauses.iter().filter(|(from, to)| *from > start && *to < end).collect();
+        let (Some(first), Some(last)) = (inside.first(), inside.last()) else { continue };
+        if first.0 - start >= end - last.1 {
+            words[i].1 = first.0;
+            if let Some(next) = words.get_mut(i + 1) {
+                if next.0 > first.1 && next.0 - first.1 < 1.0 {
+                    next.0 = first.1;
+                }
+            }
+        } else {
+            words[i].0 = last.1;
+        }
+    }
+}
+
 /// Speech that voice activity found but that no word covers: possibly a filler, a false start
 /// or a mumble that the recogniser tidied away.
 pub fn uncovered_speech(speech: &[SpeechSpan], words: &[(f64, f64)], shortest: f64) -> Vec<SpeechSpan> {
@@ -172,6 +200,14 @@ mod tests {
         assert_eq!(snap_to_speech(0.5, 1.5, &speech), (1.0, 1.5));
         assert_eq!(snap_to_speech(3.5, 4.6, &speech), (3.5, 4.0));
         assert_eq!(snap_to_speech(1.2, 1.8, &speech), (1.2, 1.8));
+    }
+
+    #[test]
+    fn a_word_before_a_pause_does_not_swallow_it() {
+        let speech = [SpeechSpan { start: 5.4, end: 7.6 }, SpeechSpan { start: 8.2, end: 10.3 }];
+        let mut words = vec![(7.3, 8.3), (8.3, 8.7)];
+        split_at_pauses(&mut words, &speech);
+        assert_eq!(words, vec![(7.3, 7.6), (8.2, 8.7)]);
     }
 
     #[test]
