@@ -2,6 +2,7 @@
 //! exit codes. Everything else lives in the pipeline's crates and in `cli/`.
 
 mod cli;
+mod report;
 
 use std::process::ExitCode;
 

@@ -330,7 +330,9 @@ impl Recogniser {
                 _ => groups.push(WordTokens { tokens: vec![token], first_row: k }),
             }
         }
-        let time_of = |row: usize| offset + starts[row.min(starts.len() - 1)] as f64 * SECONDS_PER_POSITION;
+        let time_of = |row: usize| {
+            (offset + starts[row.min(starts.len() - 1)] as f64 * SECONDS_PER_POSITION - timing::ATTENTION_LAG).max(offset)
+        };
         let mut words = Vec::new();
         for (index, group) in groups.iter().enumerate() {
             let text_of = self.tokenizer.decode(&group.tokens).trim().to_string();

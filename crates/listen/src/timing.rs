@@ -12,6 +12,10 @@ use encore_audio::SpeechSpan;
 /// Seconds per encoder position (two mel frames).
 pub const SECONDS_PER_POSITION: f64 = 0.02;
 const MEDIAN_FILTER_WIDTH: usize = 7;
+/// The decoder attends to a sound a little after it begins: on the corpus's forced-aligned
+/// words (9 recordings, 258 words) the warped times were late by a median 0.10 s at both
+/// start and end, so they are moved that much earlier.
+pub const ATTENTION_LAG: f64 = 0.10;
 
 /// Turns the alignment heads' attention `[heads, tokens, positions]` into, for each row, a
 /// normalised score of how strongly that token looks at each audio position.

@@ -24,11 +24,29 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Compare a take with its script: every word's verdict, the pauses, the numbers and the
+    /// few findings that matter most.
+    Analyze(AnalyzeArgs),
     /// Print the words heard in a recording, each with its time.
     Transcribe(TranscribeArgs),
     /// Install the speech model, or say where it is.
     #[command(subcommand)]
     Model(ModelCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// The recording of the take: WAV, FLAC, MP3, OGG/Vorbis or M4A/AAC.
+    pub audio: PathBuf,
+    /// The script the performer read from: a plain UTF-8 text file.
+    #[arg(long, value_name = "FILE")]
+    pub script: PathBuf,
+    /// Print the `encore.take/1` JSON report (see docs/take-report.md) instead of the script view.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the report as one self-contained HTML page, the take's audio inside it.
+    #[arg(long, value_name = "OUT")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

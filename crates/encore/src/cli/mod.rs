@@ -1,5 +1,6 @@
 //! The command line: arguments, and one module per command.
 
+mod analyze;
 mod args;
 mod model;
 mod progress;
@@ -13,6 +14,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         model::use_threads(threads);
     }
     match args.command {
+        Command::Analyze(command) => analyze::run(&command, args.model.as_deref()),
         Command::Transcribe(command) => transcribe::run(&command, args.model.as_deref()),
         Command::Model(command) => model::run(&command, args.model.as_deref()),
     }

@@ -1,6 +1,7 @@
 //! `encore model`: install the speech model, say where it is; and finding the model for the
 //! other commands, installing it on first use.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -50,19 +51,20 @@ fn status(explicit: Option<&Path>, json: bool) -> anyhow::Result<()> {
         (false, None, None)
     };
     let status = Status { path, installed, bytes, loads, source, problem };
+    let mut out = std::io::stdout().lock();
     if json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&status)?)?;
     } else if !status.installed {
-        println!("no speech model in {}\nrun `encore model install` (any command that needs it installs it too)", status.path.display());
+        writeln!(out, "no speech model in {}\nrun `encore model install` (any command that needs it installs it too)", status.path.display())?;
     } else {
-        println!("model:  {}", status.path.display());
-        println!("size:   {:.1} MB", status.bytes as f64 / 1e6);
+        writeln!(out, "model:  {}", status.path.display())?;
+        writeln!(out, "size:   {:.1} MB", status.bytes as f64 / 1e6)?;
         if let Some(source) = &status.source {
-            println!("source: {source}");
+            writeln!(out, "source: {source}")?;
         }
         match &status.problem {
-            None => println!("loads:  yes"),
-            Some(problem) => println!("loads:  no: {problem}"),
+            None => writeln!(out, "loads:  yes")?,
+            Some(problem) => writeln!(out, "loads:  no: {problem}")?,
         }
     }
     if installed && !status.loads {

@@ -1,0 +1,91 @@
+//! `encore analyze`: a take against its script. Reads the script first and the audio next, so
+//! that a wrong file is reported in a second rather than after the model has loaded; then
+//! listens, aligns (asking the model again about each disagreement) and prints the report as
+//! the script with every verdict, as JSON, and optionally as an HTML page.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use encore_align::{AlignOptions, Hearing, Rescorer};
+use encore_audio::Audio;
+use encore_listen::{ListenOptions, Listening, Recogniser, Transcript};
+use encore_script::Script;
+
+use super::args::AnalyzeArgs;
+use super::{model, progress};
+use crate::report;
+
+pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<()> {
+    let script = read_script(&args.script)?;
+
+    let bar = progress::seconds_bar("reading", 1.0);
+    let audio = encore_audio::decode_file(&args.audio, &mut |fraction| bar.set_position((fraction * 10.0) as u64))?;
+    bar.finish_and_clear();
+
+    let recogniser = model::recogniser(explicit_model)?;
+    let bar = progress::seconds_bar("listening", audio.duration());
+    let (transcript, _, listening) = recogniser
+        .listen(&audio, &ListenOptions::default(), &mut |p| bar.set_position((p.done * 10.0) as u64))
+        .with_context(|| format!("cannot listen to {}", args.audio.display()))?;
+    bar.finish_and_clear();
+
+    let hearing = hearing(&audio, &transcript);
+    let rescorer = ModelRescorer { recogniser: &recogniser, listening: &listening, transcript: &transcript };
+    let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
+    let take = encore_align::analyze(&script, &hearing, &options);
+
+    if let Some(path) = &args.html {
+        let title = args.audio.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let page = report::html::render(&take, &script, &audio, &title);
+        std::fs::write(path, page).with_context(|| format!("cannot write the HTML report to {}", path.display()))?;
+        progress::say(&format!("wrote {}", path.display()));
+    }
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &take)?;
+        writeln!(out)?;
+    } else {
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        out.write_all(report::terminal::render(&take, &script, colour).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Reads and parses the script, naming the file in every error.
+fn read_script(path: &Path) -> anyhow::Result<Script> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read the script {}", path.display()))?;
+    Script::from_bytes(&bytes).with_context(|| format!("cannot use {} as the script", path.display()))
+}
+
+/// What the aligner needs from listening: the words, the unrecognised speech, and how much of
+/// the take was voiced.
+pub fn hearing(audio: &Audio, transcript: &Transcript) -> Hearing {
+    let speech = encore_audio::voice_activity(audio).iter().map(|span| span.end - span.start).sum();
+    Hearing {
+        duration: transcript.duration,
+        speech,
+        words: transcript
+            .words
+            .iter()
+            .map(|w| encore_align::HeardWord { text: w.text.clone(), start: w.start, end: w.end, confidence: w.confidence })
+            .collect(),
+        unrecognised: transcript.unrecognised.iter().map(|s| encore_align::Unrecognised { start: s.start, end: s.end }).collect(),
+    }
+}
+
+/// Puts the aligner's doubts back to the model, on the audio it already encoded. A failure to
+/// rescore is no opinion: the alignment then stands as found.
+struct ModelRescorer<'a> {
+    recogniser: &'a Recogniser,
+    listening: &'a Listening,
+    transcript: &'a Transcript,
+}
+
+impl Rescorer for ModelRescorer<'_> {
+    fn prefer_script(&self, start: f64, end: f64, _heard: &[&str], script: &[&str]) -> Option<f32> {
+        self.recogniser.prefer_script(self.listening, self.transcript, start, end, script).ok().flatten()
+    }
+}

@@ -1,0 +1,198 @@
+//! `encore analyze`: a real take against its own script, against edited scripts and against the
+//! intended script of a designed disfluency recording; the views (terminal, JSON, HTML); and the
+//! errors a performer can make (a wrong script file, a wrong audio file).
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{corpus, describe, encore};
+
+const JFK_SCRIPT: &str =
+    "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
+
+/// `encore analyze AUDIO --script SCRIPT [extra...]`.
+fn analyze(audio: &Path, script: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("analyze"), audio.as_os_str(), OsStr::new("--script"), script.as_os_str()];
+    args.extend(extra.iter().map(OsStr::new));
+    encore(&args)
+}
+
+/// The JSON report of a take against a script given as text.
+fn report(audio: &str, script_text: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script.txt");
+    std::fs::write(&script, script_text).unwrap();
+    let output = analyze(&corpus(audio), &script, &["--json"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    serde_json::from_slice(&output.stdout).expect("--json prints one JSON document")
+}
+
+fn entries<'a>(report: &'a Value, verdict: &str) -> Vec<&'a Value> {
+    report["words"].as_array().unwrap().iter().filter(|w| w["verdict"] == verdict).collect()
+}
+
+/// The heard (or script) text of the entries with this verdict.
+fn words_with(report: &Value, verdict: &str) -> Vec<String> {
+    entries(report, verdict)
+        .iter()
+        .map(|w| w["heard"].as_str().or(w["text"].as_str()).unwrap_or("").to_lowercase())
+        .collect()
+}
+
+#[test]
+fn a_clean_take_is_all_correct() {
+    let report = report("jfk_inaugural_1961.wav", JFK_SCRIPT);
+    assert_eq!(report["format"], "encore.take/1");
+    assert_eq!(report["script"]["words"], 22);
+    let words = report["words"].as_array().unwrap();
+    let wrong: Vec<&Value> = words.iter().filter(|w| w["verdict"] != "correct").collect();
+    assert!(wrong.len() <= 1, "at most one false alarm on a clean take: {wrong:#?}");
+    assert!(report["summary"]["accuracy"].as_f64().unwrap() >= 0.95);
+}
+
+#[test]
+fn a_word_removed_from_the_script_is_heard_as_added() {
+    let report = report("jfk_inaugural_1961.wav", &JFK_SCRIPT.replace("my fellow", "my"));
+    assert_eq!(words_with(&report, "inserted"), ["fellow"], "{report:#}");
+    assert!(entries(&report, "misread").is_empty() && entries(&report, "skipped").is_empty());
+}
+
+#[test]
+fn a_word_added_to_the_script_is_skipped() {
+    let report = report("jfk_inaugural_1961.wav", &JFK_SCRIPT.replace("ask not", "ask not truly"));
+    assert_eq!(words_with(&report, "skipped"), ["truly"], "{report:#}");
+    assert!(entries(&report, "misread").is_empty() && entries(&report, "inserted").is_empty());
+}
+
+#[test]
+fn a_word_replaced_in_the_script_is_misread() {
+    let report = report("jfk_inaugural_1961.wav", &JFK_SCRIPT.replacen("your country", "your nation", 1));
+    let misread = entries(&report, "misread");
+    assert_eq!(misread.len(), 1, "{report:#}");
+    assert_eq!(misread[0]["text"], "nation");
+    assert_eq!(misread[0]["heard"].as_str().unwrap().to_lowercase(), "country");
+    assert!(entries(&report, "skipped").is_empty() && entries(&report, "inserted").is_empty());
+}
+
+#[test]
+fn fillers_are_heard() {
+    let script = std::fs::read_to_string(corpus("mfa_uhum.script.txt")).unwrap();
+    let report = report("mfa_uhum.wav", &script);
+    // Said: "montreal forced uh um uh hm hm um forced aligner".
+    let fillers = words_with(&report, "filler");
+    assert!(fillers.len() >= 3, "{fillers:?}");
+    assert!(fillers.iter().any(|f| f == "um") && fillers.iter().any(|f| f == "uh"), "{fillers:?}");
+    assert_eq!(report["summary"]["fillers"].as_u64().unwrap() as usize, fillers.len());
+    assert!(!entries(&report, "repeated").is_empty(), "'forced' is said twice");
+    assert_eq!(report["summary"]["skipped"], 0);
+}
+
+#[test]
+fn false_starts_are_heard() {
+    let script = std::fs::read_to_string(corpus("mfa_cutoffprogressive.script.txt")).unwrap();
+    let report = report("mfa_cutoffprogressive.wav", &script);
+    // Said: three cut-off attempts at "montreal", then "forced" and "aligner" after false starts.
+    let false_starts = entries(&report, "false_start");
+    assert!(false_starts.len() >= 3, "{report:#}");
+    assert!(false_starts.iter().any(|w| w["relates_to"] == 0), "attempts at 'montreal'");
+    assert_eq!(report["summary"]["skipped"], 0, "every script word was said in the end");
+}
+
+#[test]
+fn the_terminal_view_marks_every_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("edited.txt");
+    // One word more (skipped), one fewer (added) and one changed (misread), on two lines.
+    std::fs::write(&script, "And so my Americans, ask not truly what\nyour nation can do for you, ask what you can do for your country.\n").unwrap();
+    let output = analyze(&corpus("jfk_inaugural_1961.wav"), &script, &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let view = String::from_utf8(output.stdout).unwrap();
+    assert!(!view.contains('\x1b'), "no colour when stdout is not a terminal");
+    insta::assert_snapshot!("jfk_edited_terminal", view);
+}
+
+#[test]
+fn the_json_report_of_a_real_take() {
+    let script = std::fs::read_to_string(corpus("mfa_uhum.script.txt")).unwrap();
+    let mut report = report("mfa_uhum.wav", &script);
+    // Times and confidences move by a few milliseconds between machines; the story must not.
+    round_numbers(&mut report);
+    insta::assert_json_snapshot!("mfa_uhum_json", report);
+}
+
+/// Rounds every non-integer number to one decimal place.
+fn round_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_u64() && !n.is_i64() => {
+            let rounded = (n.as_f64().unwrap() * 10.0).round() / 10.0;
+            *value = serde_json::json!(rounded);
+        }
+        Value::Array(items) => items.iter_mut().for_each(round_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(round_numbers),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_html_page_holds_the_words_and_the_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("take.html");
+    let output = analyze(&corpus("jfk_inaugural_1961.wav"), &corpus("jfk_inaugural_1961.txt"), &["--html", page.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    for word in ["Americans,", "country.", "data-t=", "<audio", "data:audio/wav;base64,UklGR"] {
+        assert!(html.contains(word), "{word}");
+    }
+    // 11 s of 16-bit 16 kHz audio, base64: about 470 kB.
+    assert!(html.len() > 400_000, "{}", html.len());
+    assert!(!html.contains("http://") && !html.contains("https://"), "nothing external");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("accuracy"), "the terminal view is printed too");
+}
+
+/// An error: exit code 1, and stderr names the file and says what to do.
+fn check_error(output: &std::process::Output, file: &Path, says: &[&str]) {
+    assert_eq!(output.status.code(), Some(1), "{}", describe(output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let name = file.file_name().unwrap().to_string_lossy();
+    assert!(stderr.contains(name.as_ref()), "names {name}: {stderr}");
+    for phrase in says {
+        assert!(stderr.contains(phrase), "says {phrase:?}: {stderr}");
+    }
+    assert!(output.stdout.is_empty(), "no report on error");
+}
+
+#[test]
+fn bad_scripts_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let audio = corpus("jfk_inaugural_1961.wav");
+    let cases: [(&str, Vec<u8>, &[&str]); 4] = [
+        ("empty.txt", Vec::new(), &["no words", "paste or type"]),
+        ("blank.txt", b" \n / \n".to_vec(), &["no words"]),
+        ("photo.txt", vec![0x89, b'P', b'N', b'G', 0xff, 0xfe, 0x00, 0x01], &["not plain text", "UTF-8"]),
+        ("long.txt", "word ".repeat(20_001).into_bytes(), &["20001 words", "split it"]),
+    ];
+    for (name, bytes, says) in cases {
+        let script = dir.path().join(name);
+        std::fs::write(&script, bytes).unwrap();
+        check_error(&analyze(&audio, &script, &[]), &script, says);
+    }
+    let missing = dir.path().join("missing.txt");
+    check_error(&analyze(&audio, &missing, &[]), &missing, &["cannot read the script"]);
+}
+
+#[test]
+fn bad_audio_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = corpus("jfk_inaugural_1961.txt");
+    let empty = dir.path().join("empty.wav");
+    std::fs::write(&empty, b"").unwrap();
+    check_error(&analyze(&empty, &script, &[]), &empty, &["empty", "record again"]);
+    let text = dir.path().join("notes.wav");
+    std::fs::write(&text, "these are my notes, not a recording\n".repeat(20)).unwrap();
+    check_error(&analyze(&text, &script, &[]), &text, &["not an audio file"]);
+    let missing = dir.path().join("missing.wav");
+    check_error(&analyze(&missing, &script, &[]), &missing, &["no such file"]);
+}

@@ -1,0 +1,32 @@
+//! Whole flows through the real `encore` binary, the real speech model and real recordings
+//! (`tests/corpus`, copied into the repository so that these run without `../shared`). One
+//! integration binary, one module per command.
+
+mod analyze;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A recording or text file of the repository's test corpus.
+pub fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/audio").join(name)
+}
+
+/// Runs `encore` with these arguments, colour off, and returns what it did.
+pub fn encore(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_encore"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the encore binary runs")
+}
+
+/// The output as text, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
