@@ -10,8 +10,9 @@
 
 use std::collections::HashMap;
 
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
-use candle_nn::{LayerNorm, Linear};
+use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
 
@@ -24,12 +25,61 @@ fn take(weights: &Weights, name: &str) -> Result<Tensor> {
     weights.get(name).cloned().ok_or_else(|| candle_core::Error::Msg(format!("the model has no weight {name}")))
 }
 
-fn linear(weights: &Weights, prefix: &str) -> Result<Linear> {
-    Ok(Linear::new(take(weights, &format!("{prefix}/weight"))?, weights.get(&format!("{prefix}/bias")).cloned()))
-}
 
 fn layer_norm(weights: &Weights, prefix: &str) -> Result<LayerNorm> {
     Ok(LayerNorm::new(take(weights, &format!("{prefix}/gamma"))?, take(weights, &format!("{prefix}/beta"))?, 1e-5))
+}
+
+/// How the decoder's weights are held. Each decoder step multiplies one row by every weight
+/// matrix, so a step costs what reading the weights costs; 8-bit weights are read four times
+/// faster than f32 ones (see ARCHITECTURE.md for the figures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    Int8,
+}
+
+impl Precision {
+    /// `ENCORE_DECODER_PRECISION=f32` keeps f32 weights (for comparisons); int8 otherwise.
+    pub fn from_environment() -> Precision {
+        match std::env::var("ENCORE_DECODER_PRECISION").as_deref() {
+            Ok("f32") => Precision::F32,
+            _ => Precision::Int8,
+        }
+    }
+
+    fn matrix(self, weight: &Tensor) -> Result<QMatMul> {
+        let dtype = match self {
+            Precision::F32 => GgmlDType::F32,
+            Precision::Int8 => GgmlDType::Q8_0,
+        };
+        QMatMul::from_qtensor(QTensor::quantize(weight, dtype)?)
+    }
+}
+
+/// A linear layer whose matrix may be quantised (the decoder's) or not (the encoder's).
+struct Projection {
+    matrix: QMatMul,
+    bias: Option<Tensor>,
+}
+
+impl Projection {
+    fn load(weights: &Weights, prefix: &str, precision: Precision) -> Result<Projection> {
+        Ok(Projection {
+            matrix: precision.matrix(&take(weights, &format!("{prefix}/weight"))?)?,
+            bias: weights.get(&format!("{prefix}/bias")).cloned(),
+        })
+    }
+}
+
+impl Module for Projection {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = self.matrix.forward(x)?;
+        match &self.bias {
+            Some(bias) => y.broadcast_add(bias),
+            None => Ok(y),
+        }
+    }
 }
 
 /// Splits `[batch, time, heads*width]` into `[batch, heads, time, width]`.
@@ -56,16 +106,16 @@ fn attend(query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -
 
 struct FeedForward {
     norm: LayerNorm,
-    up: Linear,
-    down: Linear,
+    up: Projection,
+    down: Projection,
 }
 
 impl FeedForward {
-    fn load(weights: &Weights, prefix: &str) -> Result<FeedForward> {
+    fn load(weights: &Weights, prefix: &str, precision: Precision) -> Result<FeedForward> {
         Ok(FeedForward {
             norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
-            up: linear(weights, &format!("{prefix}/linear_0"))?,
-            down: linear(weights, &format!("{prefix}/linear_1"))?,
+            up: Projection::load(weights, &format!("{prefix}/linear_0"), precision)?,
+            down: Projection::load(weights, &format!("{prefix}/linear_1"), precision)?,
         })
     }
 
@@ -77,17 +127,17 @@ impl FeedForward {
 /// Self-attention with the query, key and value projections fused.
 struct SelfAttention {
     norm: LayerNorm,
-    query_key_value: Linear,
-    out: Linear,
+    query_key_value: Projection,
+    out: Projection,
     heads: usize,
 }
 
 impl SelfAttention {
-    fn load(weights: &Weights, prefix: &str, heads: usize) -> Result<SelfAttention> {
+    fn load(weights: &Weights, prefix: &str, heads: usize, precision: Precision) -> Result<SelfAttention> {
         Ok(SelfAttention {
             norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
-            query_key_value: linear(weights, &format!("{prefix}/linear_0"))?,
-            out: linear(weights, &format!("{prefix}/linear_1"))?,
+            query_key_value: Projection::load(weights, &format!("{prefix}/linear_0"), precision)?,
+            out: Projection::load(weights, &format!("{prefix}/linear_1"), precision)?,
             heads,
         })
     }
@@ -131,8 +181,8 @@ impl Encoder {
             .map(|i| {
                 let prefix = format!("encoder/layer_{i}");
                 Ok(EncoderLayer {
-                    attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads)?,
-                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"))?,
+                    attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads, Precision::F32)?,
+                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"), Precision::F32)?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -165,15 +215,18 @@ impl Encoder {
 struct DecoderLayer {
     self_attention: SelfAttention,
     cross_norm: LayerNorm,
-    cross_query: Linear,
-    cross_key_value: Linear,
-    cross_out: Linear,
+    cross_query: Projection,
+    cross_key_value: Projection,
+    cross_out: Projection,
     feed_forward: FeedForward,
 }
 
 /// The text decoder.
 pub struct Decoder {
     embeddings: Tensor,
+    /// The output projection, which shares the token embeddings: the largest matrix a step
+    /// reads.
+    projection: QMatMul,
 
     positions: Tensor,
     layers: Vec<DecoderLayer>,
@@ -198,22 +251,26 @@ pub struct DecoderOutput {
 }
 
 impl Decoder {
-    fn load(weights: &Weights, config: &ModelConfig) -> Result<Decoder> {
+    fn load(weights: &Weights, config: &ModelConfig, precision: Precision) -> Result<Decoder> {
         let layers = (0..config.decoder_layers)
             .map(|i| {
                 let prefix = format!("decoder/layer_{i}");
                 Ok(DecoderLayer {
-                    self_attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads)?,
+                    self_attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads, precision)?,
                     cross_norm: layer_norm(weights, &format!("{prefix}/attention/layer_norm"))?,
-                    cross_query: linear(weights, &format!("{prefix}/attention/linear_0"))?,
-                    cross_key_value: linear(weights, &format!("{prefix}/attention/linear_1"))?,
-                    cross_out: linear(weights, &format!("{prefix}/attention/linear_2"))?,
-                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"))?,
+                    cross_query: Projection::load(weights, &format!("{prefix}/attention/linear_0"), precision)?,
+                    // Computed once per window from all 1500 positions: a product of whole
+                    // matrices, which f32 does fastest.
+                    cross_key_value: Projection::load(weights, &format!("{prefix}/attention/linear_1"), Precision::F32)?,
+                    cross_out: Projection::load(weights, &format!("{prefix}/attention/linear_2"), precision)?,
+                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"), precision)?,
                 })
             })
             .collect::<Result<_>>()?;
+        let embeddings = take(weights, "decoder/embeddings/weight")?;
         Ok(Decoder {
-            embeddings: take(weights, "decoder/embeddings/weight")?,
+            projection: if std::env::var("ENCORE_PROJECTION").as_deref() == Ok("f32") { Precision::F32 } else { precision }.matrix(&embeddings)?,
+            embeddings,
             positions: take(weights, "decoder/position_encodings/encodings")?,
             layers,
             norm: layer_norm(weights, "decoder/layer_norm")?,
@@ -264,9 +321,7 @@ impl Decoder {
         }
         state.length += count;
         let x = self.norm.forward(&x)?;
-        // The output projection shares the token embeddings. Used transposed in place, each logit
-        // is one row's dot product: measured twice as fast as a transposed copy.
-        let logits = x.squeeze(0)?.matmul(&self.embeddings.t()?)?;
+        let logits = self.projection.forward(&x)?.squeeze(0)?;
         let alignment = if alignment.is_empty() { None } else { Some(Tensor::stack(&alignment, 0)?) };
         Ok(DecoderOutput { logits, alignment })
     }
@@ -287,8 +342,8 @@ pub struct Whisper {
 }
 
 impl Whisper {
-    pub fn load(weights: &Weights, config: &ModelConfig) -> Result<Whisper> {
-        Ok(Whisper { encoder: Encoder::load(weights, config)?, decoder: Decoder::load(weights, config)? })
+    pub fn load(weights: &Weights, config: &ModelConfig, precision: Precision) -> Result<Whisper> {
+        Ok(Whisper { encoder: Encoder::load(weights, config)?, decoder: Decoder::load(weights, config, precision)? })
     }
 }
 

@@ -57,7 +57,7 @@ struct WordTokens {
 impl Recogniser {
     pub fn load(dir: &Path) -> Result<Recogniser, ListenError> {
         let files = ModelFiles::read(dir)?;
-        let model = Whisper::load(&files.weights, &files.config)
+        let model = Whisper::load(&files.weights, &files.config, crate::model::Precision::from_environment())
             .map_err(|e| ListenError::BrokenModel { path: dir.into(), reason: e.to_string() })?;
         Ok(Recogniser { model, tokenizer: files.tokenizer, config: files.config, location: dir.into() })
     }
@@ -158,6 +158,15 @@ impl Recogniser {
             } else {
                 let clock = Instant::now();
                 let mut window_words = self.time_words(&encoded, &text, segment_frames, offset)?;
+                // Fit the words to the speech now, before the next window's start is taken
+                // from the last one: the last word's end is the least certain time the warping
+                // gives, and a window that stopped early must not skip what it did not hear.
+                let mut edges: Vec<(f64, f64)> =
+                    window_words.iter().map(|w| timing::snap_to_speech(w.start, w.end, &speech)).collect();
+                timing::split_at_pauses(&mut edges, &speech);
+                for (word, (start, end)) in window_words.iter_mut().zip(edges) {
+                    (word.start, word.end) = (start, end.max(start));
+                }
                 if sampled.no_speech_probability > 0.5 {
                     // A doubtful window keeps only the words that lie on speech.
                     window_words.retain(|w| speech.iter().any(|s| s.end > w.start && s.start < w.end));
@@ -178,10 +187,7 @@ impl Recogniser {
             progress(Progress { done: (seek as f64 * frame_seconds).min(audio.duration()), total: audio.duration() });
         }
 
-        let mut edges: Vec<(f64, f64)> = words.iter().map(|w| timing::snap_to_speech(w.start, w.end, &speech)).collect();
-        timing::split_at_pauses(&mut edges, &speech);
-        for (word, (start, end)) in words.iter_mut().zip(edges) {
-            (word.start, word.end) = (start, end.max(start));
+        for word in &mut words {
             word.text = normalise_filler(&word.text);
         }
         let covered: Vec<(f64, f64)> = words.iter().map(|w| (w.start, w.end)).collect();
@@ -342,6 +348,17 @@ impl Recogniser {
             let end_row = groups.get(index + 1).map_or(text.len(), |next| next.first_row);
             let confidence = (group.first_row..group.first_row + group.tokens.len()).map(probability).sum::<f32>() / group.tokens.len() as f32;
             words.push(HeardWord { text: text_of, start: time_of(group.first_row), end: time_of(end_row), confidence });
+        }
+        // A word the warping stretched over seconds of speech (typically the last word of a
+        // window that ended early, which takes everything up to the end) is cut to a length
+        // a word can have; otherwise the next window would start far too late.
+        let mut durations: Vec<f64> = words.iter().map(|w| w.end - w.start).collect();
+        durations.sort_by(f64::total_cmp);
+        // The median is capped because a window of one or two words has no typical length.
+        let median = durations.get(durations.len() / 2).copied().unwrap_or(0.3).min(0.6);
+        let longest = (3.0 * median).max(1.2);
+        for word in &mut words {
+            word.end = word.end.min(word.start + longest);
         }
         Ok(words)
     }
