@@ -1,0 +1,304 @@
+//! `align-eval`: how well the take report finds what really happened, measured on real speech
+//! with the real recogniser.
+//!
+//! 1. The designed disfluency recordings (a verbatim transcript and the intended script):
+//!    precision and recall of fillers, repetitions, false starts and insertions.
+//! 2. Read speech against its script edited at random (one word removed, added or replaced):
+//!    recall of each injected miscue and the false alarms on the untouched words, and the false
+//!    alarms with the true scripts.
+//! 3. The targets: recall of injected miscues ≥ 0.9, false alarms ≤ 3%, filler F1 ≥ 0.8.
+//!
+//! Every figure is given without and with the rescorer (the model asked again about each
+//! disagreement). Usage: `align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer]
+//! [--verbose] [--model DIR]`.
+
+mod corpus;
+mod disfluency;
+mod edits;
+mod listener;
+mod tally;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use encore_align::{AlignOptions, Rescorer};
+use encore_script::Script;
+
+use crate::disfluency::KINDS;
+use crate::edits::{EDITS, Outcome};
+use crate::listener::{Listener, ModelRescorer};
+use crate::tally::{Tally, ratio, show, show_percent};
+
+/// The two ways of aligning: as found, and with the rescorer.
+const CONFIGS: [&str; 2] = ["without rescorer", "with rescorer"];
+
+struct Options {
+    corpus: PathBuf,
+    limit: Option<usize>,
+    seed: u64,
+    rescore: bool,
+    verbose: bool,
+    model: Option<PathBuf>,
+}
+
+/// Totals for one configuration.
+#[derive(Default)]
+struct Totals {
+    designed: [Tally; 4],
+    designed_any: Tally,
+    found: [usize; 3],
+    tried: [usize; 3],
+    edited_false_alarms: usize,
+    edited_untouched: usize,
+    true_false_alarms: usize,
+    true_untouched: usize,
+    asked: usize,
+    answered: usize,
+    rescored: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = options()?;
+    let started = Instant::now();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut recordings = corpus::load(&options.corpus)?;
+    if let Some(limit) = options.limit {
+        recordings.truncate(limit);
+    }
+    let designed: Vec<&corpus::Recording> =
+        recordings.iter().filter(|r| r.script.is_some() && r.kind == "verbatim-disfluent").collect();
+    let read: Vec<&corpus::Recording> = recordings
+        .iter()
+        .filter(|r| r.kind == "exact-read")
+        .filter(|r| Script::parse(&r.said).is_ok_and(|s| s.len() >= 8))
+        .collect();
+    // Words of every read transcript, to add or substitute in another recording's script.
+    let foreign: Vec<(String, String)> = read
+        .iter()
+        .flat_map(|r| {
+            r.said
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase())
+                .filter(|w| w.chars().count() >= 3 && w.chars().all(char::is_alphabetic))
+                .map(|w| (r.stem.clone(), w))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+
+    let mut listener = Listener::new(root.join("target/align-eval-cache"), options.model.clone(), options.rescore);
+    let mut totals: [Totals; 2] = Default::default();
+    let configs = if options.rescore { 2 } else { 1 };
+
+    for recording in &designed {
+        let heard = listener.hear(&recording.audio, &recording.stem)?;
+        let script = Script::parse(recording.script.as_deref().unwrap_or_default())
+            .with_context(|| format!("the script of {}", recording.stem))?;
+        let reference = disfluency::reference(&script, &recording.said);
+        for (config, totals) in totals.iter_mut().enumerate().take(configs) {
+            let rescorer = rescorer(&listener, &heard);
+            let align = AlignOptions { rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None }, ..AlignOptions::default() };
+            let report = encore_align::analyze(&script, &heard.hearing, &align);
+            totals.rescored += report.summary.rescored;
+            let predicted = disfluency::predicted(&report);
+            let (per_kind, any) = disfluency::score(&reference, &predicted);
+            for (total, tally) in totals.designed.iter_mut().zip(per_kind) {
+                total.add(tally);
+            }
+            totals.designed_any.add(any);
+            tally_questions(totals, rescorer.as_ref(), config);
+            if options.verbose {
+                let heard_text: Vec<&str> = heard.transcript.words.iter().map(|w| w.text.as_str()).collect();
+                eprintln!("{} [{}] heard: {}", recording.stem, CONFIGS[config], heard_text.join(" "));
+                eprintln!("  reference: {reference:?}\n  predicted: {predicted:?}");
+            }
+        }
+    }
+
+    for recording in &read {
+        let heard = listener.hear(&recording.audio, &recording.stem)?;
+        let script = Script::parse(&recording.said)?;
+        let others: Vec<String> = foreign.iter().filter(|(stem, _)| *stem != recording.stem).map(|(_, w)| w.clone()).collect();
+        let mut edited: Vec<edits::Edited> = Vec::new();
+        for (salt, edit) in EDITS.iter().enumerate() {
+            let mut random = edits::Random::new(options.seed, &recording.stem, salt as u64);
+            edited.extend(edits::edit(&script, *edit, &mut random, &others));
+        }
+        for (config, totals) in totals.iter_mut().enumerate().take(configs) {
+            let rescorer = rescorer(&listener, &heard);
+            let align = AlignOptions { rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None }, ..AlignOptions::default() };
+            let report = encore_align::analyze(&script, &heard.hearing, &align);
+            totals.rescored += report.summary.rescored;
+            let outcome = edits::judge(&report, None);
+            totals.true_false_alarms += outcome.false_alarms;
+            totals.true_untouched += outcome.untouched;
+            if options.verbose && outcome.false_alarms > 0 {
+                eprintln!("{} [{}] true script: {} false alarms: {}", recording.stem, CONFIGS[config], outcome.false_alarms, flagged(&report));
+            }
+            for change in &edited {
+                let Some((_, report)) = edits::analyze(&change.text, &heard.hearing, &align) else { continue };
+                let Outcome { found, false_alarms, untouched } = edits::judge(&report, Some(change));
+                totals.rescored += report.summary.rescored;
+                let slot = EDITS.iter().position(|e| *e == change.edit).unwrap_or(0);
+                totals.tried[slot] += 1;
+                totals.found[slot] += usize::from(found);
+                totals.edited_false_alarms += false_alarms;
+                totals.edited_untouched += untouched;
+                if options.verbose && (!found || false_alarms > 0) {
+                    eprintln!(
+                        "{} [{}] {:?} '{}' at {}: found {found}, {false_alarms} false alarms: {}",
+                        recording.stem, CONFIGS[config], change.edit, change.word, change.at, flagged(&report)
+                    );
+                }
+            }
+            tally_questions(totals, rescorer.as_ref(), config);
+        }
+    }
+
+    print_results(&options, &totals[..configs], designed.len(), read.len(), &listener, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Adds up what the rescorer was asked and answered.
+fn tally_questions(totals: &mut Totals, rescorer: Option<&ModelRescorer>, config: usize) {
+    if let (1, Some(rescorer)) = (config, rescorer) {
+        totals.asked += rescorer.asked.get();
+        totals.answered += rescorer.answered.get();
+    }
+}
+
+/// The model's rescorer for a recording, when the model listened to it in this run.
+fn rescorer<'a>(listener: &'a Listener, heard: &'a listener::Heard) -> Option<ModelRescorer<'a>> {
+    Some(ModelRescorer {
+        recogniser: listener.recogniser()?,
+        listening: heard.listening.as_ref()?,
+        transcript: &heard.transcript,
+        asked: Default::default(),
+        answered: Default::default(),
+    })
+}
+
+/// The entries of a report that are not plain correct words, for the verbose log.
+fn flagged(report: &encore_align::TakeReport) -> String {
+    report
+        .words
+        .iter()
+        .filter(|w| w.verdict != encore_align::Verdict::Correct)
+        .map(|w| format!("{:?}({}|{})", w.verdict, w.text.as_deref().unwrap_or("-"), w.heard.as_deref().unwrap_or("-")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn print_results(options: &Options, totals: &[Totals], designed: usize, read: usize, listener: &Listener, seconds: f64) {
+    println!(
+        "align-eval: {} ({designed} designed disfluency recordings, {read} read recordings with ≥ 8 words); listened {}, from cache {}; {seconds:.0} s",
+        options.corpus.display(),
+        listener.listened,
+        listener.cached
+    );
+    let header: String = totals.iter().enumerate().map(|(i, _)| format!(" | {:<22}", CONFIGS[i])).collect();
+    println!("\n1. Designed disfluencies: extra words by kind and place (±1 script word)");
+    println!("{:<16} {:>5}{header}", "kind", "truth");
+    let sub: String = totals.iter().map(|_| format!(" | {:<6} {:<6} {:<8}", "P", "R", "F1")).collect();
+    println!("{:<16} {:>5}{sub}", "", "");
+    for (slot, kind) in KINDS.iter().enumerate() {
+        let truth = totals[0].designed[slot].hits + totals[0].designed[slot].misses;
+        let cells: String = totals
+            .iter()
+            .map(|t| {
+                let tally = t.designed[slot];
+                format!(" | {:<6} {:<6} {:<8}", show(tally.precision()), show(tally.recall()), show(tally.f1()))
+            })
+            .collect();
+        println!("{:<16} {truth:>5}{cells}", kind.name());
+    }
+    let truth = totals[0].designed_any.hits + totals[0].designed_any.misses;
+    let cells: String = totals
+        .iter()
+        .map(|t| format!(" | {:<6} {:<6} {:<8}", show(t.designed_any.precision()), show(t.designed_any.recall()), show(t.designed_any.f1())))
+        .collect();
+    println!("{:<16} {truth:>5}{cells}", "any extra word");
+
+    println!("\n2. Read speech, scripts edited at random (seed {})", options.seed);
+    println!("{:<34}{header}", "");
+    for (slot, edit) in EDITS.iter().enumerate() {
+        let cells: String = totals
+            .iter()
+            .map(|t| format!(" | {:<22}", format!("recall {} ({}/{})", show(ratio(t.found[slot], t.tried[slot])), t.found[slot], t.tried[slot])))
+            .collect();
+        println!("{:<34}{cells}", edit.name());
+    }
+    let rate = |alarms: usize, words: usize| format!("{} ({alarms}/{words})", show_percent(ratio(alarms, words)));
+    let cells: String = totals.iter().map(|t| format!(" | {:<22}", rate(t.edited_false_alarms, t.edited_untouched))).collect();
+    println!("{:<34}{cells}", "false alarms, edited scripts");
+    let cells: String = totals.iter().map(|t| format!(" | {:<22}", rate(t.true_false_alarms, t.true_untouched))).collect();
+    println!("{:<34}{cells}", "false alarms, true scripts");
+
+    println!("\n3. Targets");
+    println!("{:<34}{header}", "");
+    let verdict = |value: Option<f64>, ok: bool| format!("{} {}", show(value), if ok { "met" } else { "NOT met" });
+    let cells: String = totals
+        .iter()
+        .map(|t| {
+            let recall = ratio(t.found.iter().sum(), t.tried.iter().sum());
+            format!(" | {:<22}", verdict(recall, recall.is_some_and(|r| r >= 0.9)))
+        })
+        .collect();
+    println!("{:<34}{cells}", "recall of injected miscues ≥ 0.90");
+    let cells: String = totals
+        .iter()
+        .map(|t| {
+            let rate = ratio(t.edited_false_alarms + t.true_false_alarms, t.edited_untouched + t.true_untouched);
+            format!(" | {:<22}", format!("{} {}", show_percent(rate), if rate.is_some_and(|r| r <= 0.03) { "met" } else { "NOT met" }))
+        })
+        .collect();
+    println!("{:<34}{cells}", "false alarms ≤ 3%");
+    let cells: String = totals
+        .iter()
+        .map(|t| {
+            let f1 = t.designed[0].f1();
+            format!(" | {:<22}", verdict(f1, f1.is_some_and(|f| f >= 0.8)))
+        })
+        .collect();
+    println!("{:<34}{cells}", "filler F1 ≥ 0.80");
+    if let [without, with] = totals {
+        println!(
+            "\nrescorer: asked {} times, an opinion {} times; verdicts changed: {} (without: {})",
+            with.asked, with.answered, with.rescored, without.rescored
+        );
+    }
+}
+
+fn options() -> anyhow::Result<Options> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let shared = root.join("../shared/corpus");
+    let mut options = Options {
+        corpus: if shared.join("manifest.tsv").is_file() { shared } else { root.join("tests/corpus") },
+        limit: None,
+        seed: 7,
+        rescore: true,
+        verbose: false,
+        model: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--corpus" => options.corpus = PathBuf::from(value("--corpus")?),
+            "--limit" => options.limit = Some(value("--limit")?.parse().context("--limit takes a number")?),
+            "--seed" => options.seed = value("--seed")?.parse().context("--seed takes a number")?,
+            "--model" => options.model = Some(PathBuf::from(value("--model")?)),
+            "--no-rescorer" => options.rescore = false,
+            "--verbose" => options.verbose = true,
+            "--help" | "-h" => {
+                println!(
+                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--verbose] [--model DIR]\n\
+                     Evaluates the take report on the speech corpus (default ../shared/corpus, else tests/corpus)."
+                );
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other}; see --help"),
+        }
+    }
+    Ok(options)
+}
