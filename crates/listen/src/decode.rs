@@ -5,10 +5,8 @@
 //! they are what lets a long take be read window by window: the last complete timestamp pair
 //! says where the next window must start, so no sentence is cut at a 30 s boundary.
 
-use candle_core::Tensor;
-
 use crate::config::ModelConfig;
-use crate::model::Decoder;
+use crate::model::{Decoder, DecoderState};
 use crate::tokenizer::Tokenizer;
 
 /// The reference lets the first timestamp be at most 1 s into the window.
@@ -34,9 +32,9 @@ pub struct GreedyDecoder<'a> {
 }
 
 impl GreedyDecoder<'_> {
-    /// Decodes `audio` (the encoder's output for the window) after `prompt` (previous text,
-    /// if any; it is preceded by `<|startofprev|>`).
-    pub fn decode(&self, audio: &Tensor, prompt: &[u32]) -> candle_core::Result<Sampled> {
+    /// Decodes a window (`window` holds its encoded audio, from [`Decoder::start`]) after
+    /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`).
+    pub fn decode(&self, window: &DecoderState, prompt: &[u32]) -> candle_core::Result<Sampled> {
         let special = &self.tokenizer.special;
         let mut context = Vec::new();
         if !prompt.is_empty() {
@@ -48,7 +46,7 @@ impl GreedyDecoder<'_> {
         context.extend(self.tokenizer.start_sequence());
         let limit = self.config.text_positions / 2;
 
-        let mut state = self.decoder.start(audio)?;
+        let mut state = window.restart();
         let mut output = self.decoder.forward(&context, &mut state, &[])?;
         let mut tokens: Vec<u32> = Vec::new();
         let mut log_probability_sum = 0.0;

@@ -239,12 +239,7 @@ impl ModelFiles {
         let broken = |reason: String| ListenError::BrokenModel { path: dir.into(), reason };
         let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| broken(format!("cannot read {name}: {e}")));
         let tokenizer_text = String::from_utf8(read("tokenizer.json")?).map_err(|_| broken("tokenizer.json is not text".into()))?;
-        let clock = std::time::Instant::now();
         let tokenizer = Tokenizer::from_json(&tokenizer_text).map_err(|e| broken(format!("tokenizer.json: {e}")))?;
-        if std::env::var_os("ENCORE_DEBUG").is_some() {
-            eprintln!("tokenizer {:?}", clock.elapsed());
-        }
-        let clock = std::time::Instant::now();
         let config_bytes = read("config.json")?;
         let (config, weights) = if dir.join("model.safetensors").is_file() {
             let config: ModelConfig =
@@ -262,9 +257,6 @@ impl ModelFiles {
             let config = config_from(&checkpoint, &config_bytes, &format!("CTranslate2 model in {}", dir.display())).map_err(broken)?;
             (config, tensors_from(&checkpoint, true)?)
         };
-        if std::env::var_os("ENCORE_DEBUG").is_some() {
-            eprintln!("weights {:?}", clock.elapsed());
-        }
         if config.vocabulary < tokenizer.special.timestamp_begin as usize {
             return Err(broken("the tokenizer does not belong to these weights".into()));
         }

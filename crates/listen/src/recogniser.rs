@@ -15,7 +15,7 @@ use crate::config::ModelConfig;
 use crate::decode::{GreedyDecoder, Sampled, log_softmax};
 use crate::install::ModelFiles;
 use crate::mel::{self, FRAMES_PER_WINDOW, HOP};
-use crate::model::Whisper;
+use crate::model::{DecoderState, Whisper};
 use crate::timing::{self, SECONDS_PER_POSITION};
 use crate::tokenizer::Tokenizer;
 use crate::transcript::{FORMAT, HeardWord, Progress, Span, StageTimes, Transcript};
@@ -103,10 +103,6 @@ impl Recogniser {
         let window_samples = FRAMES_PER_WINDOW * HOP;
         let spectrogram = mel::log_mel(&audio.samples, window_samples, self.config.mel_bins);
         let content_frames = spectrogram.frames.saturating_sub(FRAMES_PER_WINDOW);
-        if let Some(path) = std::env::var_os("ENCORE_DUMP_MEL") {
-            let bytes: Vec<u8> = spectrogram.values.iter().flat_map(|v| v.to_le_bytes()).collect();
-            let _ = std::fs::write(path, bytes);
-        }
         times.mel = clock.elapsed().as_secs_f64();
 
         let prompt_tokens = if options.verbatim { self.tokenizer.encode(VERBATIM_PROMPT) } else { Vec::new() };
@@ -132,19 +128,13 @@ impl Recogniser {
                 listening.windows.push(KeptWindow { offset, frames: segment_frames, encoded: encoded.clone() });
             }
             times.encoder += clock.elapsed().as_secs_f64();
-            if let Some(path) = std::env::var_os("ENCORE_DUMP_ENCODER") {
-                let values: Vec<f32> = encoded.flatten_all()?.to_vec1()?;
-                let _ = std::fs::write(path, values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>());
-            }
             times.windows += 1;
 
             let clock = Instant::now();
-            let sampled = self.decode_window(&encoded, &history)?;
+            let window = self.model.decoder.start(&encoded)?;
+            let sampled = self.decode_window(&window, &history)?;
             times.decoder += clock.elapsed().as_secs_f64();
 
-            if std::env::var_os("ENCORE_DEBUG").is_some() {
-                eprintln!("window at {offset:.2}s: {:?} avg {:.3} no-speech {:.3}", sampled.tokens, sampled.average_log_probability, sampled.no_speech_probability);
-            }
             let silent = sampled.no_speech_probability > 0.6 && sampled.average_log_probability < -1.0;
             // When the window ends mid-sentence, only the complete segments count: the next
             // window starts where they end and reads the cut sentence whole.
@@ -157,7 +147,7 @@ impl Recogniser {
                 };
             } else {
                 let clock = Instant::now();
-                let mut window_words = self.time_words(&encoded, &text, segment_frames, offset)?;
+                let mut window_words = self.time_words(&window, &text, segment_frames, offset)?;
                 // Fit the words to the speech now, before the next window's start is taken
                 // from the last one: the last word's end is the least certain time the warping
                 // gives, and a window that stopped early must not skip what it did not hear.
@@ -246,21 +236,22 @@ impl Recogniser {
         if !placed {
             script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
         }
-        let heard_score = self.sequence_log_probability(&window.encoded, &heard)?;
-        let script_score = self.sequence_log_probability(&window.encoded, &alternative)?;
+        let state = self.model.decoder.start(&window.encoded)?;
+        let heard_score = self.sequence_log_probability(&state, &heard)?;
+        let script_score = self.sequence_log_probability(&state, &alternative)?;
         let difference = (script_score - heard_score).clamp(-30.0, 30.0);
         Ok(Some((1.0 / (1.0 + (-difference).exp())) as f32))
     }
 
     /// The log-likelihood of `text` (then the end of text) given the window's audio.
-    fn sequence_log_probability(&self, encoded: &Tensor, text: &str) -> Result<f64, ListenError> {
+    fn sequence_log_probability(&self, window: &DecoderState, text: &str) -> Result<f64, ListenError> {
         let special = &self.tokenizer.special;
         let mut tokens = self.tokenizer.start_sequence();
         tokens.push(special.no_timestamps);
         let first = tokens.len();
         tokens.extend(self.tokenizer.encode(text));
         tokens.push(special.end_of_text);
-        let mut state = self.model.decoder.start(encoded)?;
+        let mut state = window.restart();
         let output = self.model.decoder.forward(&tokens[..tokens.len() - 1], &mut state, &[])?;
         let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
         let mut total = 0.0f64;
@@ -272,13 +263,13 @@ impl Recogniser {
 
     /// Decodes a window; when the result looks wrong (the model looped, or it is unsure of
     /// everything), decodes again without the previous text, which is what usually misled it.
-    fn decode_window(&self, encoded: &Tensor, history: &[u32]) -> Result<Sampled, ListenError> {
+    fn decode_window(&self, window: &DecoderState, history: &[u32]) -> Result<Sampled, ListenError> {
         let decoder = GreedyDecoder { decoder: &self.model.decoder, tokenizer: &self.tokenizer, config: &self.config };
-        let first = decoder.decode(encoded, history)?;
+        let first = decoder.decode(window, history)?;
         if !(first.ran_out || first.average_log_probability < -1.0) || history.is_empty() {
             return Ok(first);
         }
-        let second = decoder.decode(encoded, &[])?;
+        let second = decoder.decode(window, &[])?;
         let better = if second.ran_out && !first.ran_out { first } else if second.average_log_probability > first.average_log_probability || first.ran_out { second } else { first };
         Ok(better)
     }
@@ -300,14 +291,14 @@ impl Recogniser {
     }
 
     /// Word times and confidences for a window's text tokens.
-    fn time_words(&self, encoded: &Tensor, text: &[u32], segment_frames: usize, offset: f64) -> Result<Vec<HeardWord>, ListenError> {
+    fn time_words(&self, window: &DecoderState, text: &[u32], segment_frames: usize, offset: f64) -> Result<Vec<HeardWord>, ListenError> {
         let special = &self.tokenizer.special;
         let start = self.tokenizer.start_sequence();
         let mut tokens = start.clone();
         tokens.push(special.no_timestamps);
         tokens.extend_from_slice(text);
         tokens.push(special.end_of_text);
-        let mut state = self.model.decoder.start(encoded)?;
+        let mut state = window.restart();
         let output = self.model.decoder.forward(&tokens, &mut state, &self.config.alignment_heads)?;
         let alignment = output.alignment.expect("alignment heads were requested");
         let positions = (segment_frames / 2).max(1);
