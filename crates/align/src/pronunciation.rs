@@ -80,6 +80,11 @@ pub(crate) fn dictionary_words() -> impl Iterator<Item = &'static str> {
         .map(|(word, _)| word)
 }
 
+/// Whether every token of a spoken form is in the dictionary.
+pub(crate) fn in_dictionary(tokens: &[String]) -> bool {
+    !tokens.is_empty() && tokens.iter().all(|token| DICTIONARY.get(token.as_str()).is_some())
+}
+
 /// The phones of a sequence of canonical tokens (one spoken form), run together.
 pub(crate) fn phones_of(tokens: &[String]) -> Vec<u8> {
     let mut phones = Vec::new();

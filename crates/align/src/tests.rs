@@ -123,6 +123,12 @@ fn alignment_table() {
         "montreal forced very aligner",
         "montreal forced +very:ins aligner",
     );
+    // Homophones are the same word to a listener: the recogniser's spelling is no misread.
+    check(
+        "his tender heir might bear his memory",
+        "his tender air might bare his memory",
+        "his tender heir=air might bear=bare his memory",
+    );
     // A misread that sounds alike.
     check(
         "m f a is like puddy",

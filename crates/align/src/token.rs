@@ -4,7 +4,7 @@
 
 use encore_script::{Reading, is_filler};
 
-use crate::pronunciation::phones_of;
+use crate::pronunciation::{in_dictionary, phones_of};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
@@ -14,6 +14,8 @@ pub(crate) struct Token {
     pub phones: Vec<u8>,
     /// A filled pause ("um"), a non-speech mark ("[laughter]") or nothing sayable.
     pub filler: bool,
+    /// The phones come from the dictionary, not from a guess at the spelling.
+    pub pronounced: bool,
 }
 
 impl Token {
@@ -21,6 +23,7 @@ impl Token {
         Token {
             keys: reading.keys().to_vec(),
             phones: phones_of(reading.preferred()),
+            pronounced: in_dictionary(reading.preferred()),
             filler: reading.is_empty() || reading.keys().iter().any(|key| is_filler(key)),
         }
     }
@@ -40,9 +43,12 @@ impl Token {
         token
     }
 
-    /// Some spoken form of both is the same.
+    /// Some spoken form of both is the same, or both sound exactly alike ("heir" and "air",
+    /// "sum" and "some"): a listener cannot tell homophones apart, so neither can a fair
+    /// judge, and the recogniser's choice of spelling is not the performer's mistake.
     pub(crate) fn matches(&self, other: &Token) -> bool {
         self.keys.iter().any(|key| other.keys.contains(key))
+            || (self.pronounced && other.pronounced && !self.phones.is_empty() && self.phones == other.phones)
     }
 
     /// Some spoken form of `self` is a shorter beginning of one of `word` ("mon" of "montreal").
