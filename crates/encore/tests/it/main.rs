@@ -3,6 +3,8 @@
 //! integration binary, one module per command.
 
 mod analyze;
+mod model;
+mod transcribe;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
