@@ -71,6 +71,14 @@ pub(crate) fn forms(token: &str) -> Vec<Vec<String>> {
                     }
                 }
             }
+            // Verse elides a past tense's vowel ("tatter'd", "remember'd", "unblest'd"); it is
+            // read, and heard, as the full word.
+            if let Some(stem) = token.strip_suffix("'d")
+                && stem.len() > 3
+            {
+                let past = if stem.ends_with('e') { format!("{stem}d") } else { format!("{stem}ed") };
+                add(&[past.as_str()]);
+            }
         }
     }
     forms

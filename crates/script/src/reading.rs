@@ -304,6 +304,11 @@ mod tests {
 
     #[test]
     fn contractions_and_informal_speech() {
+        // Verse: an elided past tense is read as the full word.
+        check("tatter’d", "tattered", true);
+        check("remember'd", "remembered", true);
+        check("deserv’d", "deserved", true);
+        check("he'd", "he would", true);
         check("don't", "do not", true);
         check("do not", "don't", true);
         check("don’t", "dont", true);
