@@ -14,77 +14,109 @@ pub const HOP: usize = 160;
 /// Mel frames in one 30 s window.
 pub const FRAMES_PER_WINDOW: usize = 3000;
 
-/// A log-mel spectrogram stored band by band: `bands × frames`.
-#[derive(Debug, Clone)]
-pub struct Spectrogram {
+/// The log-mel spectrogram of a take, computed window by window as decoding asks for it.
+///
+/// Only the peak is computed up front (it sets the floor of every frame): holding the whole
+/// spectrogram would cost 230 MB for a 2-hour take, more than the model.
+pub struct Spectrogram<'a> {
+    samples: &'a [f32],
+    /// Samples including the silence padded after the take.
+    total: usize,
     pub bands: usize,
     pub frames: usize,
-    pub values: Vec<f32>,
+    filters: Vec<f32>,
+    fft: Arc<dyn Fft<f32>>,
+    hann: Vec<f32>,
+    peak: f32,
 }
 
-impl Spectrogram {
-    /// The `FRAMES_PER_WINDOW` frames from `first`, zero-padded past the end, band-major,
-    /// ready to be the encoder's input.
-    /// Frames past `length` are zero, as in the reference, which pads each window that way.
+impl<'a> Spectrogram<'a> {
+    /// The spectrogram of `samples` (16 kHz) followed by `padding` samples of silence, as
+    /// Whisper's reference computes it so that the last window sees silence, not noise.
+    pub fn new(samples: &'a [f32], padding: usize, bands: usize) -> Spectrogram<'a> {
+        let total = samples.len() + padding;
+        let mut spectrogram = Spectrogram {
+            samples,
+            total,
+            bands,
+            frames: total / HOP,
+            filters: mel_filters(bands),
+            fft: FftPlanner::new().plan_fft_forward(WINDOW),
+            hann: (0..WINDOW).map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / WINDOW as f32).cos()).collect(),
+            peak: f32::NEG_INFINITY,
+        };
+        let mut column = vec![0.0; bands];
+        let mut scratch = Scratch::new(&spectrogram.fft);
+        // Frames past the take hold only the padding's silence, whose energy is the floor.
+        let voiced_frames = (samples.len() / HOP + WINDOW / HOP + 1).min(spectrogram.frames);
+        let mut peak = f32::NEG_INFINITY;
+        for frame in 0..voiced_frames {
+            spectrogram.log_energies(frame, &mut column, &mut scratch);
+            peak = column.iter().copied().fold(peak, f32::max);
+        }
+        spectrogram.peak = peak;
+        spectrogram
+    }
+
+    /// The `FRAMES_PER_WINDOW` frames from `first`, band-major, ready to be the encoder's
+    /// input. Frames past `length` are zero, as in the reference, which pads each window that
+    /// way.
     pub fn window(&self, first: usize, length: usize) -> Vec<f32> {
         let mut out = vec![0.0; self.bands * FRAMES_PER_WINDOW];
         let available = self.frames.saturating_sub(first).min(FRAMES_PER_WINDOW).min(length);
-        for band in 0..self.bands {
-            let from = band * self.frames + first;
-            out[band * FRAMES_PER_WINDOW..band * FRAMES_PER_WINDOW + available]
-                .copy_from_slice(&self.values[from..from + available]);
+        let mut column = vec![0.0; self.bands];
+        let mut scratch = Scratch::new(&self.fft);
+        for offset in 0..available {
+            self.log_energies(first + offset, &mut column, &mut scratch);
+            for (band, value) in column.iter().enumerate() {
+                out[band * FRAMES_PER_WINDOW + offset] = (value.max(self.peak - 8.0) + 4.0) / 4.0;
+            }
         }
         out
     }
+
+    /// log10 of each mel band's energy in one frame of the centred, reflect-padded STFT.
+    fn log_energies(&self, frame: usize, column: &mut [f32], scratch: &mut Scratch) {
+        let half = WINDOW / 2;
+        let n = self.total as isize;
+        let start = (frame * HOP) as isize - half as isize;
+        for (k, slot) in scratch.buffer.iter_mut().enumerate() {
+            let mut j = start + k as isize;
+            if j < 0 {
+                j = -j;
+            }
+            if j >= n {
+                j = 2 * (n - 1) - j;
+            }
+            let sample = self.samples.get(j as usize).copied().unwrap_or(0.0);
+            *slot = Complex::new(sample * self.hann[k], 0.0);
+        }
+        self.fft.process_with_scratch(&mut scratch.buffer, &mut scratch.fft);
+        for (k, p) in scratch.power.iter_mut().enumerate() {
+            *p = scratch.buffer[k].norm_sqr();
+        }
+        for (band, value) in column.iter_mut().enumerate() {
+            let row = &self.filters[band * (half + 1)..(band + 1) * (half + 1)];
+            let energy: f32 = row.iter().zip(&scratch.power).map(|(w, p)| w * p).sum();
+            *value = energy.max(1e-10).log10();
+        }
+    }
 }
 
-/// Computes the spectrogram of `samples` (16 kHz) followed by `padding` samples of silence,
-/// as Whisper's reference does so that the last window sees silence, not noise.
-pub fn log_mel(samples: &[f32], padding: usize, bands: usize) -> Spectrogram {
-    let filters = mel_filters(bands);
-    let total = samples.len() + padding;
-    let frames = total / HOP;
-    let fft: Arc<dyn Fft<f32>> = FftPlanner::new().plan_fft_forward(WINDOW);
-    let hann: Vec<f32> = (0..WINDOW)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / WINDOW as f32).cos())
-        .collect();
-    let half = WINDOW / 2;
-    // Reflect-padded signal value at position `i` of the centred STFT.
-    let sample = |i: isize| -> f32 {
-        let n = total as isize;
-        let mut j = i - half as isize;
-        if j < 0 {
-            j = -j;
-        }
-        if j >= n {
-            j = 2 * (n - 1) - j;
-        }
-        samples.get(j as usize).copied().unwrap_or(0.0)
-    };
-    let mut values = vec![0.0f32; bands * frames];
-    let mut buffer = vec![Complex::new(0.0, 0.0); WINDOW];
-    let mut scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
-    let mut power = vec![0.0f32; half + 1];
-    for frame in 0..frames {
-        let start = (frame * HOP) as isize;
-        for (k, slot) in buffer.iter_mut().enumerate() {
-            *slot = Complex::new(sample(start + k as isize) * hann[k], 0.0);
-        }
-        fft.process_with_scratch(&mut buffer, &mut scratch);
-        for (k, p) in power.iter_mut().enumerate() {
-            *p = buffer[k].norm_sqr();
-        }
-        for band in 0..bands {
-            let row = &filters[band * (half + 1)..(band + 1) * (half + 1)];
-            let energy: f32 = row.iter().zip(&power).map(|(w, p)| w * p).sum();
-            values[band * frames + frame] = energy.max(1e-10).log10();
+struct Scratch {
+    buffer: Vec<Complex<f32>>,
+    fft: Vec<Complex<f32>>,
+    power: Vec<f32>,
+}
+
+impl Scratch {
+    fn new(fft: &Arc<dyn Fft<f32>>) -> Scratch {
+        Scratch {
+            buffer: vec![Complex::new(0.0, 0.0); WINDOW],
+            fft: vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()],
+            power: vec![0.0; WINDOW / 2 + 1],
         }
     }
-    let peak = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    for value in &mut values {
-        *value = (value.max(peak - 8.0) + 4.0) / 4.0;
-    }
-    Spectrogram { bands, frames, values }
 }
 
 /// Slaney-style mel filters (librosa's default), `bands × (WINDOW/2 + 1)`.
@@ -120,17 +152,19 @@ mod tests {
     #[test]
     fn a_tone_lights_the_band_of_its_pitch() {
         let tone: Vec<f32> = (0..16_000).map(|i| (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 16_000.0).sin()).collect();
-        let mel = log_mel(&tone, 0, 80);
+        let mel = Spectrogram::new(&tone, 0, 80);
         assert_eq!(mel.frames, 100);
+        let values = mel.window(0, 100);
         let frame = 50;
-        let loudest = (0..80).max_by(|&a, &b| mel.values[a * 100 + frame].total_cmp(&mel.values[b * 100 + frame])).unwrap();
+        let at = |band: usize| values[band * FRAMES_PER_WINDOW + frame];
+        let loudest = (0..80).max_by(|&a, &b| at(a).total_cmp(&at(b))).unwrap();
         // 440 Hz sits near mel band 9 of 80 on the Slaney scale up to 8 kHz.
         assert!((8..=11).contains(&loudest), "loudest band {loudest}");
     }
 
     #[test]
     fn silence_is_flat_and_bounded() {
-        let mel = log_mel(&[0.0; 3200], 0, 80);
-        assert!(mel.values.iter().all(|v| v.is_finite()));
+        let mel = Spectrogram::new(&[0.0; 3200], 0, 80);
+        assert!(mel.window(0, 20).iter().all(|v| v.is_finite()));
     }
 }

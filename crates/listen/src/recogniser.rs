@@ -81,7 +81,7 @@ impl Recogniser {
         options: &ListenOptions,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Transcript, StageTimes), ListenError> {
-        let (transcript, times, _) = self.listen(audio, options, progress)?;
+        let (transcript, times, _) = self.hear(audio, options, progress, false)?;
         Ok((transcript, times))
     }
 
@@ -93,6 +93,16 @@ impl Recogniser {
         options: &ListenOptions,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Transcript, StageTimes, Listening), ListenError> {
+        self.hear(audio, options, progress, true)
+    }
+
+    fn hear(
+        &self,
+        audio: &Audio,
+        options: &ListenOptions,
+        progress: &mut dyn FnMut(Progress),
+        keep_windows: bool,
+    ) -> Result<(Transcript, StageTimes, Listening), ListenError> {
         let mut listening = Listening { windows: Vec::new() };
         let mut times = StageTimes::default();
         let clock = Instant::now();
@@ -101,7 +111,7 @@ impl Recogniser {
 
         let clock = Instant::now();
         let window_samples = FRAMES_PER_WINDOW * HOP;
-        let spectrogram = mel::log_mel(&audio.samples, window_samples, self.config.mel_bins);
+        let spectrogram = mel::Spectrogram::new(&audio.samples, window_samples, self.config.mel_bins);
         let content_frames = spectrogram.frames.saturating_sub(FRAMES_PER_WINDOW);
         times.mel = clock.elapsed().as_secs_f64();
 
@@ -122,9 +132,12 @@ impl Recogniser {
                 continue;
             }
             let clock = Instant::now();
-            let input = Tensor::from_vec(spectrogram.window(seek, segment_frames), (1, self.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
+            let features = spectrogram.window(seek, segment_frames);
+            times.mel += clock.elapsed().as_secs_f64();
+            let clock = Instant::now();
+            let input = Tensor::from_vec(features, (1, self.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
             let encoded = self.model.encoder.forward(&input)?;
-            if listening.windows.len() < MAX_KEPT_WINDOWS {
+            if keep_windows && listening.windows.len() < MAX_KEPT_WINDOWS {
                 listening.windows.push(KeptWindow { offset, frames: segment_frames, encoded: encoded.clone() });
             }
             times.encoder += clock.elapsed().as_secs_f64();
