@@ -148,8 +148,14 @@ mod tests {
     fn the_reference_follows_the_markers() {
         use Kind::*;
         assert_eq!(kinds("montreal forced uh um forced aligner"), [(Filler, 2), (Filler, 2), (Repetition, 2)]);
-        assert_eq!(kinds("<cutoff-montreal> montreal <hes-forced> aligner aligner"), [(FalseStart, 0), (Repetition, 3)]);
-        assert_eq!(kinds("you know montreal [laughter] forced aligner"), [(Insertion, 0), (Insertion, 0), (Ignored, 1)]);
+        assert_eq!(
+            kinds("<cutoff-montreal> montreal <hes-forced> aligner aligner"),
+            [(FalseStart, 0), (Repetition, 3)]
+        );
+        assert_eq!(
+            kinds("you know montreal [laughter] forced aligner"),
+            [(Insertion, 0), (Insertion, 0), (Ignored, 1)]
+        );
     }
 
     #[test]
@@ -158,7 +164,11 @@ mod tests {
         let truth = [e(Kind::Filler, 2), e(Kind::Filler, 2), e(Kind::Ignored, 1)];
         let found = [e(Kind::Filler, 2), e(Kind::Filler, 0), e(Kind::Insertion, 3)];
         let (tallies, any) = score(&truth, &found);
-        assert_eq!((tallies[0].hits, tallies[0].false_alarms, tallies[0].misses), (1, 0, 1), "one filler hit, one on laughter");
+        assert_eq!(
+            (tallies[0].hits, tallies[0].false_alarms, tallies[0].misses),
+            (1, 0, 1),
+            "one filler hit, one on laughter"
+        );
         assert_eq!((tallies[3].hits, tallies[3].false_alarms), (0, 1));
         assert_eq!((any.hits, any.false_alarms, any.misses), (2, 0, 0));
     }

@@ -129,7 +129,8 @@ pub fn judge(report: &TakeReport, edited: Option<&Edited>) -> Outcome {
             Some(index) => {
                 let is_edit = edited.is_some_and(|e| e.edit != Edit::Removed && e.at == index);
                 if is_edit {
-                    let wanted = if edited.is_some_and(|e| e.edit == Edit::Added) { Verdict::Skipped } else { Verdict::Misread };
+                    let wanted =
+                        if edited.is_some_and(|e| e.edit == Edit::Added) { Verdict::Skipped } else { Verdict::Misread };
                     outcome.found |= word.verdict == wanted;
                 } else {
                     outcome.untouched += 1;
@@ -143,7 +144,9 @@ pub fn judge(report: &TakeReport, edited: Option<&Edited>) -> Outcome {
                     continue;
                 }
                 let position = report.words[at..].iter().find_map(|w| w.script_index).unwrap_or(report.script.words);
-                let expected = edited.is_some_and(|e| e.edit == Edit::Removed) && word.verdict == Verdict::Inserted && near(position);
+                let expected = edited.is_some_and(|e| e.edit == Edit::Removed)
+                    && word.verdict == Verdict::Inserted
+                    && near(position);
                 // A replaced word heard as skipped-plus-inserted is a miss, not also a false alarm.
                 let excused = edited.is_some_and(|e| e.edit == Edit::Replaced) && near(position);
                 if expected {

@@ -48,22 +48,30 @@ impl Listener {
     }
 
     pub fn hear(&mut self, audio_path: &Path, stem: &str) -> anyhow::Result<Heard> {
-        let metadata = std::fs::metadata(audio_path).with_context(|| format!("cannot read {}", audio_path.display()))?;
+        let metadata =
+            std::fs::metadata(audio_path).with_context(|| format!("cannot read {}", audio_path.display()))?;
         let size = metadata.len();
-        let modified = metadata.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        let modified =
+            metadata.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
         let cache_file = self.cache.join(format!("{stem}.json"));
-        if !self.keep_listening {
-            if let Some(cached) = std::fs::read(&cache_file).ok().and_then(|b| serde_json::from_slice::<Cached>(&b).ok()) {
-                if cached.size == size && cached.modified == modified {
-                    self.cached += 1;
-                    return Ok(Heard { hearing: hearing(&cached.transcript, cached.speech), transcript: cached.transcript, listening: None });
-                }
-            }
+        if !self.keep_listening
+            && let Some(cached) =
+                std::fs::read(&cache_file).ok().and_then(|b| serde_json::from_slice::<Cached>(&b).ok())
+            && cached.size == size
+            && cached.modified == modified
+        {
+            self.cached += 1;
+            return Ok(Heard {
+                hearing: hearing(&cached.transcript, cached.speech),
+                transcript: cached.transcript,
+                listening: None,
+            });
         }
         if self.recogniser.is_none() {
             let dir = self.model.clone().unwrap_or_else(encore_listen::default_model_dir);
-            let recogniser = Recogniser::load(&dir)
-                .with_context(|| format!("cannot load the speech model from {}; run `encore model install`", dir.display()))?;
+            let recogniser = Recogniser::load(&dir).with_context(|| {
+                format!("cannot load the speech model from {}; run `encore model install`", dir.display())
+            })?;
             self.recogniser = Some(recogniser);
         }
         let recogniser = self.recogniser.as_ref().expect("loaded above");
@@ -74,7 +82,11 @@ impl Listener {
         std::fs::create_dir_all(&self.cache)?;
         let cached = Cached { size, modified, speech, transcript };
         std::fs::write(&cache_file, serde_json::to_vec(&cached)?)?;
-        Ok(Heard { hearing: hearing(&cached.transcript, speech), transcript: cached.transcript, listening: Some(listening) })
+        Ok(Heard {
+            hearing: hearing(&cached.transcript, speech),
+            transcript: cached.transcript,
+            listening: Some(listening),
+        })
     }
 }
 
@@ -85,9 +97,18 @@ fn hearing(transcript: &Transcript, speech: f64) -> Hearing {
         words: transcript
             .words
             .iter()
-            .map(|w| encore_align::HeardWord { text: w.text.clone(), start: w.start, end: w.end, confidence: w.confidence })
+            .map(|w| encore_align::HeardWord {
+                text: w.text.clone(),
+                start: w.start,
+                end: w.end,
+                confidence: w.confidence,
+            })
             .collect(),
-        unrecognised: transcript.unrecognised.iter().map(|s| encore_align::Unrecognised { start: s.start, end: s.end }).collect(),
+        unrecognised: transcript
+            .unrecognised
+            .iter()
+            .map(|s| encore_align::Unrecognised { start: s.start, end: s.end })
+            .collect(),
     }
 }
 

@@ -97,7 +97,10 @@ fn main() -> anyhow::Result<()> {
         let reference = disfluency::reference(&script, &recording.said);
         for (config, totals) in totals.iter_mut().enumerate().take(configs) {
             let rescorer = rescorer(&listener, &heard);
-            let align = AlignOptions { rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None }, ..AlignOptions::default() };
+            let align = AlignOptions {
+                rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None },
+                ..AlignOptions::default()
+            };
             let report = encore_align::analyze(&script, &heard.hearing, &align);
             totals.rescored += report.summary.rescored;
             let predicted = disfluency::predicted(&report);
@@ -118,7 +121,8 @@ fn main() -> anyhow::Result<()> {
     for recording in &read {
         let heard = listener.hear(&recording.audio, &recording.stem)?;
         let script = Script::parse(&recording.said)?;
-        let others: Vec<String> = foreign.iter().filter(|(stem, _)| *stem != recording.stem).map(|(_, w)| w.clone()).collect();
+        let others: Vec<String> =
+            foreign.iter().filter(|(stem, _)| *stem != recording.stem).map(|(_, w)| w.clone()).collect();
         let mut edited: Vec<edits::Edited> = Vec::new();
         for (salt, edit) in EDITS.iter().enumerate() {
             let mut random = edits::Random::new(options.seed, &recording.stem, salt as u64);
@@ -126,14 +130,23 @@ fn main() -> anyhow::Result<()> {
         }
         for (config, totals) in totals.iter_mut().enumerate().take(configs) {
             let rescorer = rescorer(&listener, &heard);
-            let align = AlignOptions { rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None }, ..AlignOptions::default() };
+            let align = AlignOptions {
+                rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None },
+                ..AlignOptions::default()
+            };
             let report = encore_align::analyze(&script, &heard.hearing, &align);
             totals.rescored += report.summary.rescored;
             let outcome = edits::judge(&report, None);
             totals.true_false_alarms += outcome.false_alarms;
             totals.true_untouched += outcome.untouched;
             if options.verbose && outcome.false_alarms > 0 {
-                eprintln!("{} [{}] true script: {} false alarms: {}", recording.stem, CONFIGS[config], outcome.false_alarms, flagged(&report));
+                eprintln!(
+                    "{} [{}] true script: {} false alarms: {}",
+                    recording.stem,
+                    CONFIGS[config],
+                    outcome.false_alarms,
+                    flagged(&report)
+                );
             }
             for change in &edited {
                 let Some((_, report)) = edits::analyze(&change.text, &heard.hearing, &align) else { continue };
@@ -147,7 +160,12 @@ fn main() -> anyhow::Result<()> {
                 if options.verbose && (!found || false_alarms > 0) {
                     eprintln!(
                         "{} [{}] {:?} '{}' at {}: found {found}, {false_alarms} false alarms: {}",
-                        recording.stem, CONFIGS[config], change.edit, change.word, change.at, flagged(&report)
+                        recording.stem,
+                        CONFIGS[config],
+                        change.edit,
+                        change.word,
+                        change.at,
+                        flagged(&report)
                     );
                 }
             }
@@ -189,7 +207,14 @@ fn flagged(report: &encore_align::TakeReport) -> String {
         .join(" ")
 }
 
-fn print_results(options: &Options, totals: &[Totals], designed: usize, read: usize, listener: &Listener, seconds: f64) {
+fn print_results(
+    options: &Options,
+    totals: &[Totals],
+    designed: usize,
+    read: usize,
+    listener: &Listener,
+    seconds: f64,
+) {
     println!(
         "align-eval: {} ({designed} designed disfluency recordings, {read} read recordings with ≥ 8 words); listened {}, from cache {}; {seconds:.0} s",
         options.corpus.display(),
@@ -215,7 +240,14 @@ fn print_results(options: &Options, totals: &[Totals], designed: usize, read: us
     let truth = totals[0].designed_any.hits + totals[0].designed_any.misses;
     let cells: String = totals
         .iter()
-        .map(|t| format!(" | {:<6} {:<6} {:<8}", show(t.designed_any.precision()), show(t.designed_any.recall()), show(t.designed_any.f1())))
+        .map(|t| {
+            format!(
+                " | {:<6} {:<6} {:<8}",
+                show(t.designed_any.precision()),
+                show(t.designed_any.recall()),
+                show(t.designed_any.f1())
+            )
+        })
         .collect();
     println!("{:<16} {truth:>5}{cells}", "any extra word");
 
@@ -224,14 +256,26 @@ fn print_results(options: &Options, totals: &[Totals], designed: usize, read: us
     for (slot, edit) in EDITS.iter().enumerate() {
         let cells: String = totals
             .iter()
-            .map(|t| format!(" | {:<22}", format!("recall {} ({}/{})", show(ratio(t.found[slot], t.tried[slot])), t.found[slot], t.tried[slot])))
+            .map(|t| {
+                format!(
+                    " | {:<22}",
+                    format!(
+                        "recall {} ({}/{})",
+                        show(ratio(t.found[slot], t.tried[slot])),
+                        t.found[slot],
+                        t.tried[slot]
+                    )
+                )
+            })
             .collect();
         println!("{:<34}{cells}", edit.name());
     }
     let rate = |alarms: usize, words: usize| format!("{} ({alarms}/{words})", show_percent(ratio(alarms, words)));
-    let cells: String = totals.iter().map(|t| format!(" | {:<22}", rate(t.edited_false_alarms, t.edited_untouched))).collect();
+    let cells: String =
+        totals.iter().map(|t| format!(" | {:<22}", rate(t.edited_false_alarms, t.edited_untouched))).collect();
     println!("{:<34}{cells}", "false alarms, edited scripts");
-    let cells: String = totals.iter().map(|t| format!(" | {:<22}", rate(t.true_false_alarms, t.true_untouched))).collect();
+    let cells: String =
+        totals.iter().map(|t| format!(" | {:<22}", rate(t.true_false_alarms, t.true_untouched))).collect();
     println!("{:<34}{cells}", "false alarms, true scripts");
 
     println!("\n3. Targets");
@@ -249,7 +293,10 @@ fn print_results(options: &Options, totals: &[Totals], designed: usize, read: us
         .iter()
         .map(|t| {
             let rate = ratio(t.edited_false_alarms + t.true_false_alarms, t.edited_untouched + t.true_untouched);
-            format!(" | {:<22}", format!("{} {}", show_percent(rate), if rate.is_some_and(|r| r <= 0.03) { "met" } else { "NOT met" }))
+            format!(
+                " | {:<22}",
+                format!("{} {}", show_percent(rate), if rate.is_some_and(|r| r <= 0.03) { "met" } else { "NOT met" })
+            )
         })
         .collect();
     println!("{:<34}{cells}", "false alarms ≤ 3%");

@@ -12,8 +12,8 @@ use crate::path::{StepKind, align};
 use crate::take_report::{AudioSummary, FORMAT, ScriptSummary};
 use crate::token::Token;
 use crate::{
-    AlignOptions, HeardWord, Hearing, Hesitation, LinePace, Stumble, Summary, TakeReport, TakeWord,
-    Unrecognised, Verdict, findings,
+    AlignOptions, HeardWord, Hearing, Hesitation, LinePace, Stumble, Summary, TakeReport, TakeWord, Unrecognised,
+    Verdict, findings,
 };
 
 /// How fast confidence grows with the alignment margin: a margin of this many cost units gives
@@ -23,11 +23,7 @@ const MARGIN_SCALE: f32 = 0.3;
 /// Compares what was heard with the script and reports every verdict, hesitation and the pace.
 pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> TakeReport {
     let heard = tidy(&hearing.words);
-    let script_tokens: Vec<Token> = script
-        .words()
-        .iter()
-        .map(|w| Token::from_reading(&w.reading))
-        .collect();
+    let script_tokens: Vec<Token> = script.words().iter().map(|w| Token::from_reading(&w.reading)).collect();
     let heard_tokens: Vec<Token> = heard.iter().map(|w| Token::heard(&w.text)).collect();
     let path = align(&script_tokens, &heard_tokens, &options.costs);
 
@@ -36,54 +32,26 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
         match step.kind {
             StepKind::Correct | StepKind::Misread => {
                 let said = &heard[step.heard.clone()];
-                let text = said
-                    .iter()
-                    .map(|w| clean(&w.text))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let text = said.iter().map(|w| clean(&w.text)).collect::<Vec<_>>().join(" ");
                 let heard_confidence = mean_confidence(said);
-                let verdict = if step.kind == StepKind::Correct {
-                    Verdict::Correct
-                } else {
-                    Verdict::Misread
-                };
+                let verdict = if step.kind == StepKind::Correct { Verdict::Correct } else { Verdict::Misread };
                 for index in step.script.clone() {
                     let confidence = heard_confidence * margin_confidence(path.margins[index]);
-                    words.push(script_entry(
-                        script,
-                        index,
-                        verdict,
-                        Some(text.clone()),
-                        said,
-                        confidence,
-                    ));
+                    words.push(script_entry(script, index, verdict, Some(text.clone()), said, confidence));
                 }
             }
             StepKind::Skipped => {
                 for index in step.script.clone() {
                     let confidence = margin_confidence(path.margins[index]);
-                    words.push(script_entry(
-                        script,
-                        index,
-                        Verdict::Skipped,
-                        None,
-                        &[],
-                        confidence,
-                    ));
+                    words.push(script_entry(script, index, Verdict::Skipped, None, &[], confidence));
                 }
             }
             StepKind::Extra => {
                 for index in step.heard.clone() {
                     let word = &heard[index];
-                    let (miscue, _, relates_to) = classify(
-                        &heard_tokens[index],
-                        &script_tokens,
-                        step.script.start,
-                        &options.costs,
-                        None,
-                    );
-                    let near =
-                        relates_to.unwrap_or(step.script.start.min(script.len().saturating_sub(1)));
+                    let (miscue, _, relates_to) =
+                        classify(&heard_tokens[index], &script_tokens, step.script.start, &options.costs, None);
+                    let near = relates_to.unwrap_or(step.script.start.min(script.len().saturating_sub(1)));
                     words.push(TakeWord {
                         script_index: None,
                         text: None,
@@ -106,13 +74,7 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
 
     mark_self_corrections(&mut words);
     if let Some(rescorer) = options.rescorer {
-        rescore(
-            &mut words,
-            script,
-            hearing.duration,
-            rescorer,
-            options.rescore_threshold,
-        );
+        rescore(&mut words, script, hearing.duration, rescorer, options.rescore_threshold);
     }
     for word in &mut words {
         word.uncertain = word.confidence < options.uncertain_below;
@@ -123,14 +85,8 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
     let summary = summarize(&words, script, &hesitations, &stumbles);
     let mut report = TakeReport {
         format: FORMAT.to_string(),
-        audio: AudioSummary {
-            duration: finite(hearing.duration),
-            speech: finite(hearing.speech),
-        },
-        script: ScriptSummary {
-            words: script.len(),
-            lines: script.line_count(),
-        },
+        audio: AudioSummary { duration: finite(hearing.duration), speech: finite(hearing.speech) },
+        script: ScriptSummary { words: script.len(), lines: script.line_count() },
         words,
         hesitations,
         stumbles,
@@ -154,17 +110,8 @@ fn tidy(words: &[HeardWord]) -> Vec<HeardWord> {
         .map(|w| {
             let start = finite(w.start).max(0.0);
             let end = finite(w.end).max(start);
-            let confidence = if w.confidence.is_finite() {
-                w.confidence.clamp(0.0, 1.0)
-            } else {
-                0.5
-            };
-            HeardWord {
-                text: w.text.clone(),
-                start,
-                end,
-                confidence,
-            }
+            let confidence = if w.confidence.is_finite() { w.confidence.clamp(0.0, 1.0) } else { 0.5 };
+            HeardWord { text: w.text.clone(), start, end, confidence }
         })
         .collect();
     tidy.sort_by(|a, b| a.start.total_cmp(&b.start));
@@ -173,9 +120,7 @@ fn tidy(words: &[HeardWord]) -> Vec<HeardWord> {
 
 /// The heard text without the punctuation the recogniser put around it.
 fn clean(text: &str) -> String {
-    text.trim()
-        .trim_matches(|c: char| ".,!?;:\"“”«»".contains(c))
-        .to_string()
+    text.trim().trim_matches(|c: char| ".,!?;:\"“”«»".contains(c)).to_string()
 }
 
 fn mean_confidence(words: &[HeardWord]) -> f32 {
@@ -224,9 +169,7 @@ fn mark_self_corrections(words: &mut [TakeWord]) {
         let Some(target) = words[at].relates_to else {
             continue;
         };
-        if let Some(later) = words[at + 1..]
-            .iter_mut()
-            .find(|w| w.script_index == Some(target))
+        if let Some(later) = words[at + 1..].iter_mut().find(|w| w.script_index == Some(target))
             && later.verdict == Verdict::Correct
         {
             later.self_corrected = true;
@@ -236,21 +179,11 @@ fn mark_self_corrections(words: &mut [TakeWord]) {
 
 /// Asks the rescorer about each misread, each run of skipped words and each inserted word; where
 /// the audio clearly supports the script, the disagreement is withdrawn with lowered confidence.
-fn rescore(
-    words: &mut [TakeWord],
-    script: &Script,
-    duration: f64,
-    rescorer: &dyn crate::Rescorer,
-    threshold: f32,
-) {
+fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dyn crate::Rescorer, threshold: f32) {
     let bare = |index: Option<usize>| -> String {
         index
             .and_then(|i| script.words().get(i))
-            .map(|w| {
-                w.text
-                    .trim_matches(|c: char| !c.is_alphanumeric())
-                    .to_string()
-            })
+            .map(|w| w.text.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
             .unwrap_or_default()
     };
     let mut at = 0;
@@ -280,19 +213,10 @@ fn rescore(
                     end_run += 1;
                 }
                 let from = words[..at].iter().rev().find_map(|w| w.end).unwrap_or(0.0);
-                let to = words[end_run..]
-                    .iter()
-                    .find_map(|w| w.start)
-                    .unwrap_or(duration.max(from));
-                let said: Vec<String> = words[at..end_run]
-                    .iter()
-                    .map(|w| bare(w.script_index))
-                    .collect();
+                let to = words[end_run..].iter().find_map(|w| w.start).unwrap_or(duration.max(from));
+                let said: Vec<String> = words[at..end_run].iter().map(|w| bare(w.script_index)).collect();
                 let said: Vec<&str> = said.iter().map(String::as_str).collect();
-                if let Some(p) = rescorer
-                    .prefer_script(from, to, &[], &said)
-                    .filter(|&p| p >= threshold)
-                {
+                if let Some(p) = rescorer.prefer_script(from, to, &[], &said).filter(|&p| p >= threshold) {
                     let count = (end_run - at) as f64;
                     let step = (to - from).max(0.0) / count;
                     for (k, entry) in words[at..end_run].iter_mut().enumerate() {
@@ -331,21 +255,15 @@ fn place_stumbles(words: &mut [TakeWord], unrecognised: &[Unrecognised]) -> Vec<
     let mut spans: Vec<Unrecognised> = unrecognised
         .iter()
         .filter(|u| u.start.is_finite() && u.end.is_finite())
-        .map(|u| Unrecognised {
-            start: u.start,
-            end: u.end.max(u.start),
-        })
+        .map(|u| Unrecognised { start: u.start, end: u.end.max(u.start) })
         .collect();
     spans.sort_by(|a, b| a.start.total_cmp(&b.start));
     let mut stumbles = Vec::new();
     for span in spans {
         // After the last entry that ended before the stretch began: a skipped word there is the
         // likeliest thing the performer was trying to say.
-        let after = words
-            .iter()
-            .rposition(|w| w.end.is_some_and(|end| end <= span.start + 0.05))
-            .map(|p| p + 1)
-            .unwrap_or(0);
+        let after =
+            words.iter().rposition(|w| w.end.is_some_and(|end| end <= span.start + 0.05)).map(|p| p + 1).unwrap_or(0);
         let target = words[after..].iter_mut().find(|w| w.script_index.is_some());
         let before_script_index = match target {
             Some(word) => {
@@ -354,11 +272,7 @@ fn place_stumbles(words: &mut [TakeWord], unrecognised: &[Unrecognised]) -> Vec<
             }
             None => None,
         };
-        stumbles.push(Stumble {
-            start: span.start,
-            end: span.end,
-            before_script_index,
-        });
+        stumbles.push(Stumble { start: span.start, end: span.end, before_script_index });
     }
     stumbles
 }
@@ -369,9 +283,7 @@ fn find_hesitations(words: &[TakeWord], script: &Script, floor: f64) -> Vec<Hesi
     let mut timed: Vec<(usize, f64, f64)> = Vec::new();
     for (at, word) in words.iter().enumerate() {
         if let (Some(start), Some(end)) = (word.start, word.end)
-            && !timed
-                .last()
-                .is_some_and(|&(_, s, e)| s == start && e == end)
+            && !timed.last().is_some_and(|&(_, s, e)| s == start && e == end)
         {
             timed.push((at, start, end));
         }
@@ -402,11 +314,8 @@ fn find_hesitations(words: &[TakeWord], script: &Script, floor: f64) -> Vec<Hesi
         };
         gaps.push((end, start, place, next));
     }
-    let phrase_gaps: Vec<f64> = gaps
-        .iter()
-        .filter(|g| g.2 == Place::Phrase)
-        .map(|&(end, start, _, _)| start - end)
-        .collect();
+    let phrase_gaps: Vec<f64> =
+        gaps.iter().filter(|g| g.2 == Place::Phrase).map(|&(end, start, _, _)| start - end).collect();
     let allowance = Allowance::estimate(&phrase_gaps, floor);
     gaps.into_iter()
         .filter(|&(end, start, place, _)| start - end > allowance.at(place))
@@ -434,33 +343,19 @@ fn line_paces(words: &[TakeWord], script: &Script, hesitations: &[Hesitation]) -
             let end = said.iter().filter_map(|w| w.end).max_by(f64::total_cmp);
             let wpm = match (start, end) {
                 (Some(start), Some(end)) => {
-                    let paused: f64 = hesitations
-                        .iter()
-                        .filter(|h| h.start >= start && h.end <= end)
-                        .map(|h| h.end - h.start)
-                        .sum();
+                    let paused: f64 =
+                        hesitations.iter().filter(|h| h.start >= start && h.end <= end).map(|h| h.end - h.start).sum();
                     let time = end - start - paused;
                     (time >= 0.5).then(|| round(said.len() as f64 / time * 60.0, 1))
                 }
                 _ => None,
             };
-            LinePace {
-                line,
-                start,
-                end,
-                words: said.len(),
-                wpm,
-            }
+            LinePace { line, start, end, words: said.len(), wpm }
         })
         .collect()
 }
 
-fn summarize(
-    words: &[TakeWord],
-    script: &Script,
-    hesitations: &[Hesitation],
-    stumbles: &[Stumble],
-) -> Summary {
+fn summarize(words: &[TakeWord], script: &Script, hesitations: &[Hesitation], stumbles: &[Stumble]) -> Summary {
     let count = |verdict: Verdict| words.iter().filter(|w| w.verdict == verdict).count();
     let correct = count(Verdict::Correct);
     let misread = count(Verdict::Misread);
@@ -475,34 +370,19 @@ fn summarize(
     let spoken = words
         .iter()
         .filter(|w| {
-            w.heard.is_some()
-                && w.verdict != Verdict::Filler
-                && !(w.verdict == Verdict::Inserted && w.rescored)
+            w.heard.is_some() && w.verdict != Verdict::Filler && !(w.verdict == Verdict::Inserted && w.rescored)
         })
-        .map(|w| {
-            (
-                w.start.map(f64::to_bits),
-                w.end.map(f64::to_bits),
-                w.heard.as_deref(),
-            )
-        })
+        .map(|w| (w.start.map(f64::to_bits), w.end.map(f64::to_bits), w.heard.as_deref()))
         .collect::<Vec<_>>();
     let mut distinct = spoken.clone();
     distinct.dedup();
     let per_minute = |n: usize| {
-        if minutes > 0.0 {
-            round(n as f64 / minutes, 1)
-        } else {
-            0.0
-        }
+        if minutes > 0.0 { round(n as f64 / minutes, 1) } else { 0.0 }
     };
     let repetitions = words
         .iter()
         .enumerate()
-        .filter(|&(at, w)| {
-            w.verdict == Verdict::Repeated
-                && (at == 0 || words[at - 1].verdict != Verdict::Repeated)
-        })
+        .filter(|&(at, w)| w.verdict == Verdict::Repeated && (at == 0 || words[at - 1].verdict != Verdict::Repeated))
         .count();
     Summary {
         accuracy: round(correct as f64 / total, 4),
@@ -514,10 +394,7 @@ fn summarize(
         hesitations: hesitations.len(),
         misread,
         skipped: count(Verdict::Skipped),
-        inserted: words
-            .iter()
-            .filter(|w| w.verdict == Verdict::Inserted && !w.rescored)
-            .count(),
+        inserted: words.iter().filter(|w| w.verdict == Verdict::Inserted && !w.rescored).count(),
         correct,
         false_starts: count(Verdict::FalseStart),
         self_corrections: words.iter().filter(|w| w.self_corrected).count(),

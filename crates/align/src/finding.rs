@@ -45,29 +45,15 @@ pub struct Finding {
 
 /// The two or three findings that cost the most, costliest first.
 pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
-    let word = |index: usize| -> String {
-        script
-            .words()
-            .get(index)
-            .map(|w| bare(&w.text))
-            .unwrap_or_default()
-    };
+    let word = |index: usize| -> String { script.words().get(index).map(|w| bare(&w.text)).unwrap_or_default() };
     let mut found: Vec<Finding> = Vec::new();
     let mut push = |kind, script_index: Option<usize>, cost: f64, message: String| {
-        let line = script_index
-            .and_then(|index| script.words().get(index))
-            .map(|w| w.line);
+        let line = script_index.and_then(|index| script.words().get(index)).map(|w| w.line);
         let message = match line {
             Some(line) => format!("{message} in line {line}"),
             None => message,
         };
-        found.push(Finding {
-            kind,
-            script_index,
-            line,
-            cost: round(cost, 2),
-            message,
-        });
+        found.push(Finding { kind, script_index, line, cost: round(cost, 2), message });
     };
 
     let entries = &report.words;
@@ -77,11 +63,7 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
         let run_end = run(entries, at, entry.verdict);
         match entry.verdict {
             Verdict::Skipped => {
-                let words: Vec<String> = entries[at..run_end]
-                    .iter()
-                    .filter_map(|e| e.script_index)
-                    .map(word)
-                    .collect();
+                let words: Vec<String> = entries[at..run_end].iter().filter_map(|e| e.script_index).map(word).collect();
                 let count = words.len() as f64;
                 push(
                     FindingKind::Skipped,
@@ -95,25 +77,15 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
                     let heard = e.heard.clone().unwrap_or_default();
                     let said = e.script_index.map(word).unwrap_or_default();
                     let cost = if e.uncertain { 0.4 } else { 0.8 };
-                    push(
-                        FindingKind::Misread,
-                        e.script_index,
-                        cost,
-                        format!("you said '{heard}' for '{said}'"),
-                    );
+                    push(FindingKind::Misread, e.script_index, cost, format!("you said '{heard}' for '{said}'"));
                 }
             }
             Verdict::Inserted => {
-                let words: Vec<String> = entries[at..run_end]
-                    .iter()
-                    .filter(|e| !e.rescored)
-                    .filter_map(|e| e.heard.clone())
-                    .collect();
+                let words: Vec<String> =
+                    entries[at..run_end].iter().filter(|e| !e.rescored).filter_map(|e| e.heard.clone()).collect();
                 if !words.is_empty() {
                     let next = next_script_index(entries, run_end);
-                    let place = next
-                        .map(|i| format!(" before '{}'", word(i)))
-                        .unwrap_or_default();
+                    let place = next.map(|i| format!(" before '{}'", word(i))).unwrap_or_default();
                     push(
                         FindingKind::Inserted,
                         next,
@@ -123,10 +95,7 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
                 }
             }
             Verdict::Repeated => {
-                let words: Vec<String> = entries[at..run_end]
-                    .iter()
-                    .filter_map(|e| e.heard.clone())
-                    .collect();
+                let words: Vec<String> = entries[at..run_end].iter().filter_map(|e| e.heard.clone()).collect();
                 push(
                     FindingKind::Repeated,
                     entry.relates_to,
@@ -141,11 +110,7 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
 
     // False starts count per word attempted, wherever they fell: "3 false starts on 'montreal'".
     let mut attempts: Vec<(usize, usize)> = Vec::new();
-    for target in entries
-        .iter()
-        .filter(|e| e.verdict == Verdict::FalseStart)
-        .filter_map(|e| e.relates_to)
-    {
+    for target in entries.iter().filter(|e| e.verdict == Verdict::FalseStart).filter_map(|e| e.relates_to) {
         match attempts.iter_mut().find(|(t, _)| *t == target) {
             Some((_, count)) => *count += 1,
             None => attempts.push((target, 1)),
@@ -153,29 +118,15 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
     }
     for (target, count) in attempts {
         let said = word(target);
-        let message = if count == 1 {
-            format!("a false start on '{said}'")
-        } else {
-            format!("{count} false starts on '{said}'")
-        };
-        push(
-            FindingKind::FalseStart,
-            Some(target),
-            0.4 * (count as f64).min(4.0),
-            message,
-        );
+        let message =
+            if count == 1 { format!("a false start on '{said}'") } else { format!("{count} false starts on '{said}'") };
+        push(FindingKind::FalseStart, Some(target), 0.4 * (count as f64).min(4.0), message);
     }
 
-    let fillers: Vec<&TakeWord> = entries
-        .iter()
-        .filter(|e| e.verdict == Verdict::Filler)
-        .collect();
+    let fillers: Vec<&TakeWord> = entries.iter().filter(|e| e.verdict == Verdict::Filler).collect();
     if !fillers.is_empty() {
-        let mut kinds: Vec<String> = fillers
-            .iter()
-            .filter_map(|e| e.heard.as_deref())
-            .map(|h| h.to_lowercase())
-            .collect();
+        let mut kinds: Vec<String> =
+            fillers.iter().filter_map(|e| e.heard.as_deref()).map(|h| h.to_lowercase()).collect();
         kinds.sort();
         kinds.dedup();
         let message = if fillers.len() == 1 {
@@ -183,19 +134,11 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
         } else {
             format!("{} fillers ('{}')", fillers.len(), kinds.join("', '"))
         };
-        push(
-            FindingKind::Fillers,
-            None,
-            0.3 * fillers.len() as f64,
-            message,
-        );
+        push(FindingKind::Fillers, None, 0.3 * fillers.len() as f64, message);
     }
 
     for hesitation in &report.hesitations {
-        let place = hesitation
-            .before_script_index
-            .map(|i| format!(" before '{}'", word(i)))
-            .unwrap_or_default();
+        let place = hesitation.before_script_index.map(|i| format!(" before '{}'", word(i))).unwrap_or_default();
         push(
             FindingKind::Hesitation,
             hesitation.before_script_index,
@@ -205,27 +148,14 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
     }
 
     for stumble in &report.stumbles {
-        let place = stumble
-            .before_script_index
-            .map(|i| format!(" before '{}'", word(i)))
-            .unwrap_or_default();
-        push(
-            FindingKind::Stumble,
-            stumble.before_script_index,
-            0.5,
-            format!("unclear speech{place}"),
-        );
+        let place = stumble.before_script_index.map(|i| format!(" before '{}'", word(i))).unwrap_or_default();
+        push(FindingKind::Stumble, stumble.before_script_index, 0.5, format!("unclear speech{place}"));
     }
 
-    let paced: Vec<(usize, f64)> = report
-        .lines
-        .iter()
-        .filter(|l| l.words >= 4)
-        .filter_map(|l| l.wpm.map(|wpm| (l.line, wpm)))
-        .collect();
+    let paced: Vec<(usize, f64)> =
+        report.lines.iter().filter(|l| l.words >= 4).filter_map(|l| l.wpm.map(|wpm| (l.line, wpm))).collect();
     if paced.len() >= 2 {
-        let usual =
-            crate::hesitation::median(&paced.iter().map(|&(_, wpm)| wpm).collect::<Vec<_>>());
+        let usual = crate::hesitation::median(&paced.iter().map(|&(_, wpm)| wpm).collect::<Vec<_>>());
         for &(line, wpm) in &paced {
             let ratio = wpm / usual;
             let percent = ((ratio - 1.0).abs() * 100.0).round();
@@ -246,16 +176,8 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
     found.sort_by(|a, b| {
         b.cost
             .total_cmp(&a.cost)
-            .then(
-                a.line
-                    .unwrap_or(usize::MAX)
-                    .cmp(&b.line.unwrap_or(usize::MAX)),
-            )
-            .then(
-                a.script_index
-                    .unwrap_or(usize::MAX)
-                    .cmp(&b.script_index.unwrap_or(usize::MAX)),
-            )
+            .then(a.line.unwrap_or(usize::MAX).cmp(&b.line.unwrap_or(usize::MAX)))
+            .then(a.script_index.unwrap_or(usize::MAX).cmp(&b.script_index.unwrap_or(usize::MAX)))
     });
     found.truncate(KEPT);
     found
@@ -265,10 +187,7 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
 /// string of skipped words is one finding.
 fn run(entries: &[TakeWord], at: usize, verdict: Verdict) -> usize {
     let mut end = at + 1;
-    let groups = matches!(
-        verdict,
-        Verdict::Skipped | Verdict::Inserted | Verdict::Repeated
-    );
+    let groups = matches!(verdict, Verdict::Skipped | Verdict::Inserted | Verdict::Repeated);
     while groups && end < entries.len() && entries[end].verdict == verdict {
         end += 1;
     }
@@ -281,8 +200,7 @@ fn next_script_index(entries: &[TakeWord], from: usize) -> Option<usize> {
 
 /// A script word without the punctuation around it.
 fn bare(text: &str) -> String {
-    text.trim_matches(|c: char| !c.is_alphanumeric())
-        .to_string()
+    text.trim_matches(|c: char| !c.is_alphanumeric()).to_string()
 }
 
 pub(crate) fn round(value: f64, places: i32) -> f64 {

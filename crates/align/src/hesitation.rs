@@ -43,11 +43,7 @@ impl Allowance {
         } else {
             floor
         };
-        Allowance {
-            phrase,
-            clause: (2.0 * phrase).max(1.0),
-            sentence: (3.0 * phrase).max(2.0),
-        }
+        Allowance { phrase, clause: (2.0 * phrase).max(1.0), sentence: (3.0 * phrase).max(2.0) }
     }
 
     pub(crate) fn at(&self, place: Place) -> f64 {
@@ -66,11 +62,7 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let middle = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[middle]
-    } else {
-        (sorted[middle - 1] + sorted[middle]) / 2.0
-    }
+    if sorted.len() % 2 == 1 { sorted[middle] } else { (sorted[middle - 1] + sorted[middle]) / 2.0 }
 }
 
 #[cfg(test)]

@@ -50,9 +50,8 @@ pub(crate) fn classify(
         return (Miscue::FalseStart, costs.false_start, Some(next));
     }
     let recent = next.saturating_sub(3)..next.min(script.len());
-    if let Some(index) = recent
-        .rev()
-        .find(|&k| heard.is_prefix_of(&script[k]) || begins_like(&heard.phones, &script[k].phones))
+    if let Some(index) =
+        recent.rev().find(|&k| heard.is_prefix_of(&script[k]) || begins_like(&heard.phones, &script[k].phones))
     {
         return (Miscue::FalseStart, costs.false_start + 0.05, Some(index));
     }

@@ -47,10 +47,7 @@ pub(crate) struct Path {
 
 /// Aligns all heard words against all script words.
 pub(crate) fn align(script: &[Token], heard: &[Token], costs: &Costs) -> Path {
-    let mut path = Path {
-        steps: Vec::new(),
-        margins: vec![0.0; script.len()],
-    };
+    let mut path = Path { steps: Vec::new(), margins: vec![0.0; script.len()] };
     for (script_range, heard_range) in segments(script, heard) {
         align_segment(script, heard, script_range, heard_range, costs, &mut path);
     }
@@ -87,22 +84,14 @@ impl Band {
                 (centre(row).saturating_sub(width), columns)
             } else {
                 // Reaching to the next row's centre keeps consecutive rows connected.
-                (
-                    centre(row).saturating_sub(width),
-                    (centre(row + 1) + width).min(columns),
-                )
+                (centre(row).saturating_sub(width), (centre(row + 1) + width).min(columns))
             };
             low.push(l);
             high.push(h);
             offset.push(cells);
             cells += h - l + 1;
         }
-        Band {
-            low,
-            high,
-            offset,
-            cells,
-        }
+        Band { low, high, offset, cells }
     }
 
     fn index(&self, row: usize, column: usize) -> Option<usize> {
@@ -154,14 +143,7 @@ fn align_segment(
                     alike = Some(sound);
                     costs.misread_base + costs.misread_span * (1.0 - sound)
                 };
-                let found = fair_groups(
-                    script,
-                    heard,
-                    s0 + row,
-                    h0 + column,
-                    script_range.end,
-                    heard_range.end,
-                );
+                let found = fair_groups(script, heard, s0 + row, h0 + column, script_range.end, heard_range.end);
                 if !found.is_empty() {
                     groups.insert(cell, found);
                 }
@@ -184,21 +166,11 @@ fn align_segment(
                 }
             };
             if row < rows && column < columns {
-                relax(
-                    band.index(row + 1, column + 1),
-                    diagonal[cell],
-                    DIAGONAL,
-                    (1, 1),
-                );
+                relax(band.index(row + 1, column + 1), diagonal[cell], DIAGONAL, (1, 1));
                 if let Some(found) = groups.get(&cell) {
                     for &(a, b) in found {
                         let cost = costs.group_word * (a as f32 + b as f32 - 2.0);
-                        relax(
-                            band.index(row + a as usize, column + b as usize),
-                            cost,
-                            GROUP,
-                            (a, b),
-                        );
+                        relax(band.index(row + a as usize, column + b as usize), cost, GROUP, (a, b));
                     }
                 }
             }
@@ -258,16 +230,8 @@ fn align_segment(
         match back[cell] {
             DIAGONAL => {
                 let from = band.index(row - 1, column - 1).unwrap_or(0);
-                let kind = if fair[from] {
-                    StepKind::Correct
-                } else {
-                    StepKind::Misread
-                };
-                steps.push(Step {
-                    kind,
-                    script: s0 + row - 1..s0 + row,
-                    heard: h0 + column - 1..h0 + column,
-                });
+                let kind = if fair[from] { StepKind::Correct } else { StepKind::Misread };
+                steps.push(Step { kind, script: s0 + row - 1..s0 + row, heard: h0 + column - 1..h0 + column });
                 row -= 1;
                 column -= 1;
             }
@@ -309,11 +273,7 @@ fn align_segment(
                     });
                     column -= 1;
                 } else {
-                    steps.push(Step {
-                        kind: StepKind::Skipped,
-                        script: s0 + row - 1..s0 + row,
-                        heard: h0..h0,
-                    });
+                    steps.push(Step { kind: StepKind::Skipped, script: s0 + row - 1..s0 + row, heard: h0..h0 });
                     row -= 1;
                 }
             }
@@ -322,10 +282,7 @@ fn align_segment(
     steps.reverse();
 
     // Margins: for each script word, the best total with each verdict it could have had.
-    let total = band
-        .index(rows, columns)
-        .map(|end| forward[end])
-        .unwrap_or(0.0);
+    let total = band.index(rows, columns).map(|end| forward[end]).unwrap_or(0.0);
     let mut chosen = vec![StepKind::Skipped; rows];
     for step in &steps {
         for index in step.script.clone() {
@@ -367,15 +324,8 @@ fn align_segment(
             StepKind::Misread => 1,
             _ => 2,
         };
-        let other = (0..3)
-            .filter(|&s| s != slot)
-            .map(|s| best[s])
-            .fold(f32::INFINITY, f32::min);
-        let margin = if other.is_finite() {
-            (other - total).max(0.0)
-        } else {
-            10.0
-        };
+        let other = (0..3).filter(|&s| s != slot).map(|s| best[s]).fold(f32::INFINITY, f32::min);
+        let margin = if other.is_finite() { (other - total).max(0.0) } else { 10.0 };
         path.margins[s0 + row] = margin;
     }
     path.steps.extend(steps);

@@ -18,9 +18,8 @@ use std::sync::LazyLock;
 /// the letter at the same index of `PHONE_LETTERS`.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) const PHONES: [&str; 39] = [
-    "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH",
-    "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH",
-    "UW", "V", "W", "Y", "Z", "ZH",
+    "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH", "K",
+    "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH",
 ];
 const PHONE_LETTERS: &[u8; 39] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM";
 
@@ -64,20 +63,13 @@ const ZH: u8 = 38;
 
 static DICTIONARY_TEXT: &str = include_str!("../data/cmudict.txt");
 
-static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-    DICTIONARY_TEXT
-        .lines()
-        .filter_map(|line| line.split_once(' '))
-        .collect()
-});
+static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| DICTIONARY_TEXT.lines().filter_map(|line| line.split_once(' ')).collect());
 
 /// The words of the dictionary, in order (for tests that need a large, fixed vocabulary).
 #[cfg(test)]
 pub(crate) fn dictionary_words() -> impl Iterator<Item = &'static str> {
-    DICTIONARY_TEXT
-        .lines()
-        .filter_map(|line| line.split_once(' '))
-        .map(|(word, _)| word)
+    DICTIONARY_TEXT.lines().filter_map(|line| line.split_once(' ')).map(|(word, _)| word)
 }
 
 /// Whether every token of a spoken form is in the dictionary.
@@ -91,10 +83,7 @@ pub(crate) fn phones_of(tokens: &[String]) -> Vec<u8> {
     for token in tokens {
         match DICTIONARY.get(token.as_str()) {
             Some(letters) => phones.extend(
-                letters
-                    .bytes()
-                    .filter_map(|letter| PHONE_LETTERS.iter().position(|&l| l == letter))
-                    .map(|p| p as u8),
+                letters.bytes().filter_map(|letter| PHONE_LETTERS.iter().position(|&l| l == letter)).map(|p| p as u8),
             ),
             None => phones.extend(guess(token)),
         }
@@ -103,10 +92,7 @@ pub(crate) fn phones_of(tokens: &[String]) -> Vec<u8> {
 }
 
 fn is_vowel(phone: u8) -> bool {
-    matches!(
-        phone,
-        AA | AE | AH | AO | AW | 5 | EH | ER | EY | IH | IY | OW | OY | 32 | UW
-    )
+    matches!(phone, AA | AE | AH | AO | AW | 5 | EH | ER | EY | IH | IY | OW | OY | 32 | UW)
 }
 
 /// What replacing one phone by another costs: small for a voicing pair (t/d, s/z), larger for other
@@ -116,16 +102,7 @@ fn substitution(a: u8, b: u8) -> f32 {
         return 0.0;
     }
     let pair = (a.min(b), a.max(b));
-    const VOICING: [(u8, u8); 8] = [
-        (B, P),
-        (D, T),
-        (G, K),
-        (F, V),
-        (S, Z),
-        (DH, TH),
-        (CH, JH),
-        (SH, ZH),
-    ];
+    const VOICING: [(u8, u8); 8] = [(B, P), (D, T), (G, K), (F, V), (S, Z), (DH, TH), (CH, JH), (SH, ZH)];
     const NEAR: [(u8, u8); 7] = [(M, N), (N, NG), (T, TH), (D, DH), (S, SH), (Z, ZH), (W, Y)];
     if VOICING.contains(&pair) {
         0.3
@@ -155,12 +132,7 @@ fn distance(a: &[u8], b: &[u8]) -> f32 {
     distance_rows(a, b, &mut previous[..=b.len()], &mut current[..=b.len()])
 }
 
-fn distance_rows<'r>(
-    a: &[u8],
-    b: &[u8],
-    mut previous: &'r mut [f32],
-    mut current: &'r mut [f32],
-) -> f32 {
+fn distance_rows<'r>(a: &[u8], b: &[u8], mut previous: &'r mut [f32], mut current: &'r mut [f32]) -> f32 {
     for (i, &pa) in a.iter().enumerate() {
         current[0] = (i + 1) as f32;
         for (j, &pb) in b.iter().enumerate() {
@@ -312,11 +284,7 @@ mod tests {
     }
 
     fn spelled(word: &str) -> String {
-        phones(word)
-            .iter()
-            .map(|&p| PHONES[p as usize])
-            .collect::<Vec<_>>()
-            .join(" ")
+        phones(word).iter().map(|&p| PHONES[p as usize]).collect::<Vec<_>>().join(" ")
     }
 
     #[test]

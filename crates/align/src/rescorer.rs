@@ -16,13 +16,7 @@ pub trait Rescorer {
 pub struct NoRescorer;
 
 impl Rescorer for NoRescorer {
-    fn prefer_script(
-        &self,
-        _start: f64,
-        _end: f64,
-        _heard: &[&str],
-        _script: &[&str],
-    ) -> Option<f32> {
+    fn prefer_script(&self, _start: f64, _end: f64, _heard: &[&str], _script: &[&str]) -> Option<f32> {
         None
     }
 }

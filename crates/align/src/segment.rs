@@ -23,8 +23,7 @@ pub(crate) fn segments(script: &[Token], heard: &[Token]) -> Vec<(Range<usize>, 
     let mut candidates: Vec<(usize, usize)> = Vec::new();
     for (position, gram) in trigram_keys(script).into_iter().enumerate() {
         if let Some(gram) = gram
-            && let (Some(&(1, _)), Some(&(1, h))) =
-                (script_grams.get(&gram), heard_grams.get(&gram))
+            && let (Some(&(1, _)), Some(&(1, h))) = (script_grams.get(&gram), heard_grams.get(&gram))
         {
             candidates.push((position, h));
         }
@@ -38,9 +37,7 @@ pub(crate) fn segments(script: &[Token], heard: &[Token]) -> Vec<(Range<usize>, 
         }
     }
     cuts.push((n, m));
-    cuts.windows(2)
-        .map(|pair| (pair[0].0..pair[1].0, pair[0].1..pair[1].1))
-        .collect()
+    cuts.windows(2).map(|pair| (pair[0].0..pair[1].0, pair[0].1..pair[1].1)).collect()
 }
 
 /// The first key of three words in a row, for each starting position (None across a filler).
@@ -51,13 +48,7 @@ fn trigram_keys(tokens: &[Token]) -> Vec<Option<String>> {
             if words.iter().any(|t| t.filler || t.keys.is_empty()) {
                 return None;
             }
-            Some(
-                words
-                    .iter()
-                    .map(|t| t.keys[0].as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
+            Some(words.iter().map(|t| t.keys[0].as_str()).collect::<Vec<_>>().join(" "))
         })
         .collect()
 }
@@ -67,10 +58,7 @@ fn trigrams(tokens: &[Token]) -> HashMap<String, (usize, usize)> {
     let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
     for (position, gram) in trigram_keys(tokens).into_iter().enumerate() {
         if let Some(gram) = gram {
-            counts
-                .entry(gram)
-                .and_modify(|(count, _)| *count += 1)
-                .or_insert((1, position));
+            counts.entry(gram).and_modify(|(count, _)| *count += 1).or_insert((1, position));
         }
     }
     counts
@@ -82,11 +70,7 @@ fn longest_increasing(pairs: &[(usize, usize)]) -> Vec<(usize, usize)> {
     let mut previous: Vec<Option<usize>> = vec![None; pairs.len()];
     for (index, &(_, h)) in pairs.iter().enumerate() {
         let length = tails.partition_point(|&t| pairs[t].1 < h);
-        previous[index] = if length > 0 {
-            Some(tails[length - 1])
-        } else {
-            None
-        };
+        previous[index] = if length > 0 { Some(tails[length - 1]) } else { None };
         if length == tails.len() {
             tails.push(index);
         } else {

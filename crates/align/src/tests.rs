@@ -4,9 +4,7 @@
 
 use encore_script::Script;
 
-use crate::{
-    AlignOptions, HeardWord, Hearing, Rescorer, TakeReport, Unrecognised, Verdict, analyze,
-};
+use crate::{AlignOptions, HeardWord, Hearing, Rescorer, TakeReport, Unrecognised, Verdict, analyze};
 
 /// Builds a hearing from text: each word lasts 0.3 s with 0.1 s between words; a token "|2.5"
 /// adds 2.5 s of silence before the next word; "word@0.4" gives the word confidence 0.4.
@@ -23,20 +21,10 @@ pub(crate) fn hearing(text: &str) -> Hearing {
             None => (token, 0.9),
         };
         let start = (time * 1000.0_f64).round() / 1000.0;
-        words.push(HeardWord {
-            text: word.to_string(),
-            start,
-            end: start + 0.3,
-            confidence,
-        });
+        words.push(HeardWord { text: word.to_string(), start, end: start + 0.3, confidence });
         time += 0.4;
     }
-    Hearing {
-        duration: time + 0.5,
-        speech: words.len() as f64 * 0.3,
-        words,
-        unrecognised: Vec::new(),
-    }
+    Hearing { duration: time + 0.5, speech: words.len() as f64 * 0.3, words, unrecognised: Vec::new() }
 }
 
 /// Renders a report compactly: `word` correct, `word=heard` correct but said differently,
@@ -69,8 +57,7 @@ fn render(report: &TakeReport) -> String {
 }
 
 fn bare(text: &str) -> String {
-    text.trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase()
+    text.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
 }
 
 fn check(script: &str, heard: &str, expected: &str) {
@@ -83,46 +70,22 @@ fn check(script: &str, heard: &str, expected: &str) {
 /// What every report must satisfy, whatever was heard.
 fn assert_invariants(report: &TakeReport, script: &Script) {
     let indexes: Vec<usize> = report.words.iter().filter_map(|w| w.script_index).collect();
-    assert_eq!(
-        indexes,
-        (0..script.len()).collect::<Vec<_>>(),
-        "every script word once, in order"
-    );
+    assert_eq!(indexes, (0..script.len()).collect::<Vec<_>>(), "every script word once, in order");
     for word in &report.words {
         assert_eq!(word.script_index.is_some(), word.verdict.is_script_word());
-        assert!(
-            (0.0..=1.0).contains(&word.confidence),
-            "confidence {}",
-            word.confidence
-        );
+        assert!((0.0..=1.0).contains(&word.confidence), "confidence {}", word.confidence);
     }
 }
 
 #[test]
 fn alignment_table() {
     // Exact read, case and punctuation aside.
-    check(
-        "Four score, and seven years ago.",
-        "four score and seven years ago",
-        "Four score, and seven years ago.",
-    );
+    check("Four score, and seven years ago.", "four score and seven years ago", "Four score, and seven years ago.");
     // A skipped word stands where it would have been said.
-    check(
-        "four score and seven years ago",
-        "four score seven years ago",
-        "four score -and seven years ago",
-    );
-    check(
-        "four score and seven years ago",
-        "four score and seven years",
-        "four score and seven years -ago",
-    );
+    check("four score and seven years ago", "four score seven years ago", "four score -and seven years ago");
+    check("four score and seven years ago", "four score and seven years", "four score and seven years -ago");
     // An inserted word.
-    check(
-        "montreal forced aligner",
-        "montreal forced very aligner",
-        "montreal forced +very:ins aligner",
-    );
+    check("montreal forced aligner", "montreal forced very aligner", "montreal forced +very:ins aligner");
     // Homophones are the same word to a listener: the recogniser's spelling is no misread.
     check(
         "his tender heir might bear his memory",
@@ -130,88 +93,36 @@ fn alignment_table() {
         "his tender heir=air might bear=bare his memory",
     );
     // A misread that sounds alike.
-    check(
-        "m f a is like puddy",
-        "m f a is like putty",
-        "m f a is like puddy~putty",
-    );
-    check(
-        "the quick brown fox",
-        "the quick green fox",
-        "the quick brown~green fox",
-    );
+    check("m f a is like puddy", "m f a is like putty", "m f a is like puddy~putty");
+    check("the quick brown fox", "the quick green fox", "the quick brown~green fox");
     // Fillers.
-    check(
-        "montreal forced aligner",
-        "um montreal uh forced aligner",
-        "+um:filler montreal +uh:filler forced aligner",
-    );
-    check(
-        "montreal forced aligner",
-        "montreal forced <unk> aligner",
-        "montreal forced +<unk>:filler aligner",
-    );
+    check("montreal forced aligner", "um montreal uh forced aligner", "+um:filler montreal +uh:filler forced aligner");
+    check("montreal forced aligner", "montreal forced <unk> aligner", "montreal forced +<unk>:filler aligner");
     // Repetitions: one word, and a whole phrase.
     check("the cat sat", "the the cat sat", "the +the:rep cat sat");
-    check(
-        "montreal forced aligner",
-        "montreal forced forced aligner",
-        "montreal forced +forced:rep aligner",
-    );
+    check("montreal forced aligner", "montreal forced forced aligner", "montreal forced +forced:rep aligner");
     check(
         "ask not what your country can do for you",
         "ask not ask not what your country can do for you",
         "ask not +ask:rep +not:rep what your country can do for you",
     );
     // False starts: a fragment, and a wrong word immediately corrected.
-    check(
-        "montreal forced aligner",
-        "mon montreal forced aligner",
-        "+mon:fs montreal! forced aligner",
-    );
-    check(
-        "montreal forced aligner",
-        "montreal forest forced aligner",
-        "montreal +forest:fs forced! aligner",
-    );
+    check("montreal forced aligner", "mon montreal forced aligner", "+mon:fs montreal! forced aligner");
+    check("montreal forced aligner", "montreal forest forced aligner", "montreal +forest:fs forced! aligner");
     check(
         "montreal forced aligner",
         "mon mon uh mon montreal for forced ali ali hm ali aligner aligner",
         "+mon:fs +mon:fs +uh:filler +mon:fs montreal! +for:fs forced! +ali:fs +ali:fs +hm:filler +ali:fs aligner! +aligner:rep",
     );
     // Numbers and contractions said either way.
-    check(
-        "in 1961 we began",
-        "in nineteen sixty one we began",
-        "in 1961=nineteen sixty one we began",
-    );
-    check(
-        "in nineteen sixty-one we began",
-        "in 1961 we began",
-        "in nineteen=1961 sixty-one=1961 we began",
-    );
-    check(
-        "it cost $5",
-        "it cost five dollars",
-        "it cost $5=five dollars",
-    );
-    check(
-        "we do not know",
-        "we don't know",
-        "we do=don't not=don't know",
-    );
+    check("in 1961 we began", "in nineteen sixty one we began", "in 1961=nineteen sixty one we began");
+    check("in nineteen sixty-one we began", "in 1961 we began", "in nineteen=1961 sixty-one=1961 we began");
+    check("it cost $5", "it cost five dollars", "it cost $5=five dollars");
+    check("we do not know", "we don't know", "we do=don't not=don't know");
     check("we don't know", "we do not know", "we don't=do not know");
-    check(
-        "a well-known fact",
-        "a well known fact",
-        "a well-known=well known fact",
-    );
+    check("a well-known fact", "a well known fact", "a well-known=well known fact");
     // A whole stretch missed, and nothing heard at all.
-    check(
-        "one two three four five six",
-        "one five six",
-        "one -two -three -four five six",
-    );
+    check("one two three four five six", "one five six", "one -two -three -four five six");
     check("one two", "", "-one -two");
 }
 
@@ -227,21 +138,14 @@ fn crossword_and_surround_keep_every_word() {
         let report = analyze(&script, &hearing(heard), &AlignOptions::default());
         assert_invariants(&report, &script);
         assert_eq!(report.summary.correct, 3, "{heard}: {}", render(&report));
-        assert_eq!(
-            report.words.len(),
-            3 + heard.split_whitespace().count() - 3,
-            "{heard}"
-        );
+        assert_eq!(report.words.len(), 3 + heard.split_whitespace().count() - 3, "{heard}");
     }
 }
 
 #[test]
 fn hesitations_follow_the_performer_and_the_script() {
-    let script =
-        Script::parse("we shall fight on the beaches. / we shall fight on the landing grounds")
-            .unwrap();
-    let heard =
-        "we shall fight |1.2 on the beaches |1.5 we shall fight on the landing |0.2 grounds";
+    let script = Script::parse("we shall fight on the beaches. / we shall fight on the landing grounds").unwrap();
+    let heard = "we shall fight |1.2 on the beaches |1.5 we shall fight on the landing |0.2 grounds";
     let report = analyze(&script, &hearing(heard), &AlignOptions::default());
     // 1.3 s inside a phrase is a hesitation; 1.6 s after a sentence end and a marked pause is not;
     // 0.4 s is within the floor.
@@ -256,10 +160,7 @@ fn hesitations_follow_the_performer_and_the_script() {
 fn unrecognised_speech_marks_a_possible_stumble() {
     let script = Script::parse("montreal forced aligner").unwrap();
     let mut heard = hearing("montreal |1.0 forced aligner");
-    heard.unrecognised.push(Unrecognised {
-        start: 1.0,
-        end: 1.6,
-    });
+    heard.unrecognised.push(Unrecognised { start: 1.0, end: 1.6 });
     let report = analyze(&script, &heard, &AlignOptions::default());
     assert_eq!(report.stumbles.len(), 1);
     assert_eq!(report.stumbles[0].before_script_index, Some(1));
@@ -270,13 +171,7 @@ fn unrecognised_speech_marks_a_possible_stumble() {
 struct Believer(&'static [&'static str]);
 
 impl Rescorer for Believer {
-    fn prefer_script(
-        &self,
-        _start: f64,
-        _end: f64,
-        heard: &[&str],
-        script: &[&str],
-    ) -> Option<f32> {
+    fn prefer_script(&self, _start: f64, _end: f64, heard: &[&str], script: &[&str]) -> Option<f32> {
         let involved = heard.iter().chain(script).any(|w| self.0.contains(w));
         involved.then_some(0.9)
     }
@@ -287,56 +182,26 @@ fn the_rescorer_withdraws_recognition_slips() {
     let script = Script::parse("m f a is like puddy and nothing else").unwrap();
     let heard = hearing("m f a is like putty and uh extra nothing");
     let plain = analyze(&script, &heard, &AlignOptions::default());
-    assert_eq!(
-        render(&plain),
-        "m f a is like puddy~putty and +uh:filler +extra:ins nothing -else"
-    );
+    assert_eq!(render(&plain), "m f a is like puddy~putty and +uh:filler +extra:ins nothing -else");
     let believer = Believer(&["puddy", "else", "extra"]);
-    let options = AlignOptions {
-        rescorer: Some(&believer),
-        ..AlignOptions::default()
-    };
+    let options = AlignOptions { rescorer: Some(&believer), ..AlignOptions::default() };
     let report = analyze(&script, &heard, &options);
-    assert_eq!(
-        render(&report),
-        "m f a is like puddy=putty* and +uh:filler +extra:ins* nothing else*"
-    );
-    assert_eq!(
-        (
-            report.summary.misread,
-            report.summary.skipped,
-            report.summary.inserted
-        ),
-        (0, 0, 0)
-    );
+    assert_eq!(render(&report), "m f a is like puddy=putty* and +uh:filler +extra:ins* nothing else*");
+    assert_eq!((report.summary.misread, report.summary.skipped, report.summary.inserted), (0, 0, 0));
     assert_eq!(report.summary.rescored, 3);
     let puddy = &report.words[5];
     assert!(puddy.confidence < plain.words[5].confidence.max(0.7));
     let nobody = crate::NoRescorer;
-    let options = AlignOptions {
-        rescorer: Some(&nobody),
-        ..AlignOptions::default()
-    };
+    let options = AlignOptions { rescorer: Some(&nobody), ..AlignOptions::default() };
     assert_eq!(analyze(&script, &heard, &options), plain);
 }
 
 #[test]
 fn confidence_and_uncertainty() {
     let script = Script::parse("the cat sat on the mat").unwrap();
-    let report = analyze(
-        &script,
-        &hearing("the cat@0.3 sat on the mat"),
-        &AlignOptions::default(),
-    );
-    assert!(
-        report.words[1].uncertain,
-        "a word heard with little confidence is uncertain"
-    );
-    assert!(
-        !report.words[0].uncertain && report.words[0].confidence > 0.75,
-        "{}",
-        report.words[0].confidence
-    );
+    let report = analyze(&script, &hearing("the cat@0.3 sat on the mat"), &AlignOptions::default());
+    assert!(report.words[1].uncertain, "a word heard with little confidence is uncertain");
+    assert!(!report.words[0].uncertain && report.words[0].confidence > 0.75, "{}", report.words[0].confidence);
     assert_eq!(report.summary.uncertain, 1);
 }
 
@@ -346,22 +211,13 @@ fn odd_hearings_give_a_report() {
     let mut heard = hearing("three two one");
     heard.words[0].start = f64::NAN;
     heard.words[1].confidence = f32::NAN;
-    heard.words.push(HeardWord {
-        text: "  ".into(),
-        start: 9.0,
-        end: 8.0,
-        confidence: 2.0,
-    });
+    heard.words.push(HeardWord { text: "  ".into(), start: 9.0, end: 8.0, confidence: 2.0 });
     let report = analyze(&script, &heard, &AlignOptions::default());
     assert_invariants(&report, &script);
     let empty = analyze(&script, &Hearing::default(), &AlignOptions::default());
     assert_eq!(empty.summary.skipped, 3);
     assert_eq!(empty.summary.wcpm, 0.0);
-    assert_eq!(
-        analyze(&script, &heard, &AlignOptions::default()),
-        report,
-        "same input, same report"
-    );
+    assert_eq!(analyze(&script, &heard, &AlignOptions::default()), report, "same input, same report");
 }
 
 #[test]
@@ -373,25 +229,13 @@ fn summary_and_findings() {
     let heard = "four score and seven years ago our fathers brought forth on this continent a new nation |2.1 conceived in liberty and dedicated to the um proposition that all men are equal";
     let report = analyze(&script, &hearing(heard), &AlignOptions::default());
     let summary = report.summary;
-    assert_eq!(
-        (
-            summary.correct,
-            summary.skipped,
-            summary.fillers,
-            summary.hesitations
-        ),
-        (29, 1, 1, 1)
-    );
+    assert_eq!((summary.correct, summary.skipped, summary.fillers, summary.hesitations), (29, 1, 1, 1));
     assert!((summary.accuracy - 29.0 / 30.0).abs() < 1e-3);
     assert!(summary.wcpm > 100.0 && summary.wpm >= summary.wcpm);
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(
         messages,
-        [
-            "a 2.2 s pause before 'conceived' in line 2",
-            "you skipped 'created' in line 3",
-            "a filler ('um')"
-        ]
+        ["a 2.2 s pause before 'conceived' in line 2", "you skipped 'created' in line 3", "a filler ('um')"]
     );
     assert_eq!(report.lines.len(), 3);
     assert!(report.lines.iter().all(|l| l.wpm.is_some()));
@@ -399,10 +243,10 @@ fn summary_and_findings() {
 
 #[test]
 fn a_rushed_line_is_found() {
-    let script = Script::parse("one two three four five\nsix seven eight nine ten\neleven twelve thirteen fourteen fifteen").unwrap();
-    let mut heard = hearing(
-        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen",
-    );
+    let script =
+        Script::parse("one two three four five\nsix seven eight nine ten\neleven twelve thirteen fourteen fifteen")
+            .unwrap();
+    let mut heard = hearing("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen");
     // The second line twice as fast.
     for (k, word) in heard.words[5..10].iter_mut().enumerate() {
         word.start = 2.5 + 0.2 * k as f64;
@@ -413,15 +257,10 @@ fn a_rushed_line_is_found() {
         word.end -= 1.0;
     }
     let report = analyze(&script, &heard, &AlignOptions::default());
-    let pace = report
-        .findings
-        .iter()
-        .find(|f| f.kind == crate::FindingKind::Pace)
-        .expect("a pace finding");
+    let pace = report.findings.iter().find(|f| f.kind == crate::FindingKind::Pace).expect("a pace finding");
     assert_eq!(pace.line, Some(2));
     assert!(
-        pace.message.starts_with("line 2 was ")
-            && pace.message.ends_with("% faster than your usual pace"),
+        pace.message.starts_with("line 2 was ") && pace.message.ends_with("% faster than your usual pace"),
         "{}",
         pace.message
     );
@@ -431,16 +270,11 @@ fn a_rushed_line_is_found() {
 /// unique but single words repeat, as in real text.
 fn long_text(count: usize) -> Vec<String> {
     // Every 97th entry of the embedded pronouncing dictionary: about 1,300 distinct words.
-    let vocabulary: Vec<String> = crate::pronunciation::dictionary_words()
-        .step_by(97)
-        .map(str::to_string)
-        .collect();
+    let vocabulary: Vec<String> = crate::pronunciation::dictionary_words().step_by(97).map(str::to_string).collect();
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     (0..count)
         .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             vocabulary[(state >> 33) as usize % vocabulary.len()].clone()
         })
         .collect()
@@ -449,11 +283,7 @@ fn long_text(count: usize) -> Vec<String> {
 #[test]
 fn a_huge_script_aligns_in_reasonable_time() {
     let words = long_text(Script::MAX_WORDS);
-    let text: String = words
-        .chunks(12)
-        .map(|line| line.join(" "))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text: String = words.chunks(12).map(|line| line.join(" ")).collect::<Vec<_>>().join("\n");
     let script = Script::parse(&text).unwrap();
     // Drop every 37th word and a block of 40 words in the middle.
     let kept: Vec<&String> = words
@@ -504,40 +334,24 @@ fn snapshot_jfk() {
 fn snapshot_cutoff_progressive() {
     let script = Script::parse("montreal forced aligner").unwrap();
     let mut heard = hearing("mon mon uh mon montreal for forced ali hm ali aligner");
-    heard.unrecognised.push(Unrecognised {
-        start: 0.05,
-        end: 0.4,
-    });
-    insta::assert_json_snapshot!(
-        "cutoff_progressive",
-        analyze(&script, &heard, &AlignOptions::default())
-    );
+    heard.unrecognised.push(Unrecognised { start: 0.05, end: 0.4 });
+    insta::assert_json_snapshot!("cutoff_progressive", analyze(&script, &heard, &AlignOptions::default()));
 }
 
 #[test]
 fn snapshot_numbers_and_slips() {
-    let script = Script::parse(
-        "In 1961 the Dr. said: don't skip the 3rd line.\nM F A is like puddy / and nothing else.",
-    )
-    .unwrap();
-    let heard = hearing(
-        "in nineteen sixty one the doctor said do not the third line |2.5 m f a is like putty@0.6 and nothing",
-    );
-    insta::assert_json_snapshot!(
-        "numbers_and_slips",
-        analyze(&script, &heard, &AlignOptions::default())
-    );
+    let script =
+        Script::parse("In 1961 the Dr. said: don't skip the 3rd line.\nM F A is like puddy / and nothing else.")
+            .unwrap();
+    let heard =
+        hearing("in nineteen sixty one the doctor said do not the third line |2.5 m f a is like putty@0.6 and nothing");
+    insta::assert_json_snapshot!("numbers_and_slips", analyze(&script, &heard, &AlignOptions::default()));
 }
 
 /// Checks a JSON value against the parts of JSON Schema that docs/take-report.schema.json uses:
 /// `type`, `required`, `properties`, `items`, `enum` and local `$ref`s. A light check, so that the
 /// schema and the serialized report cannot drift apart unnoticed.
-fn conforms(
-    value: &serde_json::Value,
-    schema: &serde_json::Value,
-    root: &serde_json::Value,
-    at: &str,
-) -> Vec<String> {
+fn conforms(value: &serde_json::Value, schema: &serde_json::Value, root: &serde_json::Value, at: &str) -> Vec<String> {
     use serde_json::Value;
     let mut problems = Vec::new();
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
@@ -571,13 +385,7 @@ fn conforms(
         problems.push(format!("{at}: {value} not in {allowed:?}"));
     }
     if let Some(object) = value.as_object() {
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
+        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
             if !object.contains_key(name) {
                 problems.push(format!("{at}: missing required field {name}"));
             }
@@ -585,9 +393,7 @@ fn conforms(
         if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
             for (name, field) in object {
                 match properties.get(name) {
-                    Some(property) => {
-                        problems.extend(conforms(field, property, root, &format!("{at}.{name}")))
-                    }
+                    Some(property) => problems.extend(conforms(field, property, root, &format!("{at}.{name}"))),
                     None => problems.push(format!("{at}: field {name} is not in the schema")),
                 }
             }
@@ -604,14 +410,10 @@ fn conforms(
 #[test]
 fn reports_match_the_documented_schema() {
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../../docs/take-report.schema.json"))
-            .expect("the schema is JSON");
+        serde_json::from_str(include_str!("../../../docs/take-report.schema.json")).expect("the schema is JSON");
     let script = Script::parse("montreal forced aligner\nis like puddy").unwrap();
     let mut heard = hearing("mon montreal um forced forced |2.0 extra aligner is like putty");
-    heard.unrecognised.push(Unrecognised {
-        start: 0.1,
-        end: 0.3,
-    });
+    heard.unrecognised.push(Unrecognised { start: 0.1, end: 0.3 });
     let report = analyze(&script, &heard, &AlignOptions::default());
     let value = serde_json::to_value(&report).unwrap();
     let problems = conforms(&value, &schema, &schema, "report");

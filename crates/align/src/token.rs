@@ -55,10 +55,7 @@ impl Token {
     pub(crate) fn is_prefix_of(&self, word: &Token) -> bool {
         self.keys.iter().any(|fragment| {
             fragment.len() >= 2
-                && word
-                    .keys
-                    .iter()
-                    .any(|key| key.len() > fragment.len() && key.starts_with(fragment.as_str()))
+                && word.keys.iter().any(|key| key.len() > fragment.len() && key.starts_with(fragment.as_str()))
         })
     }
 }

@@ -37,8 +37,7 @@ impl Audio {
         let mut samples = if sample_rate == SAMPLE_RATE || sample_rate == 0 {
             samples
         } else {
-            resample_all(&samples, sample_rate)
-                .unwrap_or_else(|_| linear_resample(&samples, sample_rate))
+            resample_all(&samples, sample_rate).unwrap_or_else(|_| linear_resample(&samples, sample_rate))
         };
         clamp_in_place(&mut samples);
         Audio { samples }
@@ -49,18 +48,10 @@ impl Audio {
     pub fn slice(&self, start: f64, end: f64) -> &[f32] {
         let len = self.samples.len();
         let index = |t: f64| -> usize {
-            if t.is_nan() || t <= 0.0 {
-                0
-            } else {
-                ((t * f64::from(SAMPLE_RATE)).round() as usize).min(len)
-            }
+            if t.is_nan() || t <= 0.0 { 0 } else { ((t * f64::from(SAMPLE_RATE)).round() as usize).min(len) }
         };
         let (a, b) = (index(start), index(end));
-        if a >= b || end.is_nan() {
-            &[]
-        } else {
-            &self.samples[a..b]
-        }
+        if a >= b || end.is_nan() { &[] } else { &self.samples[a..b] }
     }
 }
 
@@ -95,9 +86,7 @@ mod tests {
 
     #[test]
     fn duration_and_slice() {
-        let audio = Audio {
-            samples: (0..32_000).map(|i| i as f32 / 32_000.0).collect(),
-        };
+        let audio = Audio { samples: (0..32_000).map(|i| i as f32 / 32_000.0).collect() };
         assert_eq!(audio.duration(), 2.0);
         assert_eq!(audio.slice(0.5, 1.0).len(), 8_000);
         assert_eq!(audio.slice(0.5, 1.0)[0], 8_000.0 / 32_000.0);

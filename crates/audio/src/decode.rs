@@ -47,10 +47,7 @@ pub fn decode_file(path: &Path, progress: &mut dyn FnMut(f64)) -> Result<Audio, 
     let name = path.display().to_string();
     let io_error = |error: io::Error| match error.kind() {
         io::ErrorKind::NotFound => AudioError::NotFound { name: name.clone() },
-        _ => AudioError::Io {
-            name: name.clone(),
-            error,
-        },
+        _ => AudioError::Io { name: name.clone(), error },
     };
     let mut file = File::open(path).map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
@@ -64,37 +61,22 @@ pub fn decode_file(path: &Path, progress: &mut dyn FnMut(f64)) -> Result<Audio, 
         return Err(AudioError::Empty { name });
     }
     let mut head = Vec::with_capacity(HEAD_LEN);
-    (&mut file)
-        .take(HEAD_LEN as u64)
-        .read_to_end(&mut head)
-        .map_err(io_error)?;
+    (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(io_error)?;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
     let edit = match known_container(&head) {
         Some("mp4") => EditList::read(&mut file, meta.len()),
         _ => None,
     };
     let ext = path.extension().and_then(|e| e.to_str());
-    let source = Source {
-        media: Box::new(file),
-        len: meta.len(),
-        head: &head,
-        ext,
-        edit,
-    };
+    let source = Source { media: Box::new(file), len: meta.len(), head: &head, ext, edit };
     decode_source(source, name, progress)
 }
 
 /// Same for bytes in memory (an upload); `name` is used for the format hint (extension) and in
 /// messages.
-pub fn decode_bytes(
-    bytes: Vec<u8>,
-    name: &str,
-    progress: &mut dyn FnMut(f64),
-) -> Result<Audio, AudioError> {
+pub fn decode_bytes(bytes: Vec<u8>, name: &str, progress: &mut dyn FnMut(f64)) -> Result<Audio, AudioError> {
     if bytes.is_empty() {
-        return Err(AudioError::Empty {
-            name: name.to_string(),
-        });
+        return Err(AudioError::Empty { name: name.to_string() });
     }
     let head = bytes[..bytes.len().min(HEAD_LEN)].to_vec();
     let len = bytes.len() as u64;
@@ -103,13 +85,7 @@ pub fn decode_bytes(
         _ => None,
     };
     let ext = Path::new(name).extension().and_then(|e| e.to_str());
-    let source = Source {
-        media: Box::new(Cursor::new(bytes)),
-        len,
-        head: &head,
-        ext,
-        edit,
-    };
+    let source = Source { media: Box::new(Cursor::new(bytes)), len, head: &head, ext, edit };
     decode_source(source, name.to_string(), progress)
 }
 
@@ -128,18 +104,8 @@ struct Source<'a> {
 /// How much of the start of a file is kept to explain probe failures.
 const HEAD_LEN: usize = 4096;
 
-fn decode_source(
-    source: Source<'_>,
-    name: String,
-    progress: &mut dyn FnMut(f64),
-) -> Result<Audio, AudioError> {
-    let Source {
-        media,
-        len,
-        head,
-        ext,
-        edit,
-    } = source;
+fn decode_source(source: Source<'_>, name: String, progress: &mut dyn FnMut(f64)) -> Result<Audio, AudioError> {
+    let Source { media, len, head, ext, edit } = source;
     let mut reporter = Reporter::new(progress, len);
     let (counted, pos) = CountingSource::new(media);
     let mss = MediaSourceStream::new(Box::new(counted), Default::default());
@@ -147,18 +113,10 @@ fn decode_source(
     if let Some(ext) = ext {
         hint.with_extension(ext);
     }
-    let probed = symphonia::default::get_probe().probe(
-        &hint,
-        mss,
-        FormatOptions::default(),
-        MetadataOptions::default(),
-    );
+    let probed =
+        symphonia::default::get_probe().probe(&hint, mss, FormatOptions::default(), MetadataOptions::default());
     let mut format = probed.map_err(|e| explain_probe_error(e, head, &name))?;
-    let OpenTrack {
-        track_id,
-        mut decoder,
-        promised,
-    } = open_decoder(format.as_ref(), &name)?;
+    let OpenTrack { track_id, mut decoder, promised } = open_decoder(format.as_ref(), &name)?;
 
     let mut out: Vec<f32> = Vec::new();
     if let Some(secs) = promised {
@@ -232,18 +190,13 @@ fn decode_source(
         mono.clear();
         // Average, not sum: a stereo recording of one voice has it in both channels, and the
         // average keeps its level instead of doubling it into clipping.
-        mono.extend(
-            interleaved
-                .chunks_exact(channels)
-                .map(|f| f.iter().sum::<f32>() / channels as f32),
-        );
+        mono.extend(interleaved.chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
         let r = match &mut resampler {
             Some((r_rate, r)) if *r_rate == rate => r,
             _ => {
                 // The rate changed mid-stream (chained streams): close the old one cleanly.
                 if let Some((_, old)) = resampler.take() {
-                    old.finish(&mut out)
-                        .map_err(|e| resample_error(&name, &out, e))?;
+                    old.finish(&mut out).map_err(|e| resample_error(&name, &out, e))?;
                 }
                 let new = StreamResampler::new(rate).map_err(|e| AudioError::UnsupportedCodec {
                     name: name.clone(),
@@ -252,12 +205,10 @@ fn decode_source(
                 &mut resampler.insert((rate, new)).1
             }
         };
-        r.push(&mono, &mut out)
-            .map_err(|e| resample_error(&name, &out, e))?;
+        r.push(&mono, &mut out).map_err(|e| resample_error(&name, &out, e))?;
     }
     if let Some((_, r)) = resampler {
-        r.finish(&mut out)
-            .map_err(|e| resample_error(&name, &out, e))?;
+        r.finish(&mut out).map_err(|e| resample_error(&name, &out, e))?;
     }
     if let Some(edit) = edit {
         apply_edit(&mut out, edit);
@@ -284,11 +235,7 @@ fn check_usable(
     if seconds < MIN_SECONDS {
         let promised_more = promised.is_some_and(|p| p >= MIN_SECONDS);
         return Err(match damage {
-            Some(detail) if !cut_short => AudioError::Corrupt {
-                name,
-                seconds,
-                detail,
-            },
+            Some(detail) if !cut_short => AudioError::Corrupt { name, seconds, detail },
             _ if cut_short || promised_more => AudioError::Truncated { name, seconds },
             _ => AudioError::TooShort { name, seconds },
         });
@@ -331,9 +278,7 @@ fn open_decoder(format: &dyn FormatReader, name: &str) -> Result<OpenTrack, Audi
     let mut first_unsupported: Option<AudioCodecId> = None;
     let mut first_failure: Option<String> = None;
     // The container's default track first, then any other audio track.
-    let default_id = format
-        .default_track(symphonia::core::formats::TrackType::Audio)
-        .map(|t| t.id);
+    let default_id = format.default_track(symphonia::core::formats::TrackType::Audio).map(|t| t.id);
     let mut tracks: Vec<_> = format.tracks().iter().collect();
     tracks.sort_by_key(|t| Some(t.id) != default_id);
     for track in tracks {
@@ -346,11 +291,7 @@ fn open_decoder(format: &dyn FormatReader, name: &str) -> Result<OpenTrack, Audi
                     (Some(frames), Some(rate)) if rate > 0 => Some(frames as f64 / f64::from(rate)),
                     _ => None,
                 };
-                return Ok(OpenTrack {
-                    track_id: track.id,
-                    decoder,
-                    promised,
-                });
+                return Ok(OpenTrack { track_id: track.id, decoder, promised });
             }
             Err(SymError::Unsupported(_)) => {
                 first_unsupported.get_or_insert(params.codec);
@@ -362,15 +303,8 @@ fn open_decoder(format: &dyn FormatReader, name: &str) -> Result<OpenTrack, Audi
     }
     let name = name.to_string();
     Err(match (first_unsupported, first_failure) {
-        (Some(codec), _) => AudioError::UnsupportedCodec {
-            name,
-            codec: codec_name(codec),
-        },
-        (None, Some(detail)) => AudioError::Corrupt {
-            name,
-            seconds: 0.0,
-            detail,
-        },
+        (Some(codec), _) => AudioError::UnsupportedCodec { name, codec: codec_name(codec) },
+        (None, Some(detail)) => AudioError::Corrupt { name, seconds: 0.0, detail },
         (None, None) => AudioError::NoAudioTrack { name },
     })
 }
@@ -390,10 +324,7 @@ fn explain_probe_error(e: SymError, head: &[u8], name: &str) -> AudioError {
             if what.contains("data chunk") {
                 AudioError::Truncated { name, seconds: 0.0 }
             } else {
-                AudioError::UnsupportedCodec {
-                    name,
-                    codec: wav_codec_name(head),
-                }
+                AudioError::UnsupportedCodec { name, codec: wav_codec_name(head) }
             }
         }
         // A recognised container that cannot be opened: usually a recording that was never
@@ -402,20 +333,12 @@ fn explain_probe_error(e: SymError, head: &[u8], name: &str) -> AudioError {
             if what.contains("missing") {
                 AudioError::Truncated { name, seconds: 0.0 }
             } else {
-                AudioError::Corrupt {
-                    name,
-                    seconds: 0.0,
-                    detail: what.to_string(),
-                }
+                AudioError::Corrupt { name, seconds: 0.0, detail: what.to_string() }
             }
         }
         SymError::Unsupported(_) => AudioError::NotAudio { name },
         other => match container {
-            Some(_) => AudioError::Corrupt {
-                name,
-                seconds: 0.0,
-                detail: other.to_string(),
-            },
+            Some(_) => AudioError::Corrupt { name, seconds: 0.0, detail: other.to_string() },
             None => AudioError::NotAudio { name },
         },
     }
@@ -442,10 +365,7 @@ fn known_container(head: &[u8]) -> Option<&'static str> {
 /// Names the codec in a WAV file's `fmt ` chunk, for the formats people actually meet.
 fn wav_codec_name(head: &[u8]) -> String {
     let u16_at = |i: usize| head.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
-    let u32_at = |i: usize| {
-        head.get(i..i + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
+    let u32_at = |i: usize| head.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
     let mut at = 12;
     let mut tag = None;
     while let (Some(id), Some(size)) = (head.get(at..at + 4), u32_at(at + 4)) {
@@ -556,32 +476,16 @@ mod tests {
 
     #[test]
     fn short_results_are_explained() {
-        let tiny = || Audio {
-            samples: vec![0.5; 100],
-        };
+        let tiny = || Audio { samples: vec![0.5; 100] };
         let name = || "t.wav".to_string();
-        assert!(matches!(
-            check_usable(tiny(), name(), true, None, None),
-            Err(AudioError::Truncated { .. })
-        ));
+        assert!(matches!(check_usable(tiny(), name(), true, None, None), Err(AudioError::Truncated { .. })));
         assert!(matches!(
             check_usable(tiny(), name(), false, Some("bad".into()), None),
             Err(AudioError::Corrupt { .. })
         ));
-        assert!(matches!(
-            check_usable(tiny(), name(), false, None, Some(10.0)),
-            Err(AudioError::Truncated { .. })
-        ));
-        assert!(matches!(
-            check_usable(tiny(), name(), false, None, Some(0.006)),
-            Err(AudioError::TooShort { .. })
-        ));
-        let quiet = Audio {
-            samples: vec![0.0005; 16_000],
-        };
-        assert!(matches!(
-            check_usable(quiet, name(), false, None, None),
-            Err(AudioError::Silent { .. })
-        ));
+        assert!(matches!(check_usable(tiny(), name(), false, None, Some(10.0)), Err(AudioError::Truncated { .. })));
+        assert!(matches!(check_usable(tiny(), name(), false, None, Some(0.006)), Err(AudioError::TooShort { .. })));
+        let quiet = Audio { samples: vec![0.0005; 16_000] };
+        assert!(matches!(check_usable(quiet, name(), false, None, None), Err(AudioError::Silent { .. })));
     }
 }

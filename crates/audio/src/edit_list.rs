@@ -66,12 +66,7 @@ fn find_edit<R: Read + Seek>(r: &mut R, len: u64) -> io::Result<Option<EditList>
     Ok(None)
 }
 
-fn read_elst<R: Read + Seek>(
-    r: &mut R,
-    at: u64,
-    movie_scale: u32,
-    media_scale: u32,
-) -> io::Result<Option<EditList>> {
+fn read_elst<R: Read + Seek>(r: &mut R, at: u64, movie_scale: u32, media_scale: u32) -> io::Result<Option<EditList>> {
     if media_scale == 0 {
         return Ok(None);
     }
@@ -80,27 +75,17 @@ fn read_elst<R: Read + Seek>(
     let count = u32::from_be_bytes(read_array(r)?);
     for _ in 0..count.min(64) {
         let (duration, media_time) = if version == 1 {
-            (
-                u64::from_be_bytes(read_array(r)?),
-                i64::from_be_bytes(read_array(r)?),
-            )
+            (u64::from_be_bytes(read_array(r)?), i64::from_be_bytes(read_array(r)?))
         } else {
-            (
-                u64::from(u32::from_be_bytes(read_array(r)?)),
-                i64::from(i32::from_be_bytes(read_array(r)?)),
-            )
+            (u64::from(u32::from_be_bytes(read_array(r)?)), i64::from(i32::from_be_bytes(read_array(r)?)))
         };
         let _rate = read_array::<4, _>(r)?;
         // An "empty" edit (-1) delays the start of presentation; it removes no samples.
         if media_time < 0 {
             continue;
         }
-        let keep =
-            (movie_scale > 0 && duration > 0).then(|| duration as f64 / f64::from(movie_scale));
-        return Ok(Some(EditList {
-            skip: media_time as f64 / f64::from(media_scale),
-            keep,
-        }));
+        let keep = (movie_scale > 0 && duration > 0).then(|| duration as f64 / f64::from(movie_scale));
+        return Ok(Some(EditList { skip: media_time as f64 / f64::from(media_scale), keep }));
     }
     Ok(None)
 }
@@ -116,12 +101,7 @@ fn read_timescale<R: Read + Seek>(r: &mut R, at: u64) -> io::Result<u32> {
 
 /// Finds the first box of type `kind` among the boxes between `start` and `end`; returns where
 /// its payload starts and ends.
-fn find_box<R: Read + Seek>(
-    r: &mut R,
-    start: u64,
-    end: u64,
-    kind: &[u8; 4],
-) -> io::Result<Option<(u64, u64)>> {
+fn find_box<R: Read + Seek>(r: &mut R, start: u64, end: u64, kind: &[u8; 4]) -> io::Result<Option<(u64, u64)>> {
     let mut at = start;
     while at + 8 <= end {
         r.seek(SeekFrom::Start(at))?;
@@ -180,18 +160,9 @@ mod tests {
         hdlr.extend_from_slice(handler);
         hdlr.extend_from_slice(&[0; 12]);
         let mdia = [boxed(b"hdlr", &hdlr), header_box(b"mdhd", 44_100)].concat();
-        let trak = [
-            boxed(b"edts", &boxed(b"elst", &elst)),
-            boxed(b"mdia", &mdia),
-        ]
-        .concat();
+        let trak = [boxed(b"edts", &boxed(b"elst", &elst)), boxed(b"mdia", &mdia)].concat();
         let moov = [header_box(b"mvhd", 1000), boxed(b"trak", &trak)].concat();
-        [
-            boxed(b"ftyp", b"M4A \0\0\0\0"),
-            boxed(b"mdat", &[0; 100]),
-            boxed(b"moov", &moov),
-        ]
-        .concat()
+        [boxed(b"ftyp", b"M4A \0\0\0\0"), boxed(b"mdat", &[0; 100]), boxed(b"moov", &moov)].concat()
     }
 
     fn read(bytes: Vec<u8>) -> Option<EditList> {
@@ -211,12 +182,7 @@ mod tests {
 
     #[test]
     fn skips_empty_edits_and_other_tracks() {
-        assert_eq!(
-            read(movie(b"soun", &[(500, -1), (3000, 1024)]))
-                .unwrap()
-                .skip,
-            1024.0 / 44_100.0
-        );
+        assert_eq!(read(movie(b"soun", &[(500, -1), (3000, 1024)])).unwrap().skip, 1024.0 / 44_100.0);
         assert_eq!(read(movie(b"vide", &[(3000, 1024)])), None);
     }
 

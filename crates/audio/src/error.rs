@@ -47,9 +47,7 @@ pub enum AudioError {
     UnsupportedCodec { name: String, codec: String },
 
     /// The file stops before the audio its header announces (an interrupted copy or recording).
-    #[error(
-        "cannot read {name}: the file ends after {seconds:.1} s; record again or check the file"
-    )]
+    #[error("cannot read {name}: the file ends after {seconds:.1} s; record again or check the file")]
     Truncated { name: String, seconds: f64 },
 
     /// The audio data is damaged so early that nothing usable could be decoded.
@@ -57,11 +55,7 @@ pub enum AudioError {
         "cannot read {name}: the audio is damaged after {seconds:.1} s ({detail}); \
          record again or export the file again"
     )]
-    Corrupt {
-        name: String,
-        seconds: f64,
-        detail: String,
-    },
+    Corrupt { name: String, seconds: f64, detail: String },
 
     /// A complete file, but too short to hold any speech.
     #[error("cannot use {name}: it holds only {seconds:.2} s of audio; record a longer take")]
@@ -79,42 +73,16 @@ mod tests {
     #[test]
     fn messages_name_the_file_and_say_what_to_do() {
         let all = [
-            AudioError::NotFound {
-                name: "take.wav".into(),
-            },
-            AudioError::Io {
-                name: "take.wav".into(),
-                error: io::Error::other("boom"),
-            },
-            AudioError::Empty {
-                name: "take.wav".into(),
-            },
-            AudioError::NotAudio {
-                name: "take.wav".into(),
-            },
-            AudioError::NoAudioTrack {
-                name: "take.wav".into(),
-            },
-            AudioError::UnsupportedCodec {
-                name: "take.wav".into(),
-                codec: "Opus".into(),
-            },
-            AudioError::Truncated {
-                name: "take.wav".into(),
-                seconds: 0.2,
-            },
-            AudioError::Corrupt {
-                name: "take.wav".into(),
-                seconds: 0.0,
-                detail: "x".into(),
-            },
-            AudioError::TooShort {
-                name: "take.wav".into(),
-                seconds: 0.05,
-            },
-            AudioError::Silent {
-                name: "take.wav".into(),
-            },
+            AudioError::NotFound { name: "take.wav".into() },
+            AudioError::Io { name: "take.wav".into(), error: io::Error::other("boom") },
+            AudioError::Empty { name: "take.wav".into() },
+            AudioError::NotAudio { name: "take.wav".into() },
+            AudioError::NoAudioTrack { name: "take.wav".into() },
+            AudioError::UnsupportedCodec { name: "take.wav".into(), codec: "Opus".into() },
+            AudioError::Truncated { name: "take.wav".into(), seconds: 0.2 },
+            AudioError::Corrupt { name: "take.wav".into(), seconds: 0.0, detail: "x".into() },
+            AudioError::TooShort { name: "take.wav".into(), seconds: 0.05 },
+            AudioError::Silent { name: "take.wav".into() },
         ];
         for e in all {
             let msg = e.to_string();
@@ -122,13 +90,7 @@ mod tests {
             // Every message ends with advice after a semicolon.
             assert!(msg.contains("; "), "{msg}");
         }
-        let t = AudioError::Truncated {
-            name: "take.m4a".into(),
-            seconds: 0.2,
-        };
-        assert_eq!(
-            t.to_string(),
-            "cannot read take.m4a: the file ends after 0.2 s; record again or check the file"
-        );
+        let t = AudioError::Truncated { name: "take.m4a".into(), seconds: 0.2 };
+        assert_eq!(t.to_string(), "cannot read take.m4a: the file ends after 0.2 s; record again or check the file");
     }
 }

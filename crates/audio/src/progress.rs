@@ -21,13 +21,7 @@ impl CountingSource {
     /// Wraps `inner`; the returned counter follows the read position.
     pub(crate) fn new(inner: Box<dyn MediaSource>) -> (CountingSource, Arc<AtomicU64>) {
         let pos = Arc::new(AtomicU64::new(0));
-        (
-            CountingSource {
-                inner,
-                pos: Arc::clone(&pos),
-            },
-            pos,
-        )
+        (CountingSource { inner, pos: Arc::clone(&pos) }, pos)
     }
 }
 
@@ -68,11 +62,7 @@ pub(crate) struct Reporter<'a> {
 impl<'a> Reporter<'a> {
     pub(crate) fn new(callback: &'a mut dyn FnMut(f64), total: u64) -> Self {
         callback(0.0);
-        Reporter {
-            callback,
-            total: total.max(1),
-            last: 0.0,
-        }
+        Reporter { callback, total: total.max(1), last: 0.0 }
     }
 
     pub(crate) fn at_byte(&mut self, pos: u64) {

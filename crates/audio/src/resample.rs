@@ -9,8 +9,8 @@
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{
-    Async, Fft, FixedAsync, FixedSync, Indexing, ResampleError, Resampler,
-    ResamplerConstructionError, SincInterpolationParameters, WindowFunction,
+    Async, Fft, FixedAsync, FixedSync, Indexing, ResampleError, Resampler, ResamplerConstructionError,
+    SincInterpolationParameters, WindowFunction,
 };
 
 use crate::audio::SAMPLE_RATE;
@@ -46,23 +46,10 @@ impl StreamResampler {
             None
         } else if (rate_in / gcd(rate_in, SAMPLE_RATE)) as usize <= MAX_FFT_BLOCK {
             // Fixed ratio: the FFT resampler is both the fastest and the cleanest.
-            Some(Box::new(Fft::<f32>::new(
-                rate_in as usize,
-                SAMPLE_RATE as usize,
-                CHUNK,
-                1,
-                FixedSync::Input,
-            )?))
+            Some(Box::new(Fft::<f32>::new(rate_in as usize, SAMPLE_RATE as usize, CHUNK, 1, FixedSync::Input)?))
         } else {
             let params = SincInterpolationParameters::new(128, WindowFunction::BlackmanHarris2);
-            Some(Box::new(Async::<f32>::new_sinc(
-                ratio,
-                1.0,
-                &params,
-                CHUNK,
-                1,
-                FixedAsync::Input,
-            )?))
+            Some(Box::new(Async::<f32>::new_sinc(ratio, 1.0, &params, CHUNK, 1, FixedAsync::Input)?))
         };
         let (to_trim, chunk_out) = match &inner {
             Some(r) => (r.output_delay(), vec![0.0; r.output_frames_max()]),
@@ -97,16 +84,11 @@ impl StreamResampler {
             let inp = InterleavedSlice::new(&self.pending[start..start + need], 1, need)
                 .expect("slice length matches frame count");
             let cap = self.chunk_out.len();
-            let mut outp = InterleavedSlice::new_mut(&mut self.chunk_out[..], 1, cap)
-                .expect("slice length matches frame count");
+            let mut outp =
+                InterleavedSlice::new_mut(&mut self.chunk_out[..], 1, cap).expect("slice length matches frame count");
             let (used, made) = r.process_into_buffer(&inp, &mut outp, None)?;
             start += used;
-            emit(
-                &self.chunk_out[..made],
-                &mut self.to_trim,
-                &mut self.total_out,
-                out,
-            );
+            emit(&self.chunk_out[..made], &mut self.to_trim, &mut self.total_out, out);
         }
         self.pending.drain(..start);
         Ok(())
@@ -126,19 +108,13 @@ impl StreamResampler {
             guard += 1;
             let need = r.input_frames_next();
             self.pending.resize(need.max(partial), 0.0);
-            let inp = InterleavedSlice::new(&self.pending[..need], 1, need)
-                .expect("slice length matches frame count");
+            let inp = InterleavedSlice::new(&self.pending[..need], 1, need).expect("slice length matches frame count");
             let cap = self.chunk_out.len();
-            let mut outp = InterleavedSlice::new_mut(&mut self.chunk_out[..], 1, cap)
-                .expect("slice length matches frame count");
+            let mut outp =
+                InterleavedSlice::new_mut(&mut self.chunk_out[..], 1, cap).expect("slice length matches frame count");
             let indexing = Indexing::new().partial_len(partial.min(need));
             let (_, made) = r.process_into_buffer(&inp, &mut outp, Some(&indexing))?;
-            emit(
-                &self.chunk_out[..made],
-                &mut self.to_trim,
-                &mut self.total_out,
-                out,
-            );
+            emit(&self.chunk_out[..made], &mut self.to_trim, &mut self.total_out, out);
             self.pending.clear();
             partial = 0;
         }
@@ -184,12 +160,7 @@ mod tests {
 
     fn sine(freq: f64, rate: u32, secs: f64) -> Vec<f32> {
         let n = (secs * f64::from(rate)) as usize;
-        (0..n)
-            .map(|i| {
-                (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin())
-                    as f32
-            })
-            .collect()
+        (0..n).map(|i| (0.5 * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin()) as f32).collect()
     }
 
     /// Phase and amplitude of `freq` in `x`, by correlation with sine and cosine.
@@ -206,9 +177,7 @@ mod tests {
 
     #[test]
     fn common_rates_give_exact_length_and_no_delay() {
-        for rate in [
-            8_000, 11_025, 16_000, 22_050, 32_000, 44_100, 48_000, 96_000, 44_101,
-        ] {
+        for rate in [8_000, 11_025, 16_000, 22_050, 32_000, 44_100, 48_000, 96_000, 44_101] {
             let input = sine(440.0, rate, 1.0);
             let out = resample_all(&input, rate).unwrap();
             let expected = (input.len() as f64 * 16_000.0 / f64::from(rate)).ceil() as usize;
@@ -246,11 +215,7 @@ mod tests {
         }
         r.finish(&mut out).unwrap();
         assert_eq!(out.len(), whole.len());
-        let max_diff = out
-            .iter()
-            .zip(&whole)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let max_diff = out.iter().zip(&whole).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(max_diff < 1e-4, "{max_diff}");
     }
 

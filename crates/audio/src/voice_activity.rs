@@ -92,9 +92,7 @@ pub fn voice_activity(audio: &Audio) -> Vec<SpeechSpan> {
     let mut current: Option<usize> = None;
     for (i, &e) in energies.iter().enumerate() {
         let rise = (0.5 * (level[i] - floor[i])).clamp(MIN_RISE_DB, MAX_RISE_DB);
-        let on = (floor[i] + rise)
-            .max(level[i] - BELOW_LEVEL_DB)
-            .max(ABSOLUTE_MIN_DB);
+        let on = (floor[i] + rise).max(level[i] - BELOW_LEVEL_DB).max(ABSOLUTE_MIN_DB);
         let off = on - HYSTERESIS_DB.min(0.5 * (on - floor[i]));
         match current {
             None if e > on => current = Some(i),
@@ -127,10 +125,7 @@ fn tidy(spans: impl Iterator<Item = SpeechSpan>, duration: f64) -> Vec<SpeechSpa
     }
     let mut out: Vec<SpeechSpan> = Vec::new();
     for span in merged.into_iter().filter(|s| s.end - s.start >= MIN_SPAN) {
-        let padded = SpeechSpan {
-            start: (span.start - PAD).max(0.0),
-            end: (span.end + PAD).min(duration),
-        };
+        let padded = SpeechSpan { start: (span.start - PAD).max(0.0), end: (span.end + PAD).min(duration) };
         match out.last_mut() {
             Some(last) if padded.start <= last.end => last.end = padded.end,
             _ => out.push(padded),
@@ -179,10 +174,7 @@ fn local_levels(energies: &[f32]) -> (Vec<f32>, Vec<f32>) {
             let hi = (c + LEVEL_RADIUS_FRAMES + 1).min(n);
             scratch.clear();
             scratch.extend_from_slice(&energies[lo..hi]);
-            (
-                percentile(&mut scratch, FLOOR_PERCENTILE),
-                percentile(&mut scratch, LEVEL_PERCENTILE),
-            )
+            (percentile(&mut scratch, FLOOR_PERCENTILE), percentile(&mut scratch, LEVEL_PERCENTILE))
         })
         .collect();
     let mut floor = Vec::with_capacity(n);
@@ -225,11 +217,7 @@ impl HighPass {
         let cos = w0.cos();
         let a0 = 1.0 + alpha;
         HighPass {
-            b: [
-                (1.0 + cos) / 2.0 / a0,
-                -(1.0 + cos) / a0,
-                (1.0 + cos) / 2.0 / a0,
-            ],
+            b: [(1.0 + cos) / 2.0 / a0, -(1.0 + cos) / a0, (1.0 + cos) / 2.0 / a0],
             a: [-2.0 * cos / a0, (1.0 - alpha) / a0],
             x: [0.0; 2],
             y: [0.0; 2],
@@ -255,9 +243,7 @@ mod tests {
         let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
         (0..n)
             .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * amplitude
             })
             .collect()
@@ -268,40 +254,18 @@ mod tests {
         let (a, b) = ((start * 16_000.0) as usize, (end * 16_000.0) as usize);
         for (i, s) in samples[a..b].iter_mut().enumerate() {
             let t = i as f32 / 16_000.0;
-            let v: f32 = (1..6)
-                .map(|h| (2.0 * std::f32::consts::PI * 150.0 * h as f32 * t).sin() / h as f32)
-                .sum();
+            let v: f32 = (1..6).map(|h| (2.0 * std::f32::consts::PI * 150.0 * h as f32 * t).sin() / h as f32).sum();
             *s += amplitude * v / 2.0;
         }
     }
 
     #[test]
     fn silence_and_steady_noise_have_no_speech() {
-        assert!(
-            voice_activity(&Audio {
-                samples: vec![0.0; 48_000]
-            })
-            .is_empty()
-        );
-        assert!(
-            voice_activity(&Audio {
-                samples: noise(48_000, 0.05, 1)
-            })
-            .is_empty()
-        );
-        assert!(
-            voice_activity(&Audio {
-                samples: noise(48_000, 0.0005, 2)
-            })
-            .is_empty()
-        );
+        assert!(voice_activity(&Audio { samples: vec![0.0; 48_000] }).is_empty());
+        assert!(voice_activity(&Audio { samples: noise(48_000, 0.05, 1) }).is_empty());
+        assert!(voice_activity(&Audio { samples: noise(48_000, 0.0005, 2) }).is_empty());
         assert!(voice_activity(&Audio { samples: vec![] }).is_empty());
-        assert!(
-            voice_activity(&Audio {
-                samples: vec![0.3; 100]
-            })
-            .is_empty()
-        );
+        assert!(voice_activity(&Audio { samples: vec![0.3; 100] }).is_empty());
     }
 
     #[test]

@@ -11,37 +11,20 @@ use encore_audio::{Audio, AudioError, SAMPLE_RATE, decode_bytes, decode_file};
 /// The first 3 s of the reference recording, which every format fixture was made from.
 fn reference() -> Audio {
     let full = decode_file(&fixture("jfk_ref_16k_mono.wav"), &mut no_progress()).unwrap();
-    Audio {
-        samples: full.samples[..3 * SAMPLE_RATE as usize].to_vec(),
-    }
+    Audio { samples: full.samples[..3 * SAMPLE_RATE as usize].to_vec() }
 }
 
 fn check_format(file: &str, max_lag: f64) {
-    let audio =
-        decode_file(&fixture(file), &mut no_progress()).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let audio = decode_file(&fixture(file), &mut no_progress()).unwrap_or_else(|e| panic!("{file}: {e}"));
     let reference = reference();
-    assert!(
-        (audio.duration() - 3.0).abs() <= 0.05,
-        "{file}: duration {} s instead of 3 s",
-        audio.duration()
-    );
-    assert!(
-        audio.samples.iter().all(|s| (-1.0..=1.0).contains(s)),
-        "{file}: out of range"
-    );
+    assert!((audio.duration() - 3.0).abs() <= 0.05, "{file}: duration {} s instead of 3 s", audio.duration());
+    assert!(audio.samples.iter().all(|s| (-1.0..=1.0).contains(s)), "{file}: out of range");
     let (corr, lag) = envelope_match(&audio, &reference);
-    eprintln!(
-        "{file}: {:.4} s, envelope correlation {corr:.4} at lag {lag} s",
-        audio.duration()
-    );
-    assert!(
-        corr > 0.95,
-        "{file}: envelope correlation {corr:.3} at lag {lag} s"
-    );
+    eprintln!("{file}: {:.4} s, envelope correlation {corr:.4} at lag {lag} s", audio.duration());
+    assert!(corr > 0.95, "{file}: envelope correlation {corr:.3} at lag {lag} s");
     assert!(lag.abs() <= max_lag, "{file}: shifted by {lag} s");
     // Mixing the identical channels of a stereo file must not change the level.
-    let rms =
-        |a: &Audio| (a.samples.iter().map(|s| s * s).sum::<f32>() / a.samples.len() as f32).sqrt();
+    let rms = |a: &Audio| (a.samples.iter().map(|s| s * s).sum::<f32>() / a.samples.len() as f32).sqrt();
     let ratio = rms(&audio) / rms(&reference);
     assert!((0.85..1.15).contains(&ratio), "{file}: level ratio {ratio}");
 }
@@ -109,17 +92,11 @@ fn bytes_decode_like_files_and_progress_is_reported() {
     let from_file = decode_file(&path, &mut |f| seen.push(f)).unwrap();
     assert!(seen.len() >= 3, "progress: {seen:?}");
     assert_eq!(seen.last(), Some(&1.0));
-    assert!(
-        seen.windows(2).all(|w| w[0] <= w[1]),
-        "progress not monotonic: {seen:?}"
-    );
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress not monotonic: {seen:?}");
     assert!(seen.iter().all(|f| (0.0..=1.0).contains(f)));
 
     let mut seen = Vec::new();
-    let from_bytes = decode_bytes(fs::read(&path).unwrap(), "upload.flac", &mut |f| {
-        seen.push(f)
-    })
-    .unwrap();
+    let from_bytes = decode_bytes(fs::read(&path).unwrap(), "upload.flac", &mut |f| seen.push(f)).unwrap();
     assert_eq!(from_file.samples, from_bytes.samples);
     assert_eq!(seen.last(), Some(&1.0));
     // The extension is only a hint: a misnamed upload still decodes.
@@ -134,36 +111,17 @@ fn stereo_channels_are_averaged() {
     // samples must be exactly the average.
     let n = 32_000;
     let burst = |i: usize| {
-        if (i / 4_000) & 1 == 0 {
-            1.0
-        } else {
-            0.0
-        }
+        if (i / 4_000) & 1 == 0 { 1.0 } else { 0.0 }
     };
-    let tone = |i: usize, f: f32, a: f32| {
-        burst(i) * a * (i as f32 * f * std::f32::consts::TAU / 16_000.0).sin()
-    };
+    let tone = |i: usize, f: f32, a: f32| burst(i) * a * (i as f32 * f * std::f32::consts::TAU / 16_000.0).sin();
     let left: Vec<f32> = (0..n).map(|i| tone(i, 300.0, 0.5)).collect();
     let right: Vec<f32> = (0..n).map(|i| tone(i, 500.0, 0.2)).collect();
-    let interleaved: Vec<f32> = left
-        .iter()
-        .zip(&right)
-        .flat_map(|(l, r)| [*l, *r])
-        .collect();
-    let audio = decode_bytes(
-        wav_bytes(2, 16_000, &interleaved),
-        "stereo.wav",
-        &mut no_progress(),
-    )
-    .unwrap();
+    let interleaved: Vec<f32> = left.iter().zip(&right).flat_map(|(l, r)| [*l, *r]).collect();
+    let audio = decode_bytes(wav_bytes(2, 16_000, &interleaved), "stereo.wav", &mut no_progress()).unwrap();
     assert_eq!(audio.samples.len(), n);
     for i in (0..n).step_by(97) {
         let want = (left[i] + right[i]) / 2.0;
-        assert!(
-            (audio.samples[i] - want).abs() < 1e-4,
-            "sample {i}: {} vs {want}",
-            audio.samples[i]
-        );
+        assert!((audio.samples[i] - want).abs() < 1e-4, "sample {i}: {} vs {want}", audio.samples[i]);
     }
 }
 
@@ -175,10 +133,7 @@ fn message_of(result: Result<Audio, AudioError>) -> (AudioError, String) {
 
 #[test]
 fn missing_file() {
-    let (e, msg) = message_of(decode_file(
-        "/no/such/dir/take.wav".as_ref(),
-        &mut no_progress(),
-    ));
+    let (e, msg) = message_of(decode_file("/no/such/dir/take.wav".as_ref(), &mut no_progress()));
     assert!(matches!(e, AudioError::NotFound { .. }), "{e:?}");
     assert!(msg.contains("/no/such/dir/take.wav"), "{msg}");
 }
@@ -198,10 +153,7 @@ fn empty_file() {
     fs::write(&path, b"").unwrap();
     let (e, msg) = message_of(decode_file(&path, &mut no_progress()));
     assert!(matches!(e, AudioError::Empty { .. }), "{e:?}");
-    assert!(
-        msg.contains("empty take.wav") && msg.contains("empty"),
-        "{msg}"
-    );
+    assert!(msg.contains("empty take.wav") && msg.contains("empty"), "{msg}");
     let (e, msg) = message_of(decode_bytes(Vec::new(), "upload.webm", &mut no_progress()));
     assert!(matches!(e, AudioError::Empty { .. }), "{e:?}");
     assert!(msg.contains("upload.webm"), "{msg}");
@@ -210,11 +162,7 @@ fn empty_file() {
 #[test]
 fn random_bytes_are_not_audio() {
     for name in ["noise.bin", "noise.wav", "noise.mp3", "noise"] {
-        let (e, msg) = message_of(decode_bytes(
-            random_bytes(20_000, 7),
-            name,
-            &mut no_progress(),
-        ));
+        let (e, msg) = message_of(decode_bytes(random_bytes(20_000, 7), name, &mut no_progress()));
         assert!(matches!(e, AudioError::NotAudio { .. }), "{name}: {e:?}");
         assert!(msg.contains(name), "{msg}");
     }
@@ -222,14 +170,9 @@ fn random_bytes_are_not_audio() {
 
 #[test]
 fn text_is_not_audio() {
-    let text =
-        "INT. KITCHEN - NIGHT\n\nHAMLET: To be, or not to be, that is the question.\n".repeat(20);
+    let text = "INT. KITCHEN - NIGHT\n\nHAMLET: To be, or not to be, that is the question.\n".repeat(20);
     for name in ["script.txt", "take.wav"] {
-        let (e, msg) = message_of(decode_bytes(
-            text.clone().into_bytes(),
-            name,
-            &mut no_progress(),
-        ));
+        let (e, msg) = message_of(decode_bytes(text.clone().into_bytes(), name, &mut no_progress()));
         assert!(matches!(e, AudioError::NotAudio { .. }), "{name}: {e:?}");
         assert!(msg.contains(name) && msg.contains("WAV"), "{msg}");
     }
@@ -253,25 +196,12 @@ fn wav_cut_after_the_header_is_truncated() {
         let path = dir.path().join("cut.wav");
         fs::write(&path, &full[..keep]).unwrap();
         let (e, msg) = message_of(decode_file(&path, &mut no_progress()));
-        assert!(
-            matches!(e, AudioError::Truncated { .. }),
-            "{keep} bytes: {e:?}"
-        );
-        assert!(
-            msg.contains("cut.wav") && msg.contains("ends after"),
-            "{msg}"
-        );
+        assert!(matches!(e, AudioError::Truncated { .. }), "{keep} bytes: {e:?}");
+        assert!(msg.contains("cut.wav") && msg.contains("ends after"), "{msg}");
     }
     // Cut inside the header itself.
-    let (e, msg) = message_of(decode_bytes(
-        full[..30].to_vec(),
-        "stub.wav",
-        &mut no_progress(),
-    ));
-    assert!(
-        matches!(e, AudioError::Truncated { .. } | AudioError::Corrupt { .. }),
-        "{e:?}"
-    );
+    let (e, msg) = message_of(decode_bytes(full[..30].to_vec(), "stub.wav", &mut no_progress()));
+    assert!(matches!(e, AudioError::Truncated { .. } | AudioError::Corrupt { .. }), "{e:?}");
     assert!(msg.contains("stub.wav"), "{msg}");
 }
 
@@ -280,11 +210,7 @@ fn wav_with_a_corrupt_tail_keeps_the_good_part() {
     let full = fs::read(fixture("jfk_44k_stereo_s16.wav")).unwrap();
     let half = 44 + 44_100 * 4 * 3 / 2; // 1.5 s of 3
     let audio = decode_bytes(full[..half].to_vec(), "half.wav", &mut no_progress()).unwrap();
-    assert!(
-        (audio.duration() - 1.5).abs() < 0.05,
-        "{}",
-        audio.duration()
-    );
+    assert!((audio.duration() - 1.5).abs() < 0.05, "{}", audio.duration());
 }
 
 #[test]
@@ -300,17 +226,10 @@ fn compressed_files_cut_short() {
         let bytes = fs::read(fixture(file)).unwrap();
         let cut = bytes[..(bytes.len() as f64 * keep) as usize].to_vec();
         let result = decode_bytes(cut, file, &mut no_progress());
-        eprintln!(
-            "{file} cut to {keep}: {:?}",
-            result.as_ref().map(|a| a.duration())
-        );
+        eprintln!("{file} cut to {keep}: {:?}", result.as_ref().map(|a| a.duration()));
         match result {
             // Keeping what decoded before the cut is fine...
-            Ok(audio) => assert!(
-                audio.duration() > 0.5 && audio.duration() < 3.0,
-                "{file}: {}",
-                audio.duration()
-            ),
+            Ok(audio) => assert!(audio.duration() > 0.5 && audio.duration() < 3.0, "{file}: {}", audio.duration()),
             // ...and so is saying the file is cut, as long as it is the right kind of error.
             Err(e) => {
                 assert!(
@@ -325,26 +244,15 @@ fn compressed_files_cut_short() {
 
 #[test]
 fn digital_silence_is_silent() {
-    let (e, msg) = message_of(decode_bytes(
-        wav_bytes(1, 44_100, &vec![0.0; 88_200]),
-        "quiet.wav",
-        &mut no_progress(),
-    ));
+    let (e, msg) = message_of(decode_bytes(wav_bytes(1, 44_100, &vec![0.0; 88_200]), "quiet.wav", &mut no_progress()));
     assert!(matches!(e, AudioError::Silent { .. }), "{e:?}");
-    assert!(
-        msg.contains("quiet.wav") && msg.contains("silent") && msg.contains("microphone"),
-        "{msg}"
-    );
+    assert!(msg.contains("quiet.wav") && msg.contains("silent") && msg.contains("microphone"), "{msg}");
 }
 
 #[test]
 fn near_silence_and_steady_hiss_are_silent() {
     for (amp, name) in [(0.0005, "hiss-70dB.wav"), (0.02, "hiss-34dB.wav")] {
-        let (e, _) = message_of(decode_bytes(
-            wav_bytes(1, 16_000, &noise(48_000, amp, 3)),
-            name,
-            &mut no_progress(),
-        ));
+        let (e, _) = message_of(decode_bytes(wav_bytes(1, 16_000, &noise(48_000, amp, 3)), name, &mut no_progress()));
         assert!(matches!(e, AudioError::Silent { .. }), "{name}: {e:?}");
     }
 }
@@ -352,11 +260,7 @@ fn near_silence_and_steady_hiss_are_silent() {
 #[test]
 fn a_blip_is_too_short() {
     let blip: Vec<f32> = (0..400).map(|i| 0.5 * (i as f32 * 0.2).sin()).collect(); // 25 ms
-    let (e, msg) = message_of(decode_bytes(
-        wav_bytes(1, 16_000, &blip),
-        "blip.wav",
-        &mut no_progress(),
-    ));
+    let (e, msg) = message_of(decode_bytes(wav_bytes(1, 16_000, &blip), "blip.wav", &mut no_progress()));
     assert!(matches!(e, AudioError::TooShort { .. }), "{e:?}");
     assert!(msg.contains("blip.wav"), "{msg}");
 }
@@ -365,10 +269,7 @@ fn a_blip_is_too_short() {
 fn opus_is_an_unsupported_codec() {
     let (e, msg) = message_of(decode_file(&fixture("jfk_opus.ogg"), &mut no_progress()));
     assert!(matches!(e, AudioError::UnsupportedCodec { .. }), "{e:?}");
-    assert!(
-        msg.contains("jfk_opus.ogg") && msg.contains("Opus"),
-        "{msg}"
-    );
+    assert!(msg.contains("jfk_opus.ogg") && msg.contains("Opus"), "{msg}");
 }
 
 #[test]
@@ -377,10 +278,7 @@ fn wav_with_an_exotic_format_tag_is_an_unsupported_codec() {
     bytes[20..22].copy_from_slice(&0x0055u16.to_le_bytes()); // MP3 inside WAV
     let (e, msg) = message_of(decode_bytes(bytes.clone(), "mp3.wav", &mut no_progress()));
     assert!(matches!(e, AudioError::UnsupportedCodec { .. }), "{e:?}");
-    assert!(
-        msg.contains("mp3.wav") && msg.contains("MP3 inside WAV"),
-        "{msg}"
-    );
+    assert!(msg.contains("mp3.wav") && msg.contains("MP3 inside WAV"), "{msg}");
     bytes[20..22].copy_from_slice(&0x7777u16.to_le_bytes());
     let (e, msg) = message_of(decode_bytes(bytes, "odd.wav", &mut no_progress()));
     assert!(matches!(e, AudioError::UnsupportedCodec { .. }), "{e:?}");

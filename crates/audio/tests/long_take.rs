@@ -23,8 +23,7 @@ fn two_hour_stereo_44k_take() {
     let started = Instant::now();
     {
         let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).unwrap());
-        w.write_all(&wav_header(2, RATE, SECONDS * RATE * 4))
-            .unwrap();
+        w.write_all(&wav_header(2, RATE, SECONDS * RATE * 4)).unwrap();
         // One second at a time: a 220 Hz tone (with a harmonic) during even seconds, near
         // silence during odd ones, so voice activity has 3600 bursts to find.
         let mut second = Vec::with_capacity(RATE as usize * 4);
@@ -47,11 +46,7 @@ fn two_hour_stereo_44k_take() {
         }
         w.flush().unwrap();
     }
-    eprintln!(
-        "wrote {:.2} GB in {:.1?}",
-        std::fs::metadata(&path).unwrap().len() as f64 / 1e9,
-        started.elapsed()
-    );
+    eprintln!("wrote {:.2} GB in {:.1?}", std::fs::metadata(&path).unwrap().len() as f64 / 1e9, started.elapsed());
 
     let started = Instant::now();
     let mut reports = Vec::new();
@@ -69,17 +64,10 @@ fn two_hour_stereo_44k_take() {
 
     let started = Instant::now();
     let spans = voice_activity(&audio);
-    eprintln!(
-        "voice activity: {} spans in {:.1?}",
-        spans.len(),
-        started.elapsed()
-    );
+    eprintln!("voice activity: {} spans in {:.1?}", spans.len(), started.elapsed());
     assert_eq!(spans.len(), (SECONDS / 2) as usize);
     for (k, span) in spans.iter().enumerate().step_by(97) {
         let start = 2.0 * k as f64;
-        assert!(
-            (span.start - start).abs() < 0.06 && (span.end - start - 1.0).abs() < 0.06,
-            "{span:?}"
-        );
+        assert!((span.start - start).abs() < 0.06 && (span.end - start - 1.0).abs() < 0.06, "{span:?}");
     }
 }

@@ -6,7 +6,11 @@ use candle_core::{D, Device, Tensor};
 
 fn main() -> anyhow::Result<()> {
     let files = encore_listen::install::ModelFiles::read(&encore_listen::default_model_dir())?;
-    let model = encore_listen::model::Whisper::load(&files.weights, &files.config, encore_listen::model::Precision::from_environment())?;
+    let model = encore_listen::model::Whisper::load(
+        &files.weights,
+        &files.config,
+        encore_listen::model::Precision::from_environment(),
+    )?;
     let mel = Tensor::randn(0f32, 1.0, (1, 80, 3000), &Device::Cpu)?;
     for _ in 0..3 {
         let clock = Instant::now();

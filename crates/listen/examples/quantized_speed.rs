@@ -15,7 +15,9 @@ fn main() -> candle_core::Result<()> {
         }
         println!("{rows}x{columns} f32 {:?}", clock.elapsed() / 100);
         for dtype in [GgmlDType::Q8_0, GgmlDType::Q4_0, GgmlDType::Q8K] {
-            if columns % dtype.block_size() != 0 { continue; }
+            if columns % dtype.block_size() != 0 {
+                continue;
+            }
             let q = QMatMul::from_qtensor(QTensor::quantize(&weights, dtype)?)?;
             q.forward(&x)?;
             let clock = Instant::now();

@@ -60,12 +60,8 @@ impl Variable {
         let chunks = self.bytes.chunks_exact(self.element_type.size());
         match self.element_type {
             ElementType::F32 => chunks.map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect(),
-            ElementType::F16 => chunks
-                .map(|c| half::f16::from_le_bytes(c.try_into().unwrap()).to_f32())
-                .collect(),
-            ElementType::BF16 => chunks
-                .map(|c| half::bf16::from_le_bytes(c.try_into().unwrap()).to_f32())
-                .collect(),
+            ElementType::F16 => chunks.map(|c| half::f16::from_le_bytes(c.try_into().unwrap()).to_f32()).collect(),
+            ElementType::BF16 => chunks.map(|c| half::bf16::from_le_bytes(c.try_into().unwrap()).to_f32()).collect(),
             ElementType::I8 => self.bytes.iter().map(|&b| b as i8 as f32).collect(),
             ElementType::I16 => chunks.map(|c| i16::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
             ElementType::I32 => chunks.map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f32).collect(),

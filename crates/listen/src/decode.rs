@@ -54,17 +54,20 @@ impl GreedyDecoder<'_> {
         let mut ran_out = true;
         for step in 0..limit {
             let rows = output.logits.dim(0)?;
-            if step == 0 {
-                if let Some(no_speech) = special.no_speech {
-                    let at_start: Vec<f32> = output.logits.get(start_at)?.to_vec1()?;
-                    no_speech_probability = softmax_at(&at_start, no_speech as usize);
-                }
+            if step == 0
+                && let Some(no_speech) = special.no_speech
+            {
+                let at_start: Vec<f32> = output.logits.get(start_at)?.to_vec1()?;
+                no_speech_probability = softmax_at(&at_start, no_speech as usize);
             }
             let mut logits: Vec<f32> = output.logits.get(rows - 1)?.to_vec1()?;
             self.apply_rules(&mut logits, &tokens);
             let log_probabilities = log_softmax(&logits);
-            let (best, &best_log_probability) =
-                log_probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("a vocabulary is never empty");
+            let (best, &best_log_probability) = log_probabilities
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .expect("a vocabulary is never empty");
             let best = best as u32;
             log_probability_sum += best_log_probability as f64;
             if best == special.end_of_text {

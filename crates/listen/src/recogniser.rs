@@ -11,6 +11,7 @@ use std::time::Instant;
 use candle_core::{Device, Tensor};
 use encore_audio::{Audio, SpeechSpan};
 
+use crate::ListenError;
 use crate::config::ModelConfig;
 use crate::decode::{GreedyDecoder, Sampled, log_softmax};
 use crate::install::ModelFiles;
@@ -19,7 +20,6 @@ use crate::model::{DecoderState, Whisper};
 use crate::timing::{self, SECONDS_PER_POSITION};
 use crate::tokenizer::Tokenizer;
 use crate::transcript::{FORMAT, HeardWord, Progress, Span, StageTimes, Transcript};
-use crate::ListenError;
 
 /// A prompt written the way people really talk. Whisper continues in the style of its
 /// prompt, so a prompt with fillers and a restart makes it write the "um"s and repeats it
@@ -128,7 +128,10 @@ impl Recogniser {
             let window_end = offset + segment_frames as f64 * frame_seconds;
             if !speech.iter().any(|s| s.end > offset && s.start < window_end) {
                 seek += segment_frames;
-                progress(Progress { done: (seek as f64 * frame_seconds).min(audio.duration()), total: audio.duration() });
+                progress(Progress {
+                    done: (seek as f64 * frame_seconds).min(audio.duration()),
+                    total: audio.duration(),
+                });
                 continue;
             }
             let clock = Instant::now();
@@ -152,7 +155,8 @@ impl Recogniser {
             // When the window ends mid-sentence, only the complete segments count: the next
             // window starts where they end and reads the cut sentence whole.
             let (advance, complete) = self.window_advance(&sampled.tokens, segment_frames);
-            let text: Vec<u32> = sampled.tokens[..complete].iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
+            let text: Vec<u32> =
+                sampled.tokens[..complete].iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
             if silent || text.is_empty() {
                 seek += match advance {
                     Advance::To(frames) if !silent => frames.max(1),
@@ -215,9 +219,12 @@ impl Recogniser {
         script: &[&str],
     ) -> Result<Option<f32>, ListenError> {
         let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
-        let Some(window) = listening.windows.iter().rev().find(|w| {
-            w.offset <= start + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6
-        }) else {
+        let Some(window) = listening
+            .windows
+            .iter()
+            .rev()
+            .find(|w| w.offset <= start + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6)
+        else {
             return Ok(None);
         };
         let window_end = window.offset + window.frames as f64 * frame_seconds;
@@ -283,7 +290,13 @@ impl Recogniser {
             return Ok(first);
         }
         let second = decoder.decode(window, &[])?;
-        let better = if second.ran_out && !first.ran_out { first } else if second.average_log_probability > first.average_log_probability || first.ran_out { second } else { first };
+        let better = if second.ran_out && !first.ran_out {
+            first
+        } else if second.average_log_probability > first.average_log_probability || first.ran_out {
+            second
+        } else {
+            first
+        };
         Ok(better)
     }
 
@@ -304,7 +317,13 @@ impl Recogniser {
     }
 
     /// Word times and confidences for a window's text tokens.
-    fn time_words(&self, window: &DecoderState, text: &[u32], segment_frames: usize, offset: f64) -> Result<Vec<HeardWord>, ListenError> {
+    fn time_words(
+        &self,
+        window: &DecoderState,
+        text: &[u32],
+        segment_frames: usize,
+        offset: f64,
+    ) -> Result<Vec<HeardWord>, ListenError> {
         let special = &self.tokenizer.special;
         let start = self.tokenizer.start_sequence();
         let mut tokens = start.clone();
@@ -341,7 +360,8 @@ impl Recogniser {
             }
         }
         let time_of = |row: usize| {
-            (offset + starts[row.min(starts.len() - 1)] as f64 * SECONDS_PER_POSITION - timing::ATTENTION_LAG).max(offset)
+            (offset + starts[row.min(starts.len() - 1)] as f64 * SECONDS_PER_POSITION - timing::ATTENTION_LAG)
+                .max(offset)
         };
         let mut words = Vec::new();
         for (index, group) in groups.iter().enumerate() {
@@ -350,7 +370,8 @@ impl Recogniser {
                 continue;
             }
             let end_row = groups.get(index + 1).map_or(text.len(), |next| next.first_row);
-            let confidence = (group.first_row..group.first_row + group.tokens.len()).map(probability).sum::<f32>() / group.tokens.len() as f32;
+            let confidence = (group.first_row..group.first_row + group.tokens.len()).map(probability).sum::<f32>()
+                / group.tokens.len() as f32;
             words.push(HeardWord { text: text_of, start: time_of(group.first_row), end: time_of(end_row), confidence });
         }
         // A word the warping stretched over seconds of speech (typically the last word of a

@@ -51,7 +51,13 @@ fn median_filter(row: &[f32], width: usize) -> Vec<f32> {
         return row.to_vec();
     }
     let reflect = |i: isize| -> f32 {
-        let j = if i < 0 { -i } else if i >= n { 2 * (n - 1) - i } else { i };
+        let j = if i < 0 {
+            -i
+        } else if i >= n {
+            2 * (n - 1) - i
+        } else {
+            i
+        };
         row[j.clamp(0, n - 1) as usize]
     };
     let mut window = vec![0.0f32; width];
@@ -120,15 +126,15 @@ pub fn snap_to_speech(start: f64, end: f64, speech: &[SpeechSpan]) -> (f64, f64)
     let inside = |t: f64| speech.iter().any(|s| s.start <= t && t <= s.end);
     let mut new_start = start;
     let mut new_end = end;
-    if !inside(start) {
-        if let Some(next) = speech.iter().find(|s| s.start > start && s.start < end) {
-            new_start = next.start;
-        }
+    if !inside(start)
+        && let Some(next) = speech.iter().find(|s| s.start > start && s.start < end)
+    {
+        new_start = next.start;
     }
-    if !inside(end) {
-        if let Some(previous) = speech.iter().rev().find(|s| s.end < end && s.end > new_start) {
-            new_end = previous.end;
-        }
+    if !inside(end)
+        && let Some(previous) = speech.iter().rev().find(|s| s.end < end && s.end > new_start)
+    {
+        new_end = previous.end;
     }
     (new_start, new_end)
 }
@@ -150,10 +156,11 @@ pub fn split_at_pauses(words: &mut [(f64, f64)], speech: &[SpeechSpan]) {
         let (Some(first), Some(last)) = (inside.first(), inside.last()) else { continue };
         if first.0 - start >= end - last.1 {
             words[i].1 = first.0;
-            if let Some(next) = words.get_mut(i + 1) {
-                if next.0 > first.1 && next.0 - first.1 < 1.0 {
-                    next.0 = first.1;
-                }
+            if let Some(next) = words.get_mut(i + 1)
+                && next.0 > first.1
+                && next.0 - first.1 < 1.0
+            {
+                next.0 = first.1;
             }
         } else {
             words[i].0 = last.1;
@@ -188,7 +195,8 @@ mod tests {
     #[test]
     fn warping_follows_the_diagonal() {
         // Three tokens over six positions, each token attending to its own pair of positions.
-        let matrix: Vec<Vec<f32>> = (0..3).map(|r| (0..6).map(|c| if c / 2 == r { 1.0 } else { 0.0 }).collect()).collect();
+        let matrix: Vec<Vec<f32>> =
+            (0..3).map(|r| (0..6).map(|c| if c / 2 == r { 1.0 } else { 0.0 }).collect()).collect();
         assert_eq!(row_starts(&matrix), vec![0, 2, 4]);
     }
 

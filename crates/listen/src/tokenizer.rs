@@ -138,7 +138,8 @@ impl Tokenizer {
     }
 
     pub fn decode(&self, tokens: &[u32]) -> String {
-        let bytes: Vec<u8> = tokens.iter().filter(|&&t| self.is_text(t)).flat_map(|&t| self.bytes(t).to_vec()).collect();
+        let bytes: Vec<u8> =
+            tokens.iter().filter(|&&t| self.is_text(t)).flat_map(|&t| self.bytes(t).to_vec()).collect();
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
@@ -162,7 +163,9 @@ impl Tokenizer {
             let best = symbols
                 .windows(2)
                 .enumerate()
-                .filter_map(|(i, pair)| self.merge_ranks.get(&(pair[0].clone(), pair[1].clone())).map(|&rank| (rank, i)))
+                .filter_map(|(i, pair)| {
+                    self.merge_ranks.get(&(pair[0].clone(), pair[1].clone())).map(|&rank| (rank, i))
+                })
                 .min();
             let Some((_, at)) = best else { return symbols };
             let right = symbols.remove(at + 1);
@@ -198,7 +201,8 @@ fn pre_tokenize(text: &str) -> Vec<&str> {
     let mut i = 0;
     while i < chars.len() {
         let rest = &text[offset(i)..];
-        if let Some(contraction) = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"].iter().find(|c| rest.starts_with(**c)) {
+        if let Some(contraction) = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"].iter().find(|c| rest.starts_with(**c))
+        {
             let end = i + contraction.chars().count();
             chunks.push(&text[offset(i)..offset(end)]);
             i = end;

@@ -49,7 +49,10 @@ fn jfk_is_heard_exactly_with_plausible_times() {
     assert_eq!(words(&transcript), expected);
     let mut previous_start = 0.0;
     for word in &transcript.words {
-        assert!(word.start >= previous_start && word.end >= word.start && word.end <= transcript.duration + 0.01, "{word:?}");
+        assert!(
+            word.start >= previous_start && word.end >= word.start && word.end <= transcript.duration + 0.01,
+            "{word:?}"
+        );
         assert!((0.0..=1.0).contains(&word.confidence));
         previous_start = word.start;
     }
@@ -75,12 +78,18 @@ fn a_long_take_is_read_window_by_window_without_losing_or_repeating_words() {
     }
     let long = Audio::from_samples(samples, 16_000);
     let mut reported = Vec::new();
-    let transcript = recogniser().transcribe(&long, &ListenOptions::default(), &mut |p| reported.push(p.done)).unwrap().0;
+    let transcript =
+        recogniser().transcribe(&long, &ListenOptions::default(), &mut |p| reported.push(p.done)).unwrap().0;
     let heard = words(&transcript);
     let once = normalise(&std::fs::read_to_string(corpus("jfk_inaugural_1961.txt")).unwrap());
     let countries = heard.iter().filter(|w| *w == "country").count();
     assert_eq!(countries, 10, "each passage says 'country' twice: {heard:?}");
-    assert!(heard.len().abs_diff(once.len() * 5) <= 3, "{} words heard, {} said: {heard:?}", heard.len(), once.len() * 5);
+    assert!(
+        heard.len().abs_diff(once.len() * 5) <= 3,
+        "{} words heard, {} said: {heard:?}",
+        heard.len(),
+        once.len() * 5
+    );
     assert!(transcript.words.windows(2).all(|pair| pair[0].start <= pair[1].start), "times run forward");
     assert!(reported.len() >= 3 && reported.windows(2).all(|p| p[0] <= p[1]), "progress: {reported:?}");
 }
@@ -98,14 +107,16 @@ fn the_model_prefers_what_was_really_said() {
     let audio = load("jfk_inaugural_1961");
     let (transcript, _, listening) = recogniser().listen(&audio, &ListenOptions::default(), &mut |_| {}).unwrap();
     let fellow = transcript.words.iter().find(|w| w.text == "fellow").unwrap();
-    let wrong = recogniser().prefer_script(&listening, &transcript, fellow.start, fellow.end, &["yellow"]).unwrap().unwrap();
+    let wrong =
+        recogniser().prefer_script(&listening, &transcript, fellow.start, fellow.end, &["yellow"]).unwrap().unwrap();
     assert!(wrong < 0.2, "the audio says 'fellow', yet 'yellow' got {wrong}");
 
     // The other way round: had the recogniser slipped to "yellow", the script's "fellow"
     // would be the likelier reading of the audio.
     let mut slipped = transcript.clone();
     slipped.words.iter_mut().find(|w| w.text == "fellow").unwrap().text = "yellow".into();
-    let right = recogniser().prefer_script(&listening, &slipped, fellow.start, fellow.end, &["fellow"]).unwrap().unwrap();
+    let right =
+        recogniser().prefer_script(&listening, &slipped, fellow.start, fellow.end, &["fellow"]).unwrap().unwrap();
     assert!(right > 0.8, "the audio says 'fellow', yet it got {right}");
 }
 

@@ -30,10 +30,5 @@ pub(crate) fn forms(token: &str) -> Option<Vec<Vec<String>>> {
         "sgt" => &["sergeant"],
         _ => return None,
     };
-    Some(
-        readings
-            .iter()
-            .map(|reading| reading.split(' ').map(str::to_string).collect())
-            .collect(),
-    )
+    Some(readings.iter().map(|reading| reading.split(' ').map(str::to_string).collect()).collect())
 }

@@ -3,9 +3,7 @@
 //! expand without changing the meaning, so both sides are expanded to every accepted form.
 
 /// Contractions that start with an apostrophe, so the apostrophe is part of the word.
-const LEADING: &[&str] = &[
-    "em", "cause", "cos", "tis", "twas", "til", "till", "bout", "n", "round",
-];
+const LEADING: &[&str] = &["em", "cause", "cos", "tis", "twas", "til", "till", "bout", "n", "round"];
 
 /// True when a token starting with an apostrophe is a word of its own ("'em", "'90s") rather than
 /// a quotation mark.
@@ -106,12 +104,7 @@ pub(crate) fn informal(token: &str) -> Vec<Vec<String>> {
     };
     let mut forms = vec![vec![token.to_string()]];
     for expansion in expansions {
-        forms.push(
-            expansion
-                .split(' ')
-                .map(|word| word.replace('\'', ""))
-                .collect(),
-        );
+        forms.push(expansion.split(' ').map(|word| word.replace('\'', "")).collect());
     }
     forms
 }

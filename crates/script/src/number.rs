@@ -25,15 +25,9 @@ const ONES: [&str; 20] = [
     "eighteen",
     "nineteen",
 ];
-const TENS: [&str; 10] = [
-    "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-];
-const SCALES: [(u64, &str); 4] = [
-    (1_000_000_000_000, "trillion"),
-    (1_000_000_000, "billion"),
-    (1_000_000, "million"),
-    (1_000, "thousand"),
-];
+const TENS: [&str; 10] = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+const SCALES: [(u64, &str); 4] =
+    [(1_000_000_000_000, "trillion"), (1_000_000_000, "billion"), (1_000_000, "million"), (1_000, "thousand")];
 
 type Form = Vec<String>;
 
@@ -110,28 +104,17 @@ fn is_integer(text: &str) -> bool {
     groups.len() > 1
         && digits_only(groups[0])
         && groups[0].len() <= 3
-        && groups[1..]
-            .iter()
-            .all(|group| group.len() == 3 && digits_only(group))
+        && groups[1..].iter().all(|group| group.len() == 3 && digits_only(group))
 }
 
 fn integer(text: &str) -> Vec<Form> {
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     // "007" and very long digit strings are read digit by digit.
     if (digits.len() > 1 && digits.starts_with('0')) || digits.len() > 15 {
-        let by_digit: Form = digits
-            .bytes()
-            .map(|b| ONES[(b - b'0') as usize].to_string())
-            .collect();
+        let by_digit: Form = digits.bytes().map(|b| ONES[(b - b'0') as usize].to_string()).collect();
         let with_oh: Form = digits
             .bytes()
-            .map(|b| {
-                if b == b'0' {
-                    "oh".to_string()
-                } else {
-                    ONES[(b - b'0') as usize].to_string()
-                }
-            })
+            .map(|b| if b == b'0' { "oh".to_string() } else { ONES[(b - b'0') as usize].to_string() })
             .collect();
         return vec![by_digit, with_oh];
     }
@@ -195,10 +178,7 @@ fn cardinal_forms(value: u64) -> Vec<Form> {
     }
     for index in 0..forms.len() {
         let form = &forms[index];
-        if form.len() > 1
-            && form[0] == "one"
-            && matches!(form[1].as_str(), "hundred" | "thousand" | "million")
-        {
+        if form.len() > 1 && form[0] == "one" && matches!(form[1].as_str(), "hundred" | "thousand" | "million") {
             let mut a = form.clone();
             a[0] = "a".into();
             forms.push(a);
@@ -251,12 +231,7 @@ fn ordinal(text: &str) -> Option<Vec<Form>> {
         return None;
     }
     let value: u64 = digits.parse().ok()?;
-    Some(
-        cardinal_forms(value)
-            .into_iter()
-            .map(|form| last_word(form, ordinal_word))
-            .collect(),
-    )
+    Some(cardinal_forms(value).into_iter().map(|form| last_word(form, ordinal_word)).collect())
 }
 
 fn ordinal_word(word: &str) -> String {
@@ -282,10 +257,7 @@ fn last_word(mut form: Form, change: fn(&str) -> String) -> Form {
 
 /// "1990s" → "nineteen nineties", "90s" → "nineties".
 fn decade(digits: &str) -> Vec<Form> {
-    integer(digits)
-        .into_iter()
-        .map(|form| last_word(form, plural_word))
-        .collect()
+    integer(digits).into_iter().map(|form| last_word(form, plural_word)).collect()
 }
 
 fn plural_word(word: &str) -> String {
@@ -324,21 +296,12 @@ fn time(hours: &str, minutes: &str) -> Vec<Form> {
 /// "3.5" → "three point five"; "0.5" also "point five" and "nought point five".
 fn decimal(whole: &str, fraction: &str) -> Vec<Form> {
     let tail: Form = std::iter::once("point".to_string())
-        .chain(
-            fraction
-                .bytes()
-                .map(|b| ONES[(b - b'0') as usize].to_string()),
-        )
+        .chain(fraction.bytes().map(|b| ONES[(b - b'0') as usize].to_string()))
         .collect();
     let whole_value: u64 = if whole.is_empty() {
         0
     } else {
-        match whole
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-        {
+        match whole.chars().filter(char::is_ascii_digit).collect::<String>().parse() {
             Ok(value) => value,
             Err(_) => return Vec::new(),
         }
@@ -366,19 +329,10 @@ fn decimal(whole: &str, fraction: &str) -> Vec<Form> {
 /// "$5" → "five dollars"; "$5.50" → "five dollars fifty", "five fifty", "five dollars and fifty cents".
 fn money(text: &str, (one, many, cents): (&str, &str, &str)) -> Vec<Form> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if !is_integer(whole)
-        || !(fraction.is_empty() || (fraction.len() == 2 && digits_only(fraction)))
-    {
+    if !is_integer(whole) || !(fraction.is_empty() || (fraction.len() == 2 && digits_only(fraction))) {
         return plain(text);
     }
-    let amounts = cardinal_forms(
-        whole
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .unwrap_or(0),
-    );
+    let amounts = cardinal_forms(whole.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0));
     let unit = if amounts[0] == ["one"] { one } else { many };
     let mut forms = Vec::new();
     let fraction_value: u64 = fraction.parse().unwrap_or(0);
@@ -437,11 +391,7 @@ fn mixed(text: &str) -> Vec<Form> {
         run.push(c);
     }
     flush(&mut run, run_is_digits, &mut form);
-    if form.is_empty() {
-        Vec::new()
-    } else {
-        vec![form]
-    }
+    if form.is_empty() { Vec::new() } else { vec![form] }
 }
 
 #[cfg(test)]

@@ -132,14 +132,10 @@ fn fold(text: &str) -> String {
         let plain = match c {
             '’' | '‘' | 'ʼ' | '`' | '´' => '\'',
             '–' | '—' | '‐' | '‑' => '-',
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
-                'a'
-            }
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'a',
             'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
             'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => {
-                'o'
-            }
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => 'o',
             'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
             'ç' | 'Ç' => 'c',
             'ñ' | 'Ñ' => 'n',
@@ -166,10 +162,7 @@ fn trim_token(token: &str) -> &str {
             c.is_alphanumeric()
                 || matches!(c, '$' | '£' | '€' | '&' | '+' | '@')
                 || (c == '\''
-                    && token[at + 1..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphanumeric)
+                    && token[at + 1..].chars().next().is_some_and(char::is_alphanumeric)
                     && contraction::keeps_leading_apostrophe(&token[at..]))
         })
         .map(|(at, _)| at)
@@ -186,11 +179,7 @@ fn trim_token(token: &str) -> &str {
 
 /// Splits a token at hyphens and inner slashes: each part is said on its own.
 fn split_parts(token: &str) -> Vec<&str> {
-    token
-        .split(['-', '/'])
-        .map(trim_token)
-        .filter(|part| !part.is_empty())
-        .collect()
+    token.split(['-', '/']).map(trim_token).filter(|part| !part.is_empty()).collect()
 }
 
 /// The spoken forms of one part of a token (no hyphens or slashes left).
@@ -211,19 +200,10 @@ fn part_forms(part: &str) -> Vec<Vec<String>> {
     if let Some(forms) = abbreviation::forms(bare) {
         return forms;
     }
-    let forms = if bare.contains('\'') {
-        contraction::forms(bare)
-    } else {
-        contraction::informal(bare)
-    };
+    let forms = if bare.contains('\'') { contraction::forms(bare) } else { contraction::informal(bare) };
     forms
         .into_iter()
-        .map(|form| {
-            form.iter()
-                .map(|token| canonical(token))
-                .filter(|t| !t.is_empty())
-                .collect::<Vec<_>>()
-        })
+        .map(|form| form.iter().map(|token| canonical(token)).filter(|t| !t.is_empty()).collect::<Vec<_>>())
         .filter(|form| !form.is_empty())
         .collect()
 }
@@ -246,14 +226,8 @@ mod tests {
             fair_match(&script_words, &heard_words),
             expected,
             "script {script:?} vs heard {heard:?}: forms {:?} vs {:?}",
-            script_words
-                .iter()
-                .map(|w| Reading::of(w).keys().to_vec())
-                .collect::<Vec<_>>(),
-            heard_words
-                .iter()
-                .map(|w| Reading::of(w).keys().to_vec())
-                .collect::<Vec<_>>(),
+            script_words.iter().map(|w| Reading::of(w).keys().to_vec()).collect::<Vec<_>>(),
+            heard_words.iter().map(|w| Reading::of(w).keys().to_vec()).collect::<Vec<_>>(),
         );
     }
 
@@ -293,11 +267,7 @@ mod tests {
         check("50%", "fifty per cent", true);
         check("1990s", "nineteen nineties", true);
         check("3:30", "three thirty", true);
-        check(
-            "1,234,567",
-            "one million two hundred thirty four thousand five hundred sixty seven",
-            true,
-        );
+        check("1,234,567", "one million two hundred thirty four thousand five hundred sixty seven", true);
         check("12", "twenty", false);
         check("1995", "nineteen ninety four", false);
     }
@@ -379,10 +349,7 @@ mod tests {
         assert!(Reading::of("—").is_empty());
         assert!(Reading::of("...").is_empty());
         assert_eq!(Reading::of("Nation,").preferred(), ["nation"]);
-        assert_eq!(
-            Reading::of("1995").preferred(),
-            ["nineteen", "ninety", "five"]
-        );
+        assert_eq!(Reading::of("1995").preferred(), ["nineteen", "ninety", "five"]);
         assert!(Reading::of("don't").forms().len() >= 2);
         assert!(Reading::of("'90s").keys().contains(&"nineties".to_string()));
         assert!(is_filler("umm") && is_filler("uh") && is_filler("hmm") && is_filler("mhm"));

@@ -12,8 +12,8 @@ pub struct Script {
 
 /// Abbreviations whose full stop does not end a sentence.
 const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "mt", "e.g", "i.e", "etc", "fig",
-    "gen", "gov", "sen", "rep", "rev", "capt", "col", "lt", "sgt", "ave", "approx", "dept", "inc",
+    "mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "mt", "e.g", "i.e", "etc", "fig", "gen", "gov", "sen",
+    "rep", "rev", "capt", "col", "lt", "sgt", "ave", "approx", "dept", "inc",
 ];
 
 impl Script {
@@ -25,9 +25,7 @@ impl Script {
     pub fn from_bytes(bytes: &[u8]) -> Result<Script, ScriptError> {
         match std::str::from_utf8(bytes) {
             Ok(text) => Script::parse(text),
-            Err(error) => Err(ScriptError::NotText {
-                valid_up_to: error.valid_up_to(),
-            }),
+            Err(error) => Err(ScriptError::NotText { valid_up_to: error.valid_up_to() }),
         }
     }
 
@@ -84,10 +82,7 @@ impl Script {
             return Err(ScriptError::Empty);
         }
         if count > Self::MAX_WORDS {
-            return Err(ScriptError::TooLong {
-                words: count,
-                max: Self::MAX_WORDS,
-            });
+            return Err(ScriptError::TooLong { words: count, max: Self::MAX_WORDS });
         }
         if let Some(last) = words.last_mut() {
             last.ends_sentence = true;
@@ -162,11 +157,7 @@ fn punctuation_ends(text: &str) -> (bool, bool) {
             let ellipsis = trimmed.ends_with("..");
             // A title such as "Mr." or a lone initial ("J.") does not end the sentence.
             let initial = stem.chars().count() == 1 && stem.chars().all(char::is_alphabetic);
-            if !ellipsis && (TITLES.contains(&stem.as_str()) || initial) {
-                (false, false)
-            } else {
-                (true, false)
-            }
+            if !ellipsis && (TITLES.contains(&stem.as_str()) || initial) { (false, false) } else { (true, false) }
         }
         ',' | ';' | ':' | '—' | '–' => (false, true),
         _ => (false, false),
@@ -179,20 +170,11 @@ mod tests {
 
     #[test]
     fn words_keep_lines_pauses_and_sentence_ends() {
-        let script =
-            Script::parse("Four score, / and seven\n\nyears ago.  Mr. Smith —\nsaid/ no/").unwrap();
+        let script = Script::parse("Four score, / and seven\n\nyears ago.  Mr. Smith —\nsaid/ no/").unwrap();
         let words = script.words();
         let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-        assert_eq!(
-            texts,
-            [
-                "Four", "score,", "and", "seven", "years", "ago.", "Mr.", "Smith", "said", "no"
-            ]
-        );
-        assert_eq!(
-            words.iter().map(|w| w.line).collect::<Vec<_>>(),
-            [1, 1, 1, 1, 3, 3, 3, 3, 4, 4]
-        );
+        assert_eq!(texts, ["Four", "score,", "and", "seven", "years", "ago.", "Mr.", "Smith", "said", "no"]);
+        assert_eq!(words.iter().map(|w| w.line).collect::<Vec<_>>(), [1, 1, 1, 1, 3, 3, 3, 3, 4, 4]);
         assert!(words[1].pause_after && words[1].ends_clause && !words[1].ends_sentence);
         assert!(words[5].ends_sentence);
         assert!(!words[6].ends_sentence, "a title does not end a sentence");
@@ -213,41 +195,16 @@ mod tests {
 
     #[test]
     fn errors_say_what_to_do() {
-        assert_eq!(
-            Script::parse("  / — \n ...").unwrap_err(),
-            ScriptError::Empty
-        );
-        assert!(
-            Script::parse("")
-                .unwrap_err()
-                .to_string()
-                .contains("paste or type")
-        );
+        assert_eq!(Script::parse("  / — \n ...").unwrap_err(), ScriptError::Empty);
+        assert!(Script::parse("").unwrap_err().to_string().contains("paste or type"));
         let long = "word ".repeat(Script::MAX_WORDS + 5);
         let error = Script::parse(&long).unwrap_err();
-        assert_eq!(
-            error,
-            ScriptError::TooLong {
-                words: Script::MAX_WORDS + 5,
-                max: Script::MAX_WORDS
-            }
-        );
+        assert_eq!(error, ScriptError::TooLong { words: Script::MAX_WORDS + 5, max: Script::MAX_WORDS });
         assert!(error.to_string().contains("split it"));
-        assert_eq!(
-            Script::parse(&"word ".repeat(Script::MAX_WORDS))
-                .unwrap()
-                .len(),
-            Script::MAX_WORDS
-        );
+        assert_eq!(Script::parse(&"word ".repeat(Script::MAX_WORDS)).unwrap().len(), Script::MAX_WORDS);
         let error = Script::from_bytes(b"caf\xe9 au lait").unwrap_err();
         assert_eq!(error, ScriptError::NotText { valid_up_to: 3 });
         assert!(error.to_string().contains("UTF-8"));
-        assert_eq!(
-            Script::from_bytes("\u{feff}hello".as_bytes())
-                .unwrap()
-                .words()[0]
-                .text,
-            "hello"
-        );
+        assert_eq!(Script::from_bytes("\u{feff}hello".as_bytes()).unwrap().words()[0].text, "hello");
     }
 }

@@ -181,8 +181,7 @@ const Z_ENDINGS: &[&str] = &[
 /// Endings where British English doubles a final l ("travelled", "cancelling").
 const DOUBLE_L_ENDINGS: &[&str] = &["lled", "lling", "ller", "llers"];
 
-static WORD_TABLE: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| WORDS.iter().copied().collect());
+static WORD_TABLE: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| WORDS.iter().copied().collect());
 
 /// The canonical spelling of a lower-case token.
 pub(crate) fn american(token: &str) -> String {
@@ -221,11 +220,7 @@ mod tests {
     use super::*;
 
     fn check(british: &str, american_spelling: &str) {
-        assert_eq!(
-            american(british),
-            american(american_spelling),
-            "{british} vs {american_spelling}"
-        );
+        assert_eq!(american(british), american(american_spelling), "{british} vs {american_spelling}");
     }
 
     #[test]

@@ -9,9 +9,7 @@ use std::path::PathBuf;
 use encore_audio::{Audio, SAMPLE_RATE};
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 pub fn no_progress() -> impl FnMut(f64) {
@@ -40,8 +38,7 @@ pub fn wav_header(channels: u16, rate: u32, data_bytes: u32) -> Vec<u8> {
 pub fn wav_bytes(channels: u16, rate: u32, interleaved: &[f32]) -> Vec<u8> {
     let mut out = wav_header(channels, rate, (interleaved.len() * 2) as u32);
     for &s in interleaved {
-        out.write_all(&((s.clamp(-1.0, 1.0) * 32_767.0).round() as i16).to_le_bytes())
-            .unwrap();
+        out.write_all(&((s.clamp(-1.0, 1.0) * 32_767.0).round() as i16).to_le_bytes()).unwrap();
     }
     out
 }
@@ -51,9 +48,7 @@ pub fn noise(n: usize, amplitude: f32, seed: u64) -> Vec<f32> {
     let mut state = seed;
     (0..n)
         .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * amplitude
         })
         .collect()
@@ -63,9 +58,7 @@ pub fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
     let mut state = seed;
     (0..n)
         .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (state >> 56) as u8
         })
         .collect()
@@ -75,9 +68,7 @@ pub fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
 pub fn envelope(samples: &[f32]) -> Vec<f64> {
     samples
         .chunks(SAMPLE_RATE as usize / 50)
-        .map(|w| {
-            (w.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / w.len() as f64).sqrt()
-        })
+        .map(|w| (w.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / w.len() as f64).sqrt())
         .collect()
 }
 
@@ -101,15 +92,9 @@ pub fn envelope_match(audio: &Audio, reference: &Audio) -> (f64, f64) {
     for lag_ms in -100i64..=100 {
         let shift = lag_ms.unsigned_abs() as usize * per_lag;
         let (a, r) = if lag_ms >= 0 {
-            (
-                audio.samples.get(shift..).unwrap_or(&[]),
-                &reference.samples[..],
-            )
+            (audio.samples.get(shift..).unwrap_or(&[]), &reference.samples[..])
         } else {
-            (
-                &audio.samples[..],
-                reference.samples.get(shift..).unwrap_or(&[]),
-            )
+            (&audio.samples[..], reference.samples.get(shift..).unwrap_or(&[]))
         };
         let c = pearson(&envelope(a), &envelope(r));
         if c > best.0 {

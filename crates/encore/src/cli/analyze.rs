@@ -70,9 +70,18 @@ pub fn hearing(audio: &Audio, transcript: &Transcript) -> Hearing {
         words: transcript
             .words
             .iter()
-            .map(|w| encore_align::HeardWord { text: w.text.clone(), start: w.start, end: w.end, confidence: w.confidence })
+            .map(|w| encore_align::HeardWord {
+                text: w.text.clone(),
+                start: w.start,
+                end: w.end,
+                confidence: w.confidence,
+            })
             .collect(),
-        unrecognised: transcript.unrecognised.iter().map(|s| encore_align::Unrecognised { start: s.start, end: s.end }).collect(),
+        unrecognised: transcript
+            .unrecognised
+            .iter()
+            .map(|s| encore_align::Unrecognised { start: s.start, end: s.end })
+            .collect(),
     }
 }
 

@@ -55,7 +55,11 @@ fn status(explicit: Option<&Path>, json: bool) -> anyhow::Result<()> {
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&status)?)?;
     } else if !status.installed {
-        writeln!(out, "no speech model in {}\nrun `encore model install` (any command that needs it installs it too)", status.path.display())?;
+        writeln!(
+            out,
+            "no speech model in {}\nrun `encore model install` (any command that needs it installs it too)",
+            status.path.display()
+        )?;
     } else {
         writeln!(out, "model:  {}", status.path.display())?;
         writeln!(out, "size:   {:.1} MB", status.bytes as f64 / 1e6)?;

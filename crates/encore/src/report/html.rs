@@ -225,7 +225,12 @@ mod tests {
         let words = ["ask", "not", "your", "nation"]
             .iter()
             .enumerate()
-            .map(|(i, w)| HeardWord { text: w.to_string(), start: 0.5 + i as f64 * 0.4, end: 0.8 + i as f64 * 0.4, confidence: 0.9 })
+            .map(|(i, w)| HeardWord {
+                text: w.to_string(),
+                start: 0.5 + i as f64 * 0.4,
+                end: 0.8 + i as f64 * 0.4,
+                confidence: 0.9,
+            })
             .collect();
         let hearing = Hearing { duration: 3.0, speech: 2.0, words, unrecognised: vec![] };
         let report = analyze(&script, &hearing, &AlignOptions::default());

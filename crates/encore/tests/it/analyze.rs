@@ -14,7 +14,8 @@ const JFK_SCRIPT: &str =
 
 /// `encore analyze AUDIO --script SCRIPT [extra...]`.
 fn analyze(audio: &Path, script: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args: Vec<&OsStr> = vec![OsStr::new("analyze"), audio.as_os_str(), OsStr::new("--script"), script.as_os_str()];
+    let mut args: Vec<&OsStr> =
+        vec![OsStr::new("analyze"), audio.as_os_str(), OsStr::new("--script"), script.as_os_str()];
     args.extend(extra.iter().map(OsStr::new));
     encore(&args)
 }
@@ -105,7 +106,11 @@ fn the_terminal_view_marks_every_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("edited.txt");
     // One word more (skipped), one fewer (added) and one changed (misread), on two lines.
-    std::fs::write(&script, "And so my Americans, ask not truly what\nyour nation can do for you, ask what you can do for your country.\n").unwrap();
+    std::fs::write(
+        &script,
+        "And so my Americans, ask not truly what\nyour nation can do for you, ask what you can do for your country.\n",
+    )
+    .unwrap();
     let output = analyze(&corpus("jfk_inaugural_1961.wav"), &script, &[]);
     assert!(output.status.success(), "{}", describe(&output));
     let view = String::from_utf8(output.stdout).unwrap();
@@ -139,7 +144,11 @@ fn round_numbers(value: &mut Value) {
 fn the_html_page_holds_the_words_and_the_audio() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("take.html");
-    let output = analyze(&corpus("jfk_inaugural_1961.wav"), &corpus("jfk_inaugural_1961.txt"), &["--html", page.to_str().unwrap()]);
+    let output = analyze(
+        &corpus("jfk_inaugural_1961.wav"),
+        &corpus("jfk_inaugural_1961.txt"),
+        &["--html", page.to_str().unwrap()],
+    );
     assert!(output.status.success(), "{}", describe(&output));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!doctype html>"));

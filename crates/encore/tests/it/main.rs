@@ -16,11 +16,7 @@ pub fn corpus(name: &str) -> PathBuf {
 
 /// Runs `encore` with these arguments, colour off, and returns what it did.
 pub fn encore(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_encore"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the encore binary runs")
+    Command::new(env!("CARGO_BIN_EXE_encore")).args(args).env("NO_COLOR", "1").output().expect("the encore binary runs")
 }
 
 /// The output as text, for assertion messages.
