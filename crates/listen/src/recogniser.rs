@@ -197,6 +197,7 @@ impl Recogniser {
         for word in &mut words {
             word.text = normalise_filler(&word.text);
         }
+        let words = merge_looped_fillers(words);
         let covered: Vec<(f64, f64)> = words.iter().map(|w| (w.start, w.end)).collect();
         let unrecognised = timing::uncovered_speech(&speech, &covered, SHORTEST_UNRECOGNISED)
             .into_iter()
@@ -408,6 +409,32 @@ enum Advance {
     To(usize),
 }
 
+/// The verbatim prompt can make the decoder loop on a filler ("uh, uh, uh, ..."): the copies
+/// it writes beyond what was said get no audio of their own, so the warping gives them no
+/// time. A filler shorter than anyone can say one, right after the same filler, is merged into
+/// it.
+fn merge_looped_fillers(words: Vec<HeardWord>) -> Vec<HeardWord> {
+    const SHORTEST_FILLER: f64 = 0.06;
+    let bare = |w: &HeardWord| w.text.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let mut kept: Vec<HeardWord> = Vec::with_capacity(words.len());
+    for word in words {
+        if let Some(previous) = kept.last_mut()
+            && word.end - word.start < SHORTEST_FILLER
+            && is_filler(&bare(&word))
+            && bare(previous) == bare(&word)
+        {
+            previous.end = previous.end.max(word.end);
+            continue;
+        }
+        kept.push(word);
+    }
+    kept
+}
+
+fn is_filler(word: &str) -> bool {
+    matches!(word, "um" | "uh" | "hmm" | "er" | "erm" | "mm")
+}
+
 /// Writes fillers one way ("Umm," → "um,") so that later stages need not know every spelling.
 fn normalise_filler(word: &str) -> String {
     let core = word.trim_matches(|c: char| !c.is_alphanumeric());
@@ -425,6 +452,24 @@ fn normalise_filler(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_looped_filler_without_time_of_its_own_is_merged() {
+        let word = |text: &str, start: f64, end: f64| HeardWord { text: text.into(), start, end, confidence: 0.9 };
+        let heard = vec![
+            word("uh,", 4.3, 4.5),
+            word("uh,", 4.5, 4.7),
+            word("uh,", 4.7, 4.7),
+            word("uh,", 4.7, 4.72),
+            word("the", 4.8, 4.8),
+            word("the", 4.8, 5.0),
+        ];
+        let texts: Vec<(String, f64)> = merge_looped_fillers(heard).into_iter().map(|w| (w.text, w.end)).collect();
+        assert_eq!(
+            texts,
+            vec![("uh,".into(), 4.5), ("uh,".into(), 4.72), ("the".into(), 4.8), ("the".into(), 5.0)]
+        );
+    }
 
     #[test]
     fn fillers_get_one_spelling() {
