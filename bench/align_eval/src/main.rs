@@ -38,6 +38,8 @@ struct Options {
     limit: Option<usize>,
     seed: u64,
     rescore: bool,
+    /// How sure the model must be that the script was said before a disagreement is withdrawn.
+    rescore_threshold: f32,
     verbose: bool,
     model: Option<PathBuf>,
 }
@@ -99,6 +101,7 @@ fn main() -> anyhow::Result<()> {
             let rescorer = rescorer(&listener, &heard);
             let align = AlignOptions {
                 rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None },
+                rescore_threshold: options.rescore_threshold,
                 ..AlignOptions::default()
             };
             let report = encore_align::analyze(&script, &heard.hearing, &align);
@@ -132,6 +135,7 @@ fn main() -> anyhow::Result<()> {
             let rescorer = rescorer(&listener, &heard);
             let align = AlignOptions {
                 rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None },
+                rescore_threshold: options.rescore_threshold,
                 ..AlignOptions::default()
             };
             let report = encore_align::analyze(&script, &heard.hearing, &align);
@@ -324,6 +328,7 @@ fn options() -> anyhow::Result<Options> {
         limit: None,
         seed: 7,
         rescore: true,
+        rescore_threshold: AlignOptions::default().rescore_threshold,
         verbose: false,
         model: None,
     };
@@ -336,10 +341,13 @@ fn options() -> anyhow::Result<Options> {
             "--seed" => options.seed = value("--seed")?.parse().context("--seed takes a number")?,
             "--model" => options.model = Some(PathBuf::from(value("--model")?)),
             "--no-rescorer" => options.rescore = false,
+            "--rescore-threshold" => {
+                options.rescore_threshold = value("--rescore-threshold")?.parse().context("--rescore-threshold takes a number")?
+            }
             "--verbose" => options.verbose = true,
             "--help" | "-h" => {
                 println!(
-                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--verbose] [--model DIR]\n\
+                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--rescore-threshold P] [--verbose] [--model DIR]\n\
                      Evaluates the take report on the speech corpus (default ../shared/corpus, else tests/corpus)."
                 );
                 std::process::exit(0);
