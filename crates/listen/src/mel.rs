@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
@@ -47,16 +48,20 @@ impl<'a> Spectrogram<'a> {
                 .collect(),
             peak: f32::NEG_INFINITY,
         };
-        let mut column = vec![0.0; bands];
-        let mut scratch = Scratch::new(&spectrogram.fft);
         // Frames past the take hold only the padding's silence, whose energy is the floor.
         let voiced_frames = (samples.len() / HOP + WINDOW / HOP + 1).min(spectrogram.frames);
-        let mut peak = f32::NEG_INFINITY;
-        for frame in 0..voiced_frames {
-            spectrogram.log_energies(frame, &mut column, &mut scratch);
-            peak = column.iter().copied().fold(peak, f32::max);
-        }
-        spectrogram.peak = peak;
+        spectrogram.peak = (0..voiced_frames)
+            .into_par_iter()
+            .fold(
+                || (vec![0.0; bands], Scratch::new(&spectrogram.fft), f32::NEG_INFINITY),
+                |(mut column, mut scratch, peak), frame| {
+                    spectrogram.log_energies(frame, &mut column, &mut scratch);
+                    let peak = column.iter().copied().fold(peak, f32::max);
+                    (column, scratch, peak)
+                },
+            )
+            .map(|(_, _, peak)| peak)
+            .reduce(|| f32::NEG_INFINITY, f32::max);
         spectrogram
     }
 
@@ -64,12 +69,16 @@ impl<'a> Spectrogram<'a> {
     /// input. Frames past `length` are zero, as in the reference, which pads each window that
     /// way.
     pub fn window(&self, first: usize, length: usize) -> Vec<f32> {
-        let mut out = vec![0.0; self.bands * FRAMES_PER_WINDOW];
         let available = self.frames.saturating_sub(first).min(FRAMES_PER_WINDOW).min(length);
-        let mut column = vec![0.0; self.bands];
-        let mut scratch = Scratch::new(&self.fft);
-        for offset in 0..available {
-            self.log_energies(first + offset, &mut column, &mut scratch);
+        // Frame-major first (frames are independent, so they are computed in parallel), then
+        // turned band-major for the encoder.
+        let mut frames = vec![0.0f32; self.bands * available];
+        frames.par_chunks_mut(self.bands).enumerate().for_each_init(
+            || Scratch::new(&self.fft),
+            |scratch, (offset, column)| self.log_energies(first + offset, column, scratch),
+        );
+        let mut out = vec![0.0; self.bands * FRAMES_PER_WINDOW];
+        for (offset, column) in frames.chunks_exact(self.bands).enumerate() {
             for (band, value) in column.iter().enumerate() {
                 out[band * FRAMES_PER_WINDOW + offset] = (value.max(self.peak - 8.0) + 4.0) / 4.0;
             }

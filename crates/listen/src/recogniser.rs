@@ -465,10 +465,7 @@ mod tests {
             word("the", 4.8, 5.0),
         ];
         let texts: Vec<(String, f64)> = merge_looped_fillers(heard).into_iter().map(|w| (w.text, w.end)).collect();
-        assert_eq!(
-            texts,
-            vec![("uh,".into(), 4.5), ("uh,".into(), 4.72), ("the".into(), 4.8), ("the".into(), 5.0)]
-        );
+        assert_eq!(texts, vec![("uh,".into(), 4.5), ("uh,".into(), 4.72), ("the".into(), 4.8), ("the".into(), 5.0)]);
     }
 
     #[test]
