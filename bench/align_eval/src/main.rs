@@ -342,7 +342,8 @@ fn options() -> anyhow::Result<Options> {
             "--model" => options.model = Some(PathBuf::from(value("--model")?)),
             "--no-rescorer" => options.rescore = false,
             "--rescore-threshold" => {
-                options.rescore_threshold = value("--rescore-threshold")?.parse().context("--rescore-threshold takes a number")?
+                options.rescore_threshold =
+                    value("--rescore-threshold")?.parse().context("--rescore-threshold takes a number")?
             }
             "--verbose" => options.verbose = true,
             "--help" | "-h" => {
