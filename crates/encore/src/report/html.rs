@@ -66,18 +66,9 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
     for (value, label) in numbers {
         let _ = write!(summary, "<div><dt>{label}</dt><dd>{value}</dd></div>");
     }
-    let counts = [
-        format!("{} of {} words correct", s.correct, script.len()),
-        count(s.misread, "misread", "misread"),
-        count(s.skipped, "skipped", "skipped"),
-        count(s.inserted, "added", "added"),
-        count(s.fillers, "filler", "fillers"),
-        count(s.repetitions, "repetition", "repetitions"),
-        count(s.false_starts, "false start", "false starts"),
-        count(s.hesitations, "hesitation", "hesitations"),
-        count(s.stumbles, "unclear stretch", "unclear stretches"),
-    ];
-    let counts = counts.map(|c| escape(&c)).join(" · ");
+    let mut counts = super::counts(s, script.len());
+    counts.push(count(s.stumbles, "unclear stretch", "unclear stretches"));
+    let counts = counts.iter().map(|c| escape(c)).collect::<Vec<_>>().join(" · ");
 
     let mut findings = String::new();
     if report.findings.is_empty() {

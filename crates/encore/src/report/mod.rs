@@ -108,3 +108,18 @@ pub fn percent(fraction: f64) -> String {
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
+
+/// The counts both views print after the scores, in this order; each view adds its own extras.
+pub fn counts(summary: &encore_align::Summary, script_words: usize) -> Vec<String> {
+    let s = summary;
+    vec![
+        format!("{} of {} words correct", s.correct, script_words),
+        count(s.misread, "misread", "misread"),
+        count(s.skipped, "skipped", "skipped"),
+        count(s.inserted, "added", "added"),
+        count(s.fillers, "filler", "fillers"),
+        count(s.repetitions, "repetition", "repetitions"),
+        count(s.false_starts, "false start", "false starts"),
+        count(s.hesitations, "hesitation", "hesitations"),
+    ]
+}

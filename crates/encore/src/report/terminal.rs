@@ -81,16 +81,7 @@ fn summary(report: &TakeReport, script: &Script, paint: &Paint, out: &mut String
         s.wpm,
         s.wcpm,
     );
-    let mut counts = vec![
-        format!("{} of {} words correct", s.correct, script.len()),
-        count(s.misread, "misread", "misread"),
-        count(s.skipped, "skipped", "skipped"),
-        count(s.inserted, "added", "added"),
-        count(s.fillers, "filler", "fillers"),
-        count(s.repetitions, "repetition", "repetitions"),
-        count(s.false_starts, "false start", "false starts"),
-        count(s.hesitations, "hesitation", "hesitations"),
-    ];
+    let mut counts = super::counts(s, script.len());
     if s.stumbles > 0 {
         counts.push(count(s.stumbles, "unclear stretch", "unclear stretches"));
     }
