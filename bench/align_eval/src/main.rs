@@ -44,6 +44,15 @@ struct Options {
     model: Option<PathBuf>,
 }
 
+/// The aligner's options for one configuration: the second one asks the model again.
+fn align_options<'a>(options: &Options, rescorer: Option<&'a ModelRescorer<'a>>, config: usize) -> AlignOptions<'a> {
+    AlignOptions {
+        rescorer: if config == 1 { rescorer.map(|r| r as &dyn Rescorer) } else { None },
+        rescore_threshold: options.rescore_threshold,
+        ..AlignOptions::default()
+    }
+}
+
 /// Totals for one configuration.
 #[derive(Default)]
 struct Totals {
@@ -99,11 +108,7 @@ fn main() -> anyhow::Result<()> {
         let reference = disfluency::reference(&script, &recording.said);
         for (config, totals) in totals.iter_mut().enumerate().take(configs) {
             let rescorer = rescorer(&listener, &heard);
-            let align = AlignOptions {
-                rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None },
-                rescore_threshold: options.rescore_threshold,
-                ..AlignOptions::default()
-            };
+            let align = align_options(&options, rescorer.as_ref(), config);
             let report = encore_align::analyze(&script, &heard.hearing, &align);
             totals.rescored += report.summary.rescored;
             let predicted = disfluency::predicted(&report);
@@ -133,11 +138,7 @@ fn main() -> anyhow::Result<()> {
         }
         for (config, totals) in totals.iter_mut().enumerate().take(configs) {
             let rescorer = rescorer(&listener, &heard);
-            let align = AlignOptions {
-                rescorer: if config == 1 { rescorer.as_ref().map(|r| r as &dyn Rescorer) } else { None },
-                rescore_threshold: options.rescore_threshold,
-                ..AlignOptions::default()
-            };
+            let align = align_options(&options, rescorer.as_ref(), config);
             let report = encore_align::analyze(&script, &heard.hearing, &align);
             totals.rescored += report.summary.rescored;
             let outcome = edits::judge(&report, None);
