@@ -24,7 +24,6 @@ pub struct Heard {
 struct Cached {
     size: u64,
     modified: u128,
-    speech: f64,
     transcript: Transcript,
 }
 
@@ -62,7 +61,7 @@ impl Listener {
         {
             self.cached += 1;
             return Ok(Heard {
-                hearing: hearing(&cached.transcript, cached.speech),
+                hearing: Hearing::from(&cached.transcript),
                 transcript: cached.transcript,
                 listening: None,
             });
@@ -76,39 +75,16 @@ impl Listener {
         }
         let recogniser = self.recogniser.as_ref().expect("loaded above");
         let audio = encore_audio::decode_file(audio_path, &mut |_| {})?;
-        let speech: f64 = encore_audio::voice_activity(&audio).iter().map(|s| s.end - s.start).sum();
         let (transcript, _, listening) = recogniser.listen(&audio, &ListenOptions::default(), &mut |_| {})?;
         self.listened += 1;
         std::fs::create_dir_all(&self.cache)?;
-        let cached = Cached { size, modified, speech, transcript };
+        let cached = Cached { size, modified, transcript };
         std::fs::write(&cache_file, serde_json::to_vec(&cached)?)?;
         Ok(Heard {
-            hearing: hearing(&cached.transcript, speech),
+            hearing: Hearing::from(&cached.transcript),
             transcript: cached.transcript,
             listening: Some(listening),
         })
-    }
-}
-
-fn hearing(transcript: &Transcript, speech: f64) -> Hearing {
-    Hearing {
-        duration: transcript.duration,
-        speech,
-        words: transcript
-            .words
-            .iter()
-            .map(|w| encore_align::HeardWord {
-                text: w.text.clone(),
-                start: w.start,
-                end: w.end,
-                confidence: w.confidence,
-            })
-            .collect(),
-        unrecognised: transcript
-            .unrecognised
-            .iter()
-            .map(|s| encore_align::Unrecognised { start: s.start, end: s.end })
-            .collect(),
     }
 }
 

@@ -203,7 +203,10 @@ impl Recogniser {
             .into_iter()
             .map(|SpeechSpan { start, end }| Span { start, end })
             .collect();
-        Ok((Transcript { format: FORMAT.into(), duration: audio.duration(), words, unrecognised }, times, listening))
+        let voiced = speech.iter().map(|s| s.end - s.start).sum();
+        let transcript =
+            Transcript { format: FORMAT.into(), duration: audio.duration(), speech: voiced, words, unrecognised };
+        Ok((transcript, times, listening))
     }
 
     /// How likely it is (0 to 1) that the performer said `script` rather than what was heard

@@ -10,6 +10,8 @@ pub struct Transcript {
     pub format: String,
     /// Seconds of audio.
     pub duration: f64,
+    /// Seconds in which voice activity found speech.
+    pub speech: f64,
     pub words: Vec<HeardWord>,
     /// Speech that voice activity found but no word accounts for: a possible stumble.
     pub unrecognised: Vec<Span>,
@@ -48,4 +50,30 @@ pub struct Progress {
     /// Seconds of audio done.
     pub done: f64,
     pub total: f64,
+}
+
+/// What the aligner takes from listening. The conversion lives here, once, because listening
+/// is the stage that produces it; the aligner stays free of the recogniser.
+impl From<&Transcript> for encore_align::Hearing {
+    fn from(transcript: &Transcript) -> encore_align::Hearing {
+        encore_align::Hearing {
+            duration: transcript.duration,
+            speech: transcript.speech,
+            words: transcript
+                .words
+                .iter()
+                .map(|w| encore_align::HeardWord {
+                    text: w.text.clone(),
+                    start: w.start,
+                    end: w.end,
+                    confidence: w.confidence,
+                })
+                .collect(),
+            unrecognised: transcript
+                .unrecognised
+                .iter()
+                .map(|s| encore_align::Unrecognised { start: s.start, end: s.end })
+                .collect(),
+        }
+    }
 }

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use anyhow::Context;
 use encore_align::{AlignOptions, Hearing, Rescorer};
-use encore_audio::Audio;
 use encore_listen::{ListenOptions, Listening, Recogniser, Transcript};
 use encore_script::Script;
 
@@ -30,7 +29,7 @@ pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<
         .with_context(|| format!("cannot listen to {}", args.audio.display()))?;
     bar.finish_and_clear();
 
-    let hearing = hearing(&audio, &transcript);
+    let hearing = Hearing::from(&transcript);
     let rescorer = ModelRescorer { recogniser: &recogniser, listening: &listening, transcript: &transcript };
     let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
     let take = encore_align::analyze(&script, &hearing, &options);
@@ -58,31 +57,6 @@ pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<
 fn read_script(path: &Path) -> anyhow::Result<Script> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read the script {}", path.display()))?;
     Script::from_bytes(&bytes).with_context(|| format!("cannot use {} as the script", path.display()))
-}
-
-/// What the aligner needs from listening: the words, the unrecognised speech, and how much of
-/// the take was voiced.
-pub fn hearing(audio: &Audio, transcript: &Transcript) -> Hearing {
-    let speech = encore_audio::voice_activity(audio).iter().map(|span| span.end - span.start).sum();
-    Hearing {
-        duration: transcript.duration,
-        speech,
-        words: transcript
-            .words
-            .iter()
-            .map(|w| encore_align::HeardWord {
-                text: w.text.clone(),
-                start: w.start,
-                end: w.end,
-                confidence: w.confidence,
-            })
-            .collect(),
-        unrecognised: transcript
-            .unrecognised
-            .iter()
-            .map(|s| encore_align::Unrecognised { start: s.start, end: s.end })
-            .collect(),
-    }
 }
 
 /// Puts the aligner's doubts back to the model, on the audio it already encoded. A failure to

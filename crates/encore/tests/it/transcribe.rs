@@ -22,6 +22,8 @@ fn json_follows_the_documented_format() {
         assert!((0.0..=1.0).contains(&word["confidence"].as_f64().unwrap()));
     }
     assert!(document["unrecognised"].is_array());
+    let speech = document["speech"].as_f64().unwrap();
+    assert!(speech > 3.0 && speech <= duration, "{speech} s of speech in {duration} s");
     // The first words of the reading ("and mister John Dashwood"), as Whisper writes them.
     let first: Vec<String> = words[..3]
         .iter()
