@@ -45,10 +45,7 @@ const MAX_RESERVE: usize = 3 * 3600 * SAMPLE_RATE as usize;
 /// Decode a whole file; `progress` is called now and then with the fraction done (0.0..=1.0).
 pub fn decode_file(path: &Path, progress: &mut dyn FnMut(f64)) -> Result<Audio, AudioError> {
     let name = path.display().to_string();
-    let io_error = |error: io::Error| match error.kind() {
-        io::ErrorKind::NotFound => AudioError::NotFound { name: name.clone() },
-        _ => AudioError::Io { name: name.clone(), error },
-    };
+    let io_error = |error: io::Error| AudioError::reading(path, error);
     let mut file = File::open(path).map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
     if meta.is_dir() {

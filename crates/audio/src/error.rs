@@ -66,6 +66,17 @@ pub enum AudioError {
     Silent { name: String },
 }
 
+impl AudioError {
+    /// The error for a recording at `path` that could not be read from disk.
+    pub fn reading(path: &std::path::Path, error: io::Error) -> AudioError {
+        let name = path.display().to_string();
+        match error.kind() {
+            io::ErrorKind::NotFound => AudioError::NotFound { name },
+            _ => AudioError::Io { name, error },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

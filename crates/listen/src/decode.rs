@@ -35,6 +35,12 @@ impl GreedyDecoder<'_> {
     /// Decodes a window (`window` holds its encoded audio, from [`Decoder::start`]) after
     /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`).
     pub fn decode(&self, window: &DecoderState, prompt: &[u32]) -> candle_core::Result<Sampled> {
+        self.decode_at_most(window, prompt, self.config.text_positions / 2)
+    }
+
+    /// [`GreedyDecoder::decode`], stopping after `limit` tokens: a short stretch of audio
+    /// holds few words, and a decoder that loops on it must not run for long.
+    pub fn decode_at_most(&self, window: &DecoderState, prompt: &[u32], limit: usize) -> candle_core::Result<Sampled> {
         let special = &self.tokenizer.special;
         let mut context = Vec::new();
         if !prompt.is_empty() {
@@ -44,7 +50,6 @@ impl GreedyDecoder<'_> {
         }
         let start_at = context.len();
         context.extend(self.tokenizer.start_sequence());
-        let limit = self.config.text_positions / 2;
 
         let mut state = window.restart();
         let mut output = self.decoder.forward(&context, &mut state, &[])?;

@@ -19,5 +19,5 @@ mod transcript;
 
 pub use error::ListenError;
 pub use install::{PACKAGE, default_model_dir, install, is_model_dir};
-pub use recogniser::{ListenOptions, Listening, Recogniser};
+pub use recogniser::{Heard, ListenOptions, Listening, Recogniser};
 pub use transcript::{FORMAT, HeardWord, Progress, Span, StageTimes, Transcript};

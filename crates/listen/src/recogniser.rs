@@ -103,24 +103,58 @@ impl Recogniser {
         progress: &mut dyn FnMut(Progress),
         keep_windows: bool,
     ) -> Result<(Transcript, StageTimes, Listening), ListenError> {
-        let mut listening = Listening { windows: Vec::new() };
-        let mut times = StageTimes::default();
+        let mut heard = self.start_hearing(options, keep_windows);
+        self.hear_more(&mut heard, audio, true, progress)?;
+        Ok(self.finish_hearing(heard, audio))
+    }
+
+    /// Starts hearing a take that is still being recorded: feed it with
+    /// [`Recogniser::hear_more`] as the audio grows, then [`Recogniser::finish_hearing`]. The
+    /// result is the same as [`Recogniser::listen`] on the whole take, except that each window
+    /// is heard with the voice activity and loudness known at the time.
+    pub fn start_hearing(&self, options: &ListenOptions, keep_windows: bool) -> Heard {
+        let history = if options.verbatim { self.tokenizer.encode(VERBATIM_PROMPT) } else { Vec::new() };
+        Heard {
+            history,
+            words: Vec::new(),
+            seek: 0,
+            listening: Listening { windows: Vec::new() },
+            keep_windows,
+            times: StageTimes::default(),
+        }
+    }
+
+    /// Hears the windows of `audio` not heard yet. Unless `to_the_end`, only whole windows
+    /// are heard, with half a second to spare, because more audio is coming: the rest waits
+    /// for the next call.
+    pub fn hear_more(
+        &self,
+        heard: &mut Heard,
+        audio: &Audio,
+        to_the_end: bool,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(), ListenError> {
+        let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
+        let recorded_frames = audio.samples.len() / HOP;
+        if !to_the_end && recorded_frames < heard.seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE {
+            return Ok(());
+        }
+        let times = &mut heard.times;
         let clock = Instant::now();
         let speech = encore_audio::voice_activity(audio);
-        times.voice_activity = clock.elapsed().as_secs_f64();
+        times.voice_activity += clock.elapsed().as_secs_f64();
 
         let clock = Instant::now();
         let window_samples = FRAMES_PER_WINDOW * HOP;
         let spectrogram = mel::Spectrogram::new(&audio.samples, window_samples, self.config.mel_bins);
         let content_frames = spectrogram.frames.saturating_sub(FRAMES_PER_WINDOW);
-        times.mel = clock.elapsed().as_secs_f64();
+        times.mel += clock.elapsed().as_secs_f64();
 
-        let prompt_tokens = if options.verbatim { self.tokenizer.encode(VERBATIM_PROMPT) } else { Vec::new() };
-        let mut history: Vec<u32> = prompt_tokens;
-        let mut words: Vec<HeardWord> = Vec::new();
-        let mut seek = 0usize;
-        let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
+        let mut seek = heard.seek;
         while seek < content_frames {
+            if !to_the_end && recorded_frames < seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE {
+                break;
+            }
             let segment_frames = FRAMES_PER_WINDOW.min(content_frames - seek);
             let offset = seek as f64 * frame_seconds;
             // Whisper invents words ("Thank you.") in silence; where voice activity finds no
@@ -140,15 +174,15 @@ impl Recogniser {
             let clock = Instant::now();
             let input = Tensor::from_vec(features, (1, self.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
             let encoded = self.model.encoder.forward(&input)?;
-            if keep_windows && listening.windows.len() < MAX_KEPT_WINDOWS {
-                listening.windows.push(KeptWindow { offset, frames: segment_frames, encoded: encoded.clone() });
+            if heard.keep_windows && heard.listening.windows.len() < MAX_KEPT_WINDOWS {
+                heard.listening.windows.push(KeptWindow { offset, frames: segment_frames, encoded: encoded.clone() });
             }
             times.encoder += clock.elapsed().as_secs_f64();
             times.windows += 1;
 
             let clock = Instant::now();
             let window = self.model.decoder.start(&encoded)?;
-            let sampled = self.decode_window(&window, &history)?;
+            let sampled = self.decode_window(&window, &heard.history)?;
             times.decoder += clock.elapsed().as_secs_f64();
 
             let silent = sampled.no_speech_probability > 0.6 && sampled.average_log_probability < -1.0;
@@ -188,16 +222,31 @@ impl Recogniser {
                     (Advance::To(frames), _) => seek + frames.max(1),
                     (Advance::Whole { .. }, _) => seek + segment_frames,
                 };
-                history.extend_from_slice(&text);
-                words.extend(window_words);
+                heard.history.extend_from_slice(&text);
+                heard.words.extend(window_words);
             }
+            heard.seek = seek;
             progress(Progress { done: (seek as f64 * frame_seconds).min(audio.duration()), total: audio.duration() });
         }
+        heard.seek = seek;
+        Ok(())
+    }
 
-        for word in &mut words {
-            word.text = normalise_filler(&word.text);
-        }
-        let words = merge_looped_fillers(words);
+    /// The transcript of a take heard to its end.
+    pub fn finish_hearing(&self, heard: Heard, audio: &Audio) -> (Transcript, StageTimes, Listening) {
+        let Heard { words, listening, mut times, .. } = heard;
+        let clock = Instant::now();
+        let speech = encore_audio::voice_activity(audio);
+        times.voice_activity += clock.elapsed().as_secs_f64();
+        let words = merge_looped_fillers(
+            words
+                .into_iter()
+                .map(|mut w| {
+                    w.text = normalise_filler(&w.text);
+                    w
+                })
+                .collect(),
+        );
         let covered: Vec<(f64, f64)> = words.iter().map(|w| (w.start, w.end)).collect();
         let unrecognised = timing::uncovered_speech(&speech, &covered, SHORTEST_UNRECOGNISED)
             .into_iter()
@@ -206,7 +255,51 @@ impl Recogniser {
         let voiced = speech.iter().map(|s| s.end - s.start).sum();
         let transcript =
             Transcript { format: FORMAT.into(), duration: audio.duration(), speech: voiced, words, unrecognised };
-        Ok((transcript, times, listening))
+        (transcript, times, listening)
+    }
+
+    /// The words said in `audio` from `from` seconds on, heard quickly for a prompter that
+    /// follows the voice. The encoder reads that stretch alone (a few seconds rather than a
+    /// padded 30 s window, which is most of the saving), and the decoder is prompted with
+    /// `prompt`, the script just before, which keeps it on the script's spelling. Only for
+    /// following: a take's report always comes from [`Recogniser::listen`].
+    pub fn hear_recent(&self, audio: &Audio, from: f64, prompt: &str) -> Result<Vec<HeardWord>, ListenError> {
+        let first = ((from.max(0.0) * encore_audio::SAMPLE_RATE as f64) as usize).min(audio.samples.len());
+        let samples = &audio.samples[first..];
+        // The encoder's second convolution halves the frames: keep them even.
+        let frames = (samples.len() / HOP).min(FRAMES_PER_WINDOW) & !1;
+        if frames < SHORTEST_RECENT_FRAMES {
+            return Ok(Vec::new());
+        }
+        let bands = self.config.mel_bins;
+        let spectrogram = mel::Spectrogram::new(samples, 0, bands);
+        let window = spectrogram.window(0, frames);
+        let features: Vec<f32> =
+            window.chunks_exact(FRAMES_PER_WINDOW).flat_map(|band| band[..frames].iter().copied()).collect();
+        let input = Tensor::from_vec(features, (1, bands, frames), &Device::Cpu)?;
+        let encoded = self.model.encoder.forward(&input)?;
+        let state = self.model.decoder.start(&encoded)?;
+        let decoder = GreedyDecoder { decoder: &self.model.decoder, tokenizer: &self.tokenizer, config: &self.config };
+        let seconds = frames as f64 / 100.0;
+        let limit = (seconds * MOST_TOKENS_PER_SECOND) as usize + 8;
+        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit)?;
+        let text: Vec<u32> = sampled.tokens.iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let offset = first as f64 / encore_audio::SAMPLE_RATE as f64;
+        let mut words = self.time_words(&state, &text, frames, offset)?;
+        // A decoder that ran past the audio (it loops, or guesses the next line) piles its
+        // extra words on the last instant: they were not heard.
+        let end = audio.duration();
+        if let Some(piled) = words.iter().position(|w| w.start > end - PILED_UP && w.end - w.start < 0.05) {
+            words.truncate(piled);
+        }
+        for word in &mut words {
+            word.text = normalise_filler(&word.text);
+            word.end = word.end.min(end);
+        }
+        Ok(words)
     }
 
     /// How likely it is (0 to 1) that the performer said `script` rather than what was heard
@@ -403,6 +496,40 @@ struct KeptWindow {
     frames: usize,
     encoded: Tensor,
 }
+
+/// A take being heard window by window while it is recorded (see
+/// [`Recogniser::start_hearing`]).
+pub struct Heard {
+    /// The text so far, which prompts the next window.
+    history: Vec<u32>,
+    words: Vec<HeardWord>,
+    /// The first mel frame not heard yet.
+    seek: usize,
+    listening: Listening,
+    keep_windows: bool,
+    times: StageTimes,
+}
+
+impl Heard {
+    /// Seconds of the take heard so far.
+    pub fn heard_until(&self) -> f64 {
+        self.seek as f64 * HOP as f64 / encore_audio::SAMPLE_RATE as f64
+    }
+}
+
+/// Words the prompter's decoding writes in the last moment of the audio, without time of their
+/// own, were not heard there: the decoder ran on past the audio (seconds).
+const PILED_UP: f64 = 0.3;
+
+/// More tokens than anyone speaks in a second: the prompter's decoding stops there.
+const MOST_TOKENS_PER_SECOND: f64 = 6.0;
+
+/// Shortest stretch worth hearing for the prompter: 0.4 s.
+const SHORTEST_RECENT_FRAMES: usize = 40;
+
+/// Frames recorded beyond a window before it is heard while recording: the last frames of
+/// the spectrogram need the audio after them.
+const FRAMES_TO_SPARE: usize = 50;
 
 /// Windows kept for rescoring: 2.3 MB each, so 20 minutes of take at most.
 const MAX_KEPT_WINDOWS: usize = 40;
