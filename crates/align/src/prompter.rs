@@ -1,0 +1,156 @@
+//! The teleprompter's sense of place: which script word the performer has just said, from the
+//! words heard in the last few seconds of a take still being recorded.
+//!
+//! The full alignment waits for the whole take; a prompter cannot. It keeps one place in the
+//! script and moves it forward only: the recent words are aligned locally (Smith–Waterman)
+//! against the script a little behind and a good way ahead of that place, and the place moves
+//! to the script word matched by the last heard word that matched. A jump far ahead needs more
+//! matching words than a step to the next word, so that one misheard word cannot throw the
+//! prompter to another line that happens to share it.
+
+use encore_script::{Reading, Script};
+
+/// Script words before the place that the recent words may still match (they were said
+/// already, but recent audio hears them again).
+const BEHIND: usize = 12;
+/// Script words after the place searched for what was said.
+const AHEAD: usize = 40;
+/// Steps within this many words of the place need one matching word; further, two.
+const NEAR: usize = 3;
+
+const MATCH: i32 = 2;
+const MISMATCH: i32 = -1;
+const GAP: i32 = -1;
+
+/// Where the performer is in the script.
+#[derive(Debug, Clone)]
+pub struct Prompter {
+    readings: Vec<Reading>,
+    /// The last script word said, if any yet.
+    place: Option<usize>,
+}
+
+/// The prompter moved: the performer has just said script word `index`, which ended at `end`
+/// seconds into the take.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    pub index: usize,
+    pub end: f64,
+}
+
+impl Prompter {
+    pub fn new(script: &Script) -> Prompter {
+        Prompter { readings: script.words().iter().map(|w| w.reading.clone()).collect(), place: None }
+    }
+
+    /// The last script word said, if any yet.
+    pub fn place(&self) -> Option<usize> {
+        self.place
+    }
+
+    /// Takes the words heard recently (text and end time, in the order said) and moves the
+    /// place forward if they show the performer further on.
+    pub fn hear(&mut self, recent: &[(&str, f64)]) -> Option<Step> {
+        let heard: Vec<(Reading, f64)> = recent
+            .iter()
+            .map(|&(text, end)| (Reading::of(text), end))
+            .filter(|(reading, _)| !reading.is_empty())
+            .collect();
+        if heard.is_empty() || self.readings.is_empty() {
+            return None;
+        }
+        let next = self.place.map_or(0, |p| p + 1);
+        let low = next.saturating_sub(BEHIND);
+        let high = (next + AHEAD).min(self.readings.len());
+        let script = &self.readings[low..high];
+
+        // Local alignment; `matches` counts the matching pairs along the best path to a cell.
+        let columns = script.len() + 1;
+        let mut score = vec![0i32; (heard.len() + 1) * columns];
+        let mut matches = vec![0u32; (heard.len() + 1) * columns];
+        let mut best: Option<(i32, usize)> = None;
+        for i in 1..=heard.len() {
+            for j in 1..columns {
+                let same = heard[i - 1].0.matches(&script[j - 1]);
+                let diagonal = score[(i - 1) * columns + j - 1] + if same { MATCH } else { MISMATCH };
+                let up = score[(i - 1) * columns + j] + GAP;
+                let left = score[i * columns + j - 1] + GAP;
+                let cell = i * columns + j;
+                let (value, count) = if diagonal >= up && diagonal >= left {
+                    (diagonal, matches[(i - 1) * columns + j - 1] + u32::from(same))
+                } else if up >= left {
+                    (up, matches[(i - 1) * columns + j])
+                } else {
+                    (left, matches[i * columns + j - 1])
+                };
+                if value <= 0 {
+                    continue;
+                }
+                score[cell] = value;
+                matches[cell] = count;
+                // Only a path that ends on a match says where the performer is; later heard
+                // words win ties, since they are the most recent.
+                if same && best.is_none_or(|(top, _)| value >= top) {
+                    best = Some((value, cell));
+                }
+            }
+        }
+        let (_, cell) = best?;
+        let (i, j) = (cell / columns, cell % columns);
+        let index = low + j - 1;
+        if index < next {
+            return None;
+        }
+        let needed = if index - next < NEAR { 1 } else { 2 };
+        if matches[cell] < needed {
+            return None;
+        }
+        self.place = Some(index);
+        Some(Step { index, end: heard[i - 1].1 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn heard(words: &str) -> Vec<(&str, f64)> {
+        words.split_whitespace().enumerate().map(|(k, w)| (w, k as f64 * 0.4 + 0.3)).collect()
+    }
+
+    #[test]
+    fn follows_a_reading_forward() {
+        let script = Script::parse("Ask not what your country can do for you.\nAsk what you can do for your country.")
+            .unwrap();
+        let mut prompter = Prompter::new(&script);
+        assert_eq!(prompter.hear(&heard("ask not what")).map(|s| s.index), Some(2));
+        assert_eq!(prompter.hear(&heard("not what your country can")).map(|s| s.index), Some(5));
+        // The same words again: no move.
+        assert_eq!(prompter.hear(&heard("your country can")), None);
+        assert_eq!(prompter.place(), Some(5));
+        // Into the second line, whose words repeat the first's.
+        assert_eq!(prompter.hear(&heard("do for you ask what you")).map(|s| s.index), Some(11));
+    }
+
+    #[test]
+    fn one_stray_word_does_not_jump_ahead() {
+        let script = Script::parse("one two three four five six seven eight nine ten eleven twelve").unwrap();
+        let mut prompter = Prompter::new(&script);
+        assert_eq!(prompter.hear(&heard("one two")).map(|s| s.index), Some(1));
+        // "nine" alone is far ahead: not enough to move there.
+        assert_eq!(prompter.hear(&heard("um nine")), None);
+        // The next word, even misheard around it, is a step.
+        assert_eq!(prompter.hear(&heard("uh three")).map(|s| s.index), Some(2));
+        // A skip ahead with two matching words is followed.
+        assert_eq!(prompter.hear(&heard("seven eight")).map(|s| s.index), Some(7));
+    }
+
+    #[test]
+    fn fair_readings_count() {
+        let script = Script::parse("In 1995 we didn't stop.").unwrap();
+        let mut prompter = Prompter::new(&script);
+        assert_eq!(prompter.hear(&heard("In 1995, we")).map(|s| s.index), Some(2));
+        assert_eq!(prompter.hear(&heard("we did not")).map(|s| s.index), None, "one word split in two");
+        assert_eq!(prompter.hear(&heard("we didn't STOP!")).map(|s| s.index), Some(4));
+    }
+}
