@@ -1,0 +1,57 @@
+//! From a take's audio and its script to the take report: the one path that `encore analyze`,
+//! `encore take`, `encore reanalyze` and the stage all use, so that a take reads the same
+//! wherever it was analysed. [`LiveTake`] is the same path for a take still being recorded,
+//! with a prompter that follows the voice.
+
+mod live;
+
+pub use live::{Follow, LiveTake};
+
+use encore_align::{AlignOptions, Hearing, Rescorer, TakeReport};
+use encore_audio::Audio;
+use encore_listen::{ListenOptions, Listening, Recogniser, Transcript};
+use encore_script::Script;
+
+/// Hears `audio` and compares it with `script`. `progress` gets the fraction of the audio
+/// heard, 0 to 1.
+pub fn analyse(
+    recogniser: &Recogniser,
+    script: &Script,
+    audio: &Audio,
+    progress: &mut dyn FnMut(f64),
+) -> Result<TakeReport, encore_listen::ListenError> {
+    let (transcript, _, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
+        progress(if p.total > 0.0 { p.done / p.total } else { 1.0 })
+    })?;
+    Ok(judge(recogniser, script, &transcript, &listening))
+}
+
+/// The take report from what was heard, putting each disagreement with the script back to
+/// the model.
+fn judge(recogniser: &Recogniser, script: &Script, transcript: &Transcript, listening: &Listening) -> TakeReport {
+    let hearing = Hearing::from(transcript);
+    let rescorer = ModelRescorer { recogniser, listening, transcript };
+    let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
+    encore_align::analyze(script, &hearing, &options)
+}
+
+/// What analysed a take, kept with its report so that `encore reanalyze` can tell which
+/// reports an upgrade made stale.
+pub fn analyser(recogniser: &Recogniser) -> String {
+    let model = recogniser.location().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    format!("encore {} ({model})", env!("CARGO_PKG_VERSION"))
+}
+
+/// Puts the aligner's doubts back to the model, on the audio it already encoded. A failure to
+/// rescore is no opinion: the alignment then stands as found.
+struct ModelRescorer<'a> {
+    recogniser: &'a Recogniser,
+    listening: &'a Listening,
+    transcript: &'a Transcript,
+}
+
+impl Rescorer for ModelRescorer<'_> {
+    fn prefer_script(&self, start: f64, end: f64, _heard: &[&str], script: &[&str]) -> Option<f32> {
+        self.recogniser.prefer_script(self.listening, self.transcript, start, end, script).ok().flatten()
+    }
+}

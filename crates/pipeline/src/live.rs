@@ -1,0 +1,206 @@
+//! A take heard while it is being recorded, for the stage.
+//!
+//! Two workers share the growing audio. The follower hears the last few seconds again and
+//! again, each pass a fraction of a second, and moves the prompter: that is what lights the
+//! word being said. The keeper hears the take properly, one 30 s window as soon as it has
+//! been recorded, so that when the performer stops only the last window is left to hear and
+//! the report comes in a second or two rather than after the whole take is heard again.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use encore_align::{Prompter, TakeReport};
+use encore_audio::{Audio, SAMPLE_RATE};
+use encore_listen::{Heard, ListenError, ListenOptions, Recogniser};
+use encore_script::Script;
+use serde::Serialize;
+
+/// Seconds of recent audio the follower hears on each pass: long enough to hold a few words
+/// of context, short enough that a pass takes a fraction of a second.
+const LOOKBACK: f64 = 4.0;
+/// New audio that makes a follower pass worth running (seconds).
+const FRESH_AUDIO: f64 = 0.2;
+/// Script words before the place given to the follower as its prompt.
+const PROMPT_WORDS: usize = 24;
+/// How long the keeper and the follower wait for more audio before looking again.
+const IDLE: Duration = Duration::from_millis(25);
+
+/// Where the performer is, sent to the stage after each follower pass.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Follow {
+    /// The script word just said (the last one, when the place did not move).
+    pub index: usize,
+    /// Seconds into the take at which that word ended.
+    pub heard_at: f64,
+    /// True when this pass moved the place: the word was just heard.
+    pub moved: bool,
+    /// How smoothly the take is going, 0 to 1: high while words keep coming, falling gently
+    /// through a long hesitation. The audience glows with it.
+    pub flow: f32,
+}
+
+/// A take being recorded and heard at the same time.
+pub struct LiveTake {
+    shared: Arc<Shared>,
+    recogniser: Arc<Recogniser>,
+    script: Arc<Script>,
+    follower: Option<JoinHandle<()>>,
+    keeper: Option<JoinHandle<Result<Heard, ListenError>>>,
+}
+
+struct Shared {
+    samples: Mutex<Vec<f32>>,
+    stopping: AtomicBool,
+}
+
+impl Shared {
+    fn samples(&self) -> MutexGuard<'_, Vec<f32>> {
+        // A worker that panicked holding the lock left the samples whole: appending is the
+        // only thing done under it.
+        self.samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl LiveTake {
+    /// Starts hearing; `on_follow` is called from a worker thread after each follower pass.
+    pub fn start(recogniser: Arc<Recogniser>, script: Script, on_follow: Box<dyn Fn(Follow) + Send>) -> LiveTake {
+        let shared = Arc::new(Shared { samples: Mutex::new(Vec::new()), stopping: AtomicBool::new(false) });
+        let script = Arc::new(script);
+        let follower = {
+            let (shared, recogniser, script) = (shared.clone(), recogniser.clone(), script.clone());
+            std::thread::spawn(move || follow(&shared, &recogniser, &script, on_follow.as_ref()))
+        };
+        let keeper = {
+            let (shared, recogniser) = (shared.clone(), recogniser.clone());
+            std::thread::spawn(move || keep_up(&shared, &recogniser))
+        };
+        LiveTake { shared, recogniser, script, follower: Some(follower), keeper: Some(keeper) }
+    }
+
+    /// Adds recorded audio: 16 kHz mono, 16-bit.
+    pub fn push(&self, pcm: &[i16]) {
+        self.shared.samples().extend(pcm.iter().map(|&s| s as f32 / 32768.0));
+    }
+
+    /// Seconds recorded so far.
+    pub fn recorded(&self) -> f64 {
+        self.shared.samples().len() as f64 / SAMPLE_RATE as f64
+    }
+
+    /// Stops listening live, hears what is left and judges the take. Blocks for a second or
+    /// two; the audio comes back with the report so that the caller can store it.
+    pub fn finish(mut self) -> anyhow::Result<(Audio, TakeReport)> {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        if let Some(follower) = self.follower.take() {
+            let _ = follower.join();
+        }
+        let heard = match self.keeper.take().map(JoinHandle::join) {
+            Some(Ok(heard)) => heard?,
+            _ => anyhow::bail!("the listener stopped unexpectedly; the take's audio is kept, analyse it again"),
+        };
+        let samples = std::mem::take(&mut *self.shared.samples());
+        let audio = Audio::from_samples(samples, SAMPLE_RATE);
+        let mut heard = heard;
+        self.recogniser.hear_more(&mut heard, &audio, true, &mut |_| {})?;
+        let (transcript, _, listening) = self.recogniser.finish_hearing(heard, &audio);
+        let report = super::judge(&self.recogniser, &self.script, &transcript, &listening);
+        Ok((audio, report))
+    }
+}
+
+impl Drop for LiveTake {
+    /// A take abandoned without `finish` (the page closed) stops its workers.
+    fn drop(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The follower: hears the last seconds whenever enough new audio came, and reports where the
+/// performer is.
+fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: &dyn Fn(Follow)) {
+    let rate = SAMPLE_RATE as f64;
+    let mut prompter = Prompter::new(script);
+    let mut heard_up_to = 0usize;
+    let mut last_step: Option<(usize, f64)> = None;
+    let mut flow = 0.3f32;
+    while !shared.stopping.load(Ordering::SeqCst) {
+        let (recent, now) = {
+            let samples = shared.samples();
+            if (samples.len() - heard_up_to) < (FRESH_AUDIO * rate) as usize {
+                drop(samples);
+                std::thread::sleep(IDLE);
+                continue;
+            }
+            heard_up_to = samples.len();
+            let from = samples.len().saturating_sub((LOOKBACK * rate) as usize);
+            (samples[from..].to_vec(), samples.len() as f64 / rate)
+        };
+        let offset = now - recent.len() as f64 / rate;
+        let prompt = prompt_before(script, prompter.place());
+        let Ok(words) = recogniser.hear_recent(&Audio::from_samples(recent, SAMPLE_RATE), 0.0, &prompt) else {
+            continue;
+        };
+        let words: Vec<(&str, f64)> = words.iter().map(|w| (w.text.as_str(), offset + w.end)).collect();
+        let step = prompter.hear(&words);
+        if let Some(step) = step {
+            last_step = Some((step.index, step.end));
+        }
+        let Some((index, heard_at)) = last_step else { continue };
+        flow = 0.6 * flow + 0.4 * flow_after_silence(now - heard_at);
+        on_follow(Follow { index, heard_at, moved: step.is_some(), flow });
+    }
+}
+
+/// How the flow should feel `quiet` seconds after the last word said: undisturbed through an
+/// ordinary pause, then easing down over a few seconds, never to nothing.
+fn flow_after_silence(quiet: f64) -> f32 {
+    const EASY: f64 = 1.2;
+    const LOW_AFTER: f64 = 5.0;
+    let fall = ((quiet - EASY) / (LOW_AFTER - EASY)).clamp(0.0, 1.0);
+    (1.0 - 0.85 * fall) as f32
+}
+
+/// The script words before the place, which keep the follower on the script's wording.
+fn prompt_before(script: &Script, place: Option<usize>) -> String {
+    let end = place.map_or(0, |p| p + 1);
+    let words = &script.words()[end.saturating_sub(PROMPT_WORDS)..end];
+    words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// The keeper: hears each 30 s window as soon as it has been recorded.
+fn keep_up(shared: &Shared, recogniser: &Recogniser) -> Result<Heard, ListenError> {
+    let mut heard = recogniser.start_hearing(&ListenOptions::default(), true);
+    let needed = encore_listen::mel::FRAMES_PER_WINDOW as f64 / 100.0 + 1.0;
+    while !shared.stopping.load(Ordering::SeqCst) {
+        let recorded = shared.samples().len() as f64 / SAMPLE_RATE as f64;
+        if recorded < heard.heard_until() + needed {
+            std::thread::sleep(IDLE * 8);
+            continue;
+        }
+        let audio = Audio::from_samples(shared.samples().clone(), SAMPLE_RATE);
+        recogniser.hear_more(&mut heard, &audio, false, &mut |_| {})?;
+    }
+    Ok(heard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_holds_through_a_pause_and_eases_down_after() {
+        assert_eq!(flow_after_silence(0.3), 1.0);
+        assert_eq!(flow_after_silence(1.0), 1.0);
+        assert!(flow_after_silence(3.0) < 0.8 && flow_after_silence(3.0) > 0.3);
+        assert!((flow_after_silence(10.0) - 0.15).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_prompt_is_the_script_just_before_the_place() {
+        let script = Script::parse("one two three\nfour five").unwrap();
+        assert_eq!(prompt_before(&script, None), "");
+        assert_eq!(prompt_before(&script, Some(3)), "one two three four");
+    }
+}
