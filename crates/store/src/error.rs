@@ -1,0 +1,114 @@
+//! Everything that can go wrong with the store, each with what the user can do about it.
+
+use std::path::PathBuf;
+
+/// A failure of the store. Messages are written for the performer: they say what went wrong and
+/// what to do next.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("there is no piece called \"{name}\"; {}", known_pieces(known))]
+    NoSuchPiece { name: String, known: Vec<String> },
+
+    #[error("\"{name}\" could be any of: {}; type more of the title", matches.join(", "))]
+    AmbiguousPiece { name: String, matches: Vec<String> },
+
+    #[error("there is no take {id}; list the takes of the piece to see their numbers")]
+    NoSuchTake { id: i64 },
+
+    #[error("there is no script version {id}")]
+    NoSuchScriptVersion { id: i64 },
+
+    #[error("script version {script_version_id} does not belong to piece {piece_id}")]
+    ScriptVersionOfAnotherPiece { script_version_id: i64, piece_id: i64 },
+
+    #[error("there is already a piece called \"{title}\"; choose another title")]
+    TitleTaken { title: String },
+
+    #[error("a piece needs a title")]
+    EmptyTitle,
+
+    #[error(
+        "cannot keep audio with the extension \"{extension}\": use the file's own extension, \
+         such as wav, flac or m4a"
+    )]
+    BadExtension { extension: String },
+
+    #[error("the audio {} is not in the store; save the audio before adding the take", path.display())]
+    AudioNotInStore { path: PathBuf },
+
+    #[error(
+        "this store was made by a newer Encore (schema version {found}; this Encore knows up to \
+         {known}): update Encore, or choose another data directory with --data"
+    )]
+    NewerSchema { found: u32, known: u32 },
+
+    #[error("cannot store the report of take {take_id}: {source}")]
+    ReportEncoding {
+        take_id: i64,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error("the store's database failed while {action}: {source}")]
+    Sqlite {
+        action: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "cannot use {}: {source}; check that the data directory is writable and the disk has \
+         room, or choose another with --data",
+        path.display()
+    )]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn known_pieces(known: &[String]) -> String {
+    if known.is_empty() {
+        "you have no pieces yet (add one with `encore piece add`)".to_owned()
+    } else {
+        format!("your pieces are: {} (see `encore piece list`)", known.join(", "))
+    }
+}
+
+/// Names the operation a database error interrupted, since rusqlite's own message ("database is
+/// locked", "disk I/O error") does not say what the store was doing.
+pub(crate) trait Context<T> {
+    fn context(self, action: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> Context<T> for Result<T, rusqlite::Error> {
+    fn context(self, action: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite { action, source })
+    }
+}
+
+/// Builds the closure that turns an I/O error on `path` into a `StoreError`.
+pub(crate) fn io_error(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_such_piece_lists_the_known_pieces() {
+        let error = StoreError::NoSuchPiece { name: "x".into(), known: vec!["a".into(), "b".into()] };
+        assert_eq!(
+            error.to_string(),
+            "there is no piece called \"x\"; your pieces are: a, b (see `encore piece list`)"
+        );
+        let error = StoreError::NoSuchPiece { name: "x".into(), known: vec![] };
+        assert_eq!(
+            error.to_string(),
+            "there is no piece called \"x\"; you have no pieces yet (add one with `encore piece add`)"
+        );
+    }
+}

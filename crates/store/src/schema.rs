@@ -1,0 +1,91 @@
+//! The database schema as a list of migrations. Stores outlive the program that made them, so a
+//! migration, once released, is never edited or removed: a change of schema is a new entry at
+//! the end. The number of migrations applied is kept in `PRAGMA user_version`.
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::StoreError;
+use crate::error::Context;
+
+/// Applied in order; `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: pieces, their script versions, and takes.
+    //
+    // `title_key` is the title lowercased in Rust, because SQLite's NOCASE folds ASCII only and
+    // titles need not be English. A take names its piece and script version together, so that
+    // the database itself refuses a take against another piece's script. No foreign key
+    // cascades: removing a piece deletes its rows explicitly, in order, and a stray delete of a
+    // piece that still has takes fails instead of silently taking them with it.
+    "
+    CREATE TABLE piece (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        title_key TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE script_version (
+        id INTEGER PRIMARY KEY,
+        piece_id INTEGER NOT NULL REFERENCES piece (id),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (piece_id, version),
+        UNIQUE (id, piece_id)
+    );
+
+    CREATE TABLE take (
+        id INTEGER PRIMARY KEY,
+        piece_id INTEGER NOT NULL REFERENCES piece (id),
+        script_version_id INTEGER NOT NULL,
+        audio_hash TEXT NOT NULL CHECK (length(audio_hash) = 64),
+        audio_extension TEXT NOT NULL,
+        audio_bytes INTEGER NOT NULL,
+        source_name TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        duration REAL,
+        report TEXT,
+        analysed_at INTEGER,
+        analyser TEXT,
+        accuracy REAL,
+        wcpm REAL,
+        FOREIGN KEY (script_version_id, piece_id) REFERENCES script_version (id, piece_id)
+    );
+
+    CREATE INDEX take_by_piece ON take (piece_id, recorded_at);
+    CREATE INDEX take_by_audio ON take (audio_hash, audio_extension);
+    ",
+];
+
+/// The schema version this build of Encore writes.
+pub(crate) fn known_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// Brings the database up to the latest schema and returns its version. The check and the
+/// migrations run in one immediate transaction, so two processes opening a fresh store at once
+/// cannot both migrate it.
+pub(crate) fn migrate(connection: &Connection) -> Result<u32, StoreError> {
+    const ACTION: &str = "updating the schema";
+    let known = known_version();
+    // Most opens find the schema current: read it without taking the write lock.
+    if user_version(connection).context(ACTION)? == known {
+        return Ok(known);
+    }
+    let transaction = Transaction::new_unchecked(connection, TransactionBehavior::Immediate).context(ACTION)?;
+    let found = user_version(&transaction).context(ACTION)?;
+    if found > known {
+        return Err(StoreError::NewerSchema { found, known });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        transaction.execute_batch(migration).context(ACTION)?;
+        // PRAGMA takes no bound parameters; the value is our own integer.
+        transaction.execute_batch(&format!("PRAGMA user_version = {}", index + 1)).context(ACTION)?;
+    }
+    transaction.commit().context(ACTION)?;
+    Ok(known)
+}
+
+pub(crate) fn user_version(connection: &Connection) -> rusqlite::Result<u32> {
+    connection.pragma_query_value(None, "user_version", |row| row.get(0))
+}

@@ -1,0 +1,227 @@
+//! The handle on one data directory: opening it (creating, configuring and migrating the
+//! database), the write transaction every change goes through, and the health check.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::StoreError;
+use crate::audio_files::audio_path;
+use crate::error::{Context, io_error};
+use crate::schema;
+
+/// The database file inside the data directory.
+const DATABASE: &str = "encore.db";
+/// The folder of audio files inside the data directory.
+const AUDIO: &str = "audio";
+/// How long a write waits for another process's write to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A data directory of pieces and takes. One `Store` is one database connection: it can move
+/// between threads but not be shared; open another for another thread or process.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) connection: Connection,
+    dir: PathBuf,
+    pub(crate) audio_dir: PathBuf,
+    schema_version: u32,
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating the directory, its `audio/` folder and the database as
+    /// needed, and bringing the schema up to date.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        const ACTION: &str = "opening the store";
+        let audio_dir = dir.join(AUDIO);
+        std::fs::create_dir_all(&audio_dir).map_err(io_error(&audio_dir))?;
+        let connection = Connection::open_with_flags(
+            dir.join(DATABASE),
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .context(ACTION)?;
+        // The timeout comes first: even switching to WAL can meet another process's lock.
+        connection.busy_timeout(BUSY_TIMEOUT).context(ACTION)?;
+        // WAL lets readers carry on while another process writes.
+        let mode: String =
+            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).context(ACTION)?;
+        debug_assert!(mode.eq_ignore_ascii_case("wal"), "journal mode {mode}");
+        // FULL, not WAL's usual NORMAL: audio files are deleted right after a commit, and a
+        // commit lost to a power cut would otherwise leave rows pointing at deleted audio.
+        connection.pragma_update(None, "synchronous", "FULL").context(ACTION)?;
+        connection.pragma_update(None, "foreign_keys", true).context(ACTION)?;
+        let schema_version = schema::migrate(&connection)?;
+        Ok(Store { connection, dir: dir.to_path_buf(), audio_dir, schema_version })
+    }
+
+    /// The user's data directory for Encore (for example `~/.local/share/encore` on Linux), or
+    /// `None` where the platform has no home directory.
+    pub fn default_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "encore").map(|dirs| dirs.data_dir().to_path_buf())
+    }
+
+    /// The data directory this store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The schema version of the database, which after `open` is always the latest this build
+    /// knows.
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    /// Looks for damage: a database that fails SQLite's integrity or foreign key checks, and
+    /// takes whose audio file is missing or has the wrong size. Returns one sentence per
+    /// problem; an empty list means the store is healthy. Audio files no take refers to are
+    /// not problems: they are what an interrupted removal leaves, and harmless.
+    pub fn check(&self) -> Result<Vec<String>, StoreError> {
+        const ACTION: &str = "checking the store";
+        let mut problems = Vec::new();
+        let mut statement = self.connection.prepare("PRAGMA integrity_check").context(ACTION)?;
+        for line in statement.query_map([], |row| row.get::<_, String>(0)).context(ACTION)? {
+            let line = line.context(ACTION)?;
+            if line != "ok" {
+                problems.push(format!("the database is damaged: {line}"));
+            }
+        }
+        let mut statement = self.connection.prepare("PRAGMA foreign_key_check").context(ACTION)?;
+        let broken = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Option<i64>>(1)?, row.get::<_, String>(2)?))
+            })
+            .context(ACTION)?;
+        for row in broken {
+            let (table, row_id, parent) = row.context(ACTION)?;
+            let row_id = row_id.map_or_else(|| "?".to_owned(), |id| id.to_string());
+            problems.push(format!("{table} {row_id} refers to a missing {parent}"));
+        }
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT take.id, piece.title, audio_hash, audio_extension, audio_bytes
+                 FROM take JOIN piece ON piece.id = take.piece_id ORDER BY take.id",
+            )
+            .context(ACTION)?;
+        let takes = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, i64>(4)?,
+                ))
+            })
+            .context(ACTION)?;
+        for take in takes {
+            let (id, title, hash, extension, bytes) = take.context(ACTION)?;
+            let path = audio_path(&self.audio_dir, &hash, &extension);
+            match std::fs::metadata(&path) {
+                Ok(metadata) if metadata.len() == bytes as u64 => {}
+                Ok(metadata) => problems.push(format!(
+                    "take {id} of \"{title}\": its audio {} is {} bytes, not {bytes}",
+                    path.display(),
+                    metadata.len()
+                )),
+                Err(error) => problems
+                    .push(format!("take {id} of \"{title}\": its audio {} is missing ({error})", path.display())),
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Runs `change` in an immediate transaction and commits it. Immediate, because a deferred
+    /// transaction that reads and then writes fails at once with "database is locked" when
+    /// another process wrote in between; an immediate one takes the write lock up front and so
+    /// waits its turn under the busy timeout.
+    pub(crate) fn write<T>(
+        &self,
+        action: &'static str,
+        change: impl FnOnce(&Transaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let transaction =
+            Transaction::new_unchecked(&self.connection, TransactionBehavior::Immediate).context(action)?;
+        let value = change(&transaction)?;
+        transaction.commit().context(action)?;
+        Ok(value)
+    }
+}
+
+/// Now, in unix seconds.
+pub(crate) fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::temp_store;
+
+    #[test]
+    fn open_applies_the_migrations_and_records_the_version() {
+        let (dir, store) = temp_store();
+        assert_eq!(store.schema_version(), schema::MIGRATIONS.len() as u32);
+        assert_eq!(schema::user_version(&store.connection).unwrap(), store.schema_version());
+        assert!(dir.path().join("audio").is_dir());
+        assert!(dir.path().join(DATABASE).is_file());
+        let mode: String = store.connection.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let foreign_keys: bool = store.connection.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
+        assert!(foreign_keys);
+        assert_eq!(store.dir(), dir.path());
+    }
+
+    #[test]
+    fn open_creates_missing_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b/encore");
+        let store = Store::open(&nested).unwrap();
+        assert!(nested.join("audio").is_dir());
+        assert_eq!(store.dir(), nested);
+    }
+
+    #[test]
+    fn reopening_keeps_the_data() {
+        let (dir, store) = temp_store();
+        let piece = store.add_piece("Hamlet", "To be, or not to be").unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version(), schema::known_version());
+        assert_eq!(store.piece(piece.id).unwrap(), piece);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let (dir, store) = temp_store();
+        let newer = schema::known_version() + 1;
+        store.connection.pragma_update(None, "user_version", newer).unwrap();
+        drop(store);
+        let error = Store::open(dir.path()).unwrap_err();
+        assert!(
+            matches!(error, StoreError::NewerSchema { found, known } if found == newer && known == schema::known_version()),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("made by a newer Encore"), "{error}");
+    }
+
+    #[test]
+    fn a_healthy_store_passes_the_check() {
+        let (_dir, store) = temp_store();
+        assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn store_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Store>();
+    }
+
+    #[test]
+    fn default_dir_ends_in_encore() {
+        // Where there is no home directory (some CI sandboxes) there is nothing to check.
+        if let Some(dir) = Store::default_dir() {
+            assert!(dir.to_string_lossy().to_lowercase().contains("encore"), "{}", dir.display());
+        }
+    }
+}
