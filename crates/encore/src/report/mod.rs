@@ -3,8 +3,11 @@
 //! marked as, where a pause shows and which words group together is decided once, here; the
 //! views only choose how a mark looks. The JSON view is the report itself (`encore.take/1`).
 
+pub mod csv;
 pub mod html;
+pub mod subtitles;
 pub mod terminal;
+pub mod textgrid;
 mod wav;
 
 use encore_align::{TakeReport, TakeWord, Verdict};

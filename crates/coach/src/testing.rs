@@ -1,0 +1,202 @@
+//! Take reports built by hand for the tests, from a script and a line of marks, so that each test
+//! says exactly what happened in the take.
+
+use encore_align::{
+    AudioSummary, FORMAT, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, TakeWord, Verdict,
+};
+use encore_script::Script;
+
+/// A take of `script` as `marks` describe it, one mark per whitespace-separated token, in the
+/// order things happened. Marks that stand for the next script word: `.` said right, `x` skipped,
+/// `m:heard` misread as "heard". Marks for what came before it: `f:um` a filler, `i:word` an
+/// insertion, `r:word` a repetition of an earlier script word, `s:frag` a false start at the next
+/// word, `h` a hesitation, `?` unclear speech. Script words left without a mark are said right.
+/// Each heard word lasts 0.3 s with 0.1 s between words; a hesitation is 1.5 s.
+pub(crate) fn take(script: &str, marks: &str) -> (TakeReport, Script) {
+    let script = Script::parse(script).expect("a test script");
+    let words = script.words();
+    let mut entries: Vec<TakeWord> = Vec::new();
+    let mut hesitations = Vec::new();
+    let mut stumbles = Vec::new();
+    let mut clock = 0.5;
+    let mut last_end: Option<f64> = None;
+    let mut next = 0usize;
+    let mut pending_hesitation = false;
+    let mut pending_stumble = false;
+    let tokens: Vec<&str> = marks.split_whitespace().collect();
+    let mut tokens = tokens.into_iter().peekable();
+    while next < words.len() || tokens.peek().is_some() {
+        let mark = tokens.next().unwrap_or(".");
+        let line_here = words.get(next).or(words.last()).map(|w| w.line);
+        let extra = |verdict, heard: &str, start, end, relates_to| TakeWord {
+            script_index: None,
+            text: None,
+            heard: Some(heard.to_string()),
+            verdict,
+            start,
+            end,
+            confidence: 0.9,
+            self_corrected: false,
+            line: line_here,
+            uncertain: false,
+            rescored: false,
+            possible_stumble: false,
+            relates_to,
+        };
+        let (verdict, heard) = match mark.split_once(':') {
+            Some((kind, heard)) => (kind, Some(heard)),
+            None => (mark, None),
+        };
+        match (verdict, heard) {
+            ("h", None) => {
+                pending_hesitation = true;
+                clock += 1.5;
+            }
+            ("?", None) => {
+                stumbles.push(Stumble { start: clock, end: clock + 0.3, before_script_index: None });
+                clock += 0.4;
+                pending_stumble = true;
+            }
+            ("f" | "i" | "r" | "s", Some(heard)) => {
+                let (start, end) = heard_at(&mut clock, &mut last_end);
+                let (verdict, relates_to) = match verdict {
+                    "f" => (Verdict::Filler, None),
+                    "i" => (Verdict::Inserted, None),
+                    "r" => {
+                        let earlier = words[..next].iter().rposition(|w| w.text.eq_ignore_ascii_case(heard));
+                        (Verdict::Repeated, earlier)
+                    }
+                    _ => (Verdict::FalseStart, Some(next)),
+                };
+                entries.push(extra(verdict, heard, start, end, relates_to));
+            }
+            ("." | "x" | "m", _) => {
+                let word = words.get(next).expect("more marks than script words");
+                let (verdict, heard) = match (verdict, heard) {
+                    (".", _) => (Verdict::Correct, Some(word.text.to_lowercase())),
+                    ("x", _) => (Verdict::Skipped, None),
+                    (_, heard) => (Verdict::Misread, heard.map(str::to_string)),
+                };
+                let before_end = last_end;
+                let (start, end) =
+                    if verdict == Verdict::Skipped { (None, None) } else { heard_at(&mut clock, &mut last_end) };
+                if pending_hesitation {
+                    let from = before_end.unwrap_or(0.0);
+                    let to = start.unwrap_or(clock);
+                    hesitations.push(Hesitation {
+                        start: from,
+                        end: to,
+                        duration: to - from,
+                        before_script_index: Some(next),
+                    });
+                    pending_hesitation = false;
+                }
+                if pending_stumble {
+                    for stumble in stumbles.iter_mut().filter(|s| s.before_script_index.is_none()) {
+                        stumble.before_script_index = Some(next);
+                    }
+                }
+                entries.push(TakeWord {
+                    script_index: Some(next),
+                    text: Some(word.text.clone()),
+                    heard,
+                    verdict,
+                    start,
+                    end,
+                    confidence: 0.9,
+                    self_corrected: false,
+                    line: Some(word.line),
+                    uncertain: false,
+                    rescored: false,
+                    possible_stumble: std::mem::take(&mut pending_stumble),
+                    relates_to: None,
+                });
+                next += 1;
+            }
+            _ => panic!("unknown mark {mark:?}"),
+        }
+    }
+    let report = assemble(&script, entries, hesitations, stumbles, clock + 1.0);
+    (report, script)
+}
+
+/// The times of the next heard word, moving the clock on.
+fn heard_at(clock: &mut f64, last_end: &mut Option<f64>) -> (Option<f64>, Option<f64>) {
+    let (start, end) = (*clock, *clock + 0.3);
+    *clock += 0.4;
+    *last_end = Some(end);
+    (Some(start), Some(end))
+}
+
+/// The report around its entries, with the summary and line paces counted from them.
+fn assemble(
+    script: &Script,
+    words: Vec<TakeWord>,
+    hesitations: Vec<Hesitation>,
+    stumbles: Vec<Stumble>,
+    duration: f64,
+) -> TakeReport {
+    let count = |verdict| words.iter().filter(|w| w.verdict == verdict).count();
+    let first = words.iter().filter_map(|w| w.start).next();
+    let last = words.iter().filter_map(|w| w.end).next_back();
+    let speaking_time = match (first, last) {
+        (Some(first), Some(last)) => last - first,
+        _ => 0.0,
+    };
+    let per_minute = |n: usize| if speaking_time > 0.0 { n as f64 / speaking_time * 60.0 } else { 0.0 };
+    let correct = count(Verdict::Correct);
+    let misread = count(Verdict::Misread);
+    let spoken = words.iter().filter(|w| w.heard.is_some() && w.verdict != Verdict::Filler).count();
+    let repetitions = words
+        .iter()
+        .enumerate()
+        .filter(|(at, w)| w.verdict == Verdict::Repeated && (*at == 0 || words[at - 1].verdict != Verdict::Repeated))
+        .count();
+    let summary = Summary {
+        accuracy: correct as f64 / script.len() as f64,
+        completeness: (correct + misread) as f64 / script.len() as f64,
+        wcpm: per_minute(correct),
+        wpm: per_minute(spoken),
+        fillers: count(Verdict::Filler),
+        repetitions,
+        hesitations: hesitations.len(),
+        misread,
+        skipped: count(Verdict::Skipped),
+        inserted: count(Verdict::Inserted),
+        correct,
+        false_starts: count(Verdict::FalseStart),
+        self_corrections: 0,
+        stumbles: stumbles.len(),
+        rescored: 0,
+        uncertain: 0,
+        speaking_time,
+    };
+    let lines = script
+        .line_numbers()
+        .into_iter()
+        .map(|line| {
+            let said: Vec<&TakeWord> = words
+                .iter()
+                .filter(|w| w.line == Some(line) && w.verdict.is_said() && w.script_index.is_some())
+                .collect();
+            LinePace {
+                line,
+                start: said.first().and_then(|w| w.start),
+                end: said.last().and_then(|w| w.end),
+                words: said.len(),
+                wpm: None,
+            }
+        })
+        .collect();
+    TakeReport {
+        format: FORMAT.to_string(),
+        audio: AudioSummary { duration, speech: speaking_time },
+        script: ScriptSummary { words: script.len(), lines: script.line_count() },
+        words,
+        hesitations,
+        stumbles,
+        lines,
+        summary,
+        findings: Vec::new(),
+    }
+}
