@@ -3,6 +3,10 @@
 
 mod cli;
 mod report;
+mod stage;
+
+/// The stages composed: audio and script in, take report out.
+use encore_pipeline as pipeline;
 
 use std::process::ExitCode;
 

@@ -1,19 +1,17 @@
 //! `encore analyze`: a take against its script. Reads the script first and the audio next, so
 //! that a wrong file is reported in a second rather than after the model has loaded; then
-//! listens, aligns (asking the model again about each disagreement) and prints the report as
-//! the script with every verdict, as JSON, and optionally as an HTML page.
+//! analyses (see `pipeline`) and prints the report as the script with every verdict, as JSON,
+//! and optionally as an HTML page.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use encore_align::{AlignOptions, Hearing, Rescorer};
-use encore_listen::{ListenOptions, Listening, Recogniser, Transcript};
 use encore_script::Script;
 
 use super::args::AnalyzeArgs;
 use super::{model, progress};
-use crate::report;
+use crate::{pipeline, report};
 
 pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<()> {
     let script = read_script(&args.script)?;
@@ -24,15 +22,11 @@ pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<
 
     let recogniser = model::recogniser(explicit_model)?;
     let bar = progress::seconds_bar("listening", audio.duration());
-    let (transcript, _, listening) = recogniser
-        .listen(&audio, &ListenOptions::default(), &mut |p| bar.set_position((p.done * 10.0) as u64))
-        .with_context(|| format!("cannot listen to {}", args.audio.display()))?;
+    let take = pipeline::analyse(&recogniser, &script, &audio, &mut |done| {
+        bar.set_position((done * audio.duration() * 10.0) as u64)
+    })
+    .with_context(|| format!("cannot listen to {}", args.audio.display()))?;
     bar.finish_and_clear();
-
-    let hearing = Hearing::from(&transcript);
-    let rescorer = ModelRescorer { recogniser: &recogniser, listening: &listening, transcript: &transcript };
-    let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
-    let take = encore_align::analyze(&script, &hearing, &options);
 
     if let Some(path) = &args.html {
         let title = args.audio.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -57,18 +51,4 @@ pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<
 fn read_script(path: &Path) -> anyhow::Result<Script> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read the script {}", path.display()))?;
     Script::from_bytes(&bytes).with_context(|| format!("cannot use {} as the script", path.display()))
-}
-
-/// Puts the aligner's doubts back to the model, on the audio it already encoded. A failure to
-/// rescore is no opinion: the alignment then stands as found.
-struct ModelRescorer<'a> {
-    recogniser: &'a Recogniser,
-    listening: &'a Listening,
-    transcript: &'a Transcript,
-}
-
-impl Rescorer for ModelRescorer<'_> {
-    fn prefer_script(&self, start: f64, end: f64, _heard: &[&str], script: &[&str]) -> Option<f32> {
-        self.recogniser.prefer_script(self.listening, self.transcript, start, end, script).ok().flatten()
-    }
 }

@@ -18,20 +18,58 @@ pub struct Args {
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Where Encore keeps your pieces and takes (default: your data directory, such as
+    /// ~/.local/share/encore).
+    #[arg(long, global = true, env = "ENCORE_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Add, list, show, edit or remove the pieces you rehearse.
+    #[command(subcommand)]
+    Piece(PieceCommand),
+    /// Keep a take of a piece, analyse it, and say how it compares with your earlier takes.
+    Take(TakeArgs),
+    /// Every take of a piece, with its numbers and a line of progress.
+    History {
+        /// The piece: its title (or the start of it) or its number.
+        piece: String,
+        /// Print the takes as JSON (see docs/store.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Two takes side by side, word by word: what got fixed, what got worse, what still trips.
+    Compare {
+        /// The earlier take's number (see `encore history`).
+        before: i64,
+        /// The later take's number.
+        after: i64,
+    },
+    /// The stretches of a piece that went wrong in several takes, worst first.
+    Trouble {
+        /// The piece: its title (or the start of it) or its number.
+        piece: String,
+    },
+    /// Write a take's report in another format.
+    Export(ExportArgs),
+    /// Analyse stored takes again from their audio, after an upgrade of the model or of Encore.
+    /// Without arguments, analyses the takes that have no report yet.
+    Reanalyze(ReanalyzeArgs),
     /// Compare a take with its script: every word's verdict, the pauses, the numbers and the
-    /// few findings that matter most.
+    /// few findings that matter most. Keeps nothing; `encore take` keeps the take.
     Analyze(AnalyzeArgs),
     /// Print the words heard in a recording, each with its time.
     Transcribe(TranscribeArgs),
     /// Install the speech model, or say where it is.
     #[command(subcommand)]
     Model(ModelCommand),
+    /// Serve the stage: a page on this machine to keep pieces, rehearse them aloud with a
+    /// prompter that follows your voice, and read each take's report.
+    Stage(crate::stage::StageArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,4 +119,96 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PieceCommand {
+    /// Add a piece to rehearse, with its script.
+    Add {
+        /// The piece's title, such as "Best man's toast".
+        title: String,
+        /// The script: a plain UTF-8 text file. A `/` marks an intended pause.
+        #[arg(long, value_name = "FILE")]
+        script: PathBuf,
+    },
+    /// List your pieces.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a piece's script and its takes.
+    Show {
+        /// The piece: its title (or the start of it) or its number.
+        piece: String,
+    },
+    /// Change a piece's script or title. Earlier takes keep the script they were performed
+    /// against.
+    Edit {
+        /// The piece: its title (or the start of it) or its number.
+        piece: String,
+        /// The new script.
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+        /// A new title.
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Remove a piece with all its takes.
+    Remove {
+        /// The piece: its title (or the start of it) or its number.
+        piece: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TakeArgs {
+    /// The piece: its title (or the start of it) or its number.
+    pub piece: String,
+    /// The recording: WAV, FLAC, MP3, OGG/Vorbis or M4A/AAC. It is copied into the store.
+    pub audio: PathBuf,
+    /// Print the `encore.take/1` JSON report instead of the script view.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// The take report, `encore.take/1`.
+    Json,
+    /// One row per word: verdict, what was heard, times.
+    Csv,
+    /// Subtitles with the words' times.
+    Srt,
+    /// WebVTT subtitles.
+    Vtt,
+    /// A Praat TextGrid with a words tier and a verdicts tier.
+    Textgrid,
+    /// The report as one self-contained web page, with the take's audio.
+    Html,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The take's number (see `encore history`).
+    pub take: i64,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReanalyzeArgs {
+    /// A piece (title or number): analyse all its takes again.
+    pub piece: Option<String>,
+    /// One take, by its number.
+    #[arg(long, conflicts_with_all = ["piece", "all"])]
+    pub take: Option<i64>,
+    /// Every take of every piece.
+    #[arg(long, conflicts_with = "piece")]
+    pub all: bool,
 }

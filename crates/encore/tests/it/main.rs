@@ -3,7 +3,9 @@
 //! integration binary, one module per command.
 
 mod analyze;
+mod crash;
 mod model;
+mod rehearsal;
 mod transcribe;
 
 use std::path::{Path, PathBuf};

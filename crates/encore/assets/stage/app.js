@@ -1,0 +1,61 @@
+// The stage's one page: hash routes to pages, each page a module that fills <main> and may
+// return a function that cleans up when the performer leaves it.
+
+import { h, focusHeading } from "./dom.js";
+import { piecesPage } from "./pages/pieces.js";
+import { piecePage } from "./pages/piece.js";
+import { roomPage } from "./pages/room.js";
+import { takePage } from "./pages/take.js";
+import { comparePage } from "./pages/compare.js";
+
+const routes = [
+  [/^#?\/?$/, () => piecesPage],
+  [/^#\/pieces\/(\d+)$/, () => piecePage],
+  [/^#\/pieces\/(\d+)\/rehearse$/, () => roomPage],
+  [/^#\/takes\/(\d+)$/, () => takePage],
+  [/^#\/compare\/(\d+)\/(\d+)$/, () => comparePage],
+];
+
+const main = document.getElementById("main");
+let leave = null;
+
+// The token, if the page was opened with one, is now a cookie: keep it out of the address bar
+// and the history.
+if (new URLSearchParams(location.search).has("token")) {
+  history.replaceState(null, "", location.pathname + location.hash);
+}
+
+const sound = document.getElementById("applause-sound");
+sound.checked = localStorage.getItem("encore.applauseSound") === "on";
+sound.addEventListener("change", () => localStorage.setItem("encore.applauseSound", sound.checked ? "on" : "off"));
+
+async function route() {
+  if (leave) {
+    try { leave(); } catch { /* a page that fails to clean up must not block the next */ }
+    leave = null;
+  }
+  document.body.classList.remove("in-room");
+  const hash = location.hash || "#/";
+  const match = routes.map(([pattern, page]) => [hash.match(pattern), page]).find(([m]) => m);
+  main.replaceChildren();
+  if (!match) {
+    main.append(h("h1", {}, "Nothing here"), h("p", {}, h("a", { href: "#/" }, "Back to your pieces")));
+    focusHeading(main);
+    return;
+  }
+  const [found, page] = match;
+  const ids = found.slice(1).map(Number);
+  try {
+    leave = (await page()(main, ...ids)) || null;
+  } catch (error) {
+    main.replaceChildren(
+      h("h1", {}, "Something went wrong"),
+      h("p", { class: "error", role: "alert" }, error.message || String(error)),
+      h("p", {}, h("a", { href: "#/" }, "Back to your pieces")),
+    );
+  }
+  focusHeading(main);
+}
+
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,94 @@
+// A take's report: how it stands against the earlier takes, the script with every verdict (each
+// word plays the take from there), the numbers, the findings in plain words, and "try again".
+
+import { api } from "../api.js";
+import { applaud } from "../applause.js";
+import { h, announce, clock, percent, plural, when, whole } from "../dom.js";
+import { key, performedScript } from "../script-view.js";
+
+export async function takePage(main, id) {
+  const view = await api(`/api/takes/${id}`);
+  const { take, report } = view;
+  main.append(
+    h("p", { class: "quiet small" }, h("a", { href: "#/" }, "Pieces"), " / ", h("a", { href: `#/pieces/${take.piece_id}` }, take.piece_title), " / "),
+    h("h1", {}, `Take of ${when(take.recorded_at)}`),
+    h("p", { class: "quiet small" }, [take.source_name, clock(take.duration)].filter(Boolean).join(" · ")),
+  );
+  const actions = h("div", { class: "actions" },
+    h("a", { class: "button primary", href: `#/pieces/${take.piece_id}/rehearse` }, "Try again"),
+    take.previous_take_id && report ? h("a", { class: "button", href: `#/compare/${take.previous_take_id}/${take.id}` }, "Compare with the take before") : null,
+    h("a", { class: "button", href: `#/pieces/${take.piece_id}` }, "All takes"),
+  );
+
+  if (!report) {
+    const error = h("p", { class: "error", role: "alert" });
+    const again = h("button", { type: "button", class: "primary" }, "Analyse it now");
+    again.addEventListener("click", async () => {
+      again.disabled = true;
+      again.replaceChildren(h("span", { class: "working" }, "Listening…"));
+      try {
+        await api(`/api/takes/${take.id}/analyse`, { method: "POST" });
+        window.dispatchEvent(new HashChangeEvent("hashchange"));
+      } catch (failure) {
+        error.textContent = failure.message;
+        again.disabled = false;
+        again.textContent = "Analyse it now";
+      }
+    });
+    main.append(h("p", {}, "This take is kept but has not been analysed yet."), error, h("div", { class: "actions" }, again), actions);
+    return;
+  }
+
+  if (view.standing_text) main.append(h("p", { class: "standing" }, capital(view.standing_text), "."));
+
+  const audio = h("audio", { controls: true, preload: "auto", src: take.audio_url, "aria-label": "The take's recording" });
+  const play = (seconds) => {
+    audio.currentTime = seconds;
+    audio.play().catch(() => {});
+  };
+  const script = performedScript(report, play);
+  main.append(h("p", { class: "hint" }, "Click a word, or tab to it and press Enter, to hear the take from there."), audio, script, key());
+
+  // Follow playback on the script.
+  const timed = [...script.querySelectorAll(".w[data-e]")];
+  let lit = null;
+  audio.addEventListener("timeupdate", () => {
+    const t = audio.currentTime;
+    const now = timed.find((w) => t >= parseFloat(w.dataset.t) && t < parseFloat(w.dataset.e)) ?? null;
+    if (now !== lit) { lit?.classList.remove("now"); now?.classList.add("now"); lit = now; }
+  });
+
+  const s = report.summary;
+  main.append(
+    h("h2", {}, "The numbers"),
+    h("dl", { class: "numbers" },
+      number("accuracy", percent(s.accuracy)),
+      number("said", percent(s.completeness)),
+      number("words correct per minute", whole(s.wcpm)),
+      number("stumbles", view.score ? String(view.score.stumbles) : "–"),
+    ),
+    h("p", { class: "quiet small" }, [
+      `${s.correct} of ${report.script.words} words correct`,
+      plural(s.misread, "misread", "misread"), plural(s.skipped, "skipped", "skipped"), plural(s.inserted, "added", "added"),
+      plural(s.fillers, "filler", "fillers"), plural(s.repetitions, "repetition", "repetitions"),
+      plural(s.false_starts, "false start", "false starts"), plural(s.hesitations, "hesitation", "hesitations"),
+    ].join(" · ")),
+    h("h2", {}, "What mattered most"),
+    report.findings.length
+      ? h("ol", { class: "findings" }, report.findings.map((finding) => h("li", {}, capital(finding.message))))
+      : h("p", {}, "Nothing stood out: a clean take."),
+    actions,
+  );
+
+  // A personal best, right after the take, gets its moment of applause.
+  const fresh = sessionStorage.getItem("encore.freshTake") === String(take.id);
+  sessionStorage.removeItem("encore.freshTake");
+  if (view.standing?.personal_best) {
+    announce("A new personal best!");
+    if (fresh) applaud({ sound: localStorage.getItem("encore.applauseSound") === "on" });
+  }
+  return () => audio.pause();
+}
+
+const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+const number = (label, value) => h("div", {}, h("dt", {}, label), h("dd", {}, value));

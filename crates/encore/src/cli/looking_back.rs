@@ -1,0 +1,261 @@
+//! `encore history`, `encore compare` and `encore trouble`: what the takes of a piece say
+//! together. The numbers come from `encore-coach`; this module lays them out for a terminal.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use encore_align::{TakeReport, Verdict};
+use encore_coach::{Change, ComparedWord, TakeScore, WordOutcome};
+use encore_script::Script;
+use encore_store::{Store, Take};
+use serde::Serialize;
+
+use super::store::{self, minutes, when};
+
+pub fn run_history(piece: &str, json: bool, data: Option<&Path>) -> anyhow::Result<()> {
+    let store = store::open(data)?;
+    let piece = store::piece(&store, piece)?;
+    let takes = store.takes(piece.id)?;
+    let versions = script_versions(&store, &takes)?;
+    let rows = history_rows(&takes, &versions);
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    out.write_all(render_history(&piece.title, &rows).as_bytes())?;
+    Ok(())
+}
+
+/// One take in `encore history --json` (documented in docs/store.md).
+#[derive(Debug, Serialize)]
+struct HistoryRow {
+    id: i64,
+    recorded_at: i64,
+    /// The script version the take was read from.
+    script_version: u32,
+    duration: Option<f64>,
+    /// `false` until the take has a report (then the numbers below are `null`).
+    analysed: bool,
+    accuracy: Option<f64>,
+    wcpm: Option<f64>,
+    fillers: Option<usize>,
+    hesitations: Option<usize>,
+    stumbles: Option<usize>,
+    /// Better than every earlier take (see `encore-coach`).
+    personal_best: bool,
+}
+
+fn history_rows(takes: &[Take], versions: &[(i64, u32, Script)]) -> Vec<HistoryRow> {
+    let mut earlier: Vec<&TakeReport> = Vec::new();
+    takes
+        .iter()
+        .map(|take| {
+            let score = take.report.as_ref().map(TakeScore::of);
+            let personal_best =
+                take.report.as_ref().is_some_and(|report| encore_coach::standing(report, &earlier).personal_best);
+            if let Some(report) = &take.report {
+                earlier.push(report);
+            }
+            HistoryRow {
+                id: take.id,
+                recorded_at: take.recorded_at,
+                script_version: versions.iter().find(|v| v.0 == take.script_version_id).map_or(0, |v| v.1),
+                duration: take.duration,
+                analysed: score.is_some(),
+                accuracy: score.map(|s| s.accuracy),
+                wcpm: score.map(|s| s.wcpm),
+                fillers: score.map(|s| s.fillers),
+                hesitations: score.map(|s| s.hesitations),
+                stumbles: score.map(|s| s.stumbles),
+                personal_best,
+            }
+        })
+        .collect()
+}
+
+fn render_history(title: &str, rows: &[HistoryRow]) -> String {
+    let mut text = String::new();
+    if rows.is_empty() {
+        let _ = writeln!(text, "No takes of \"{title}\" yet: encore take \"{title}\" RECORDING");
+        return text;
+    }
+    let _ = writeln!(text, "{} takes of \"{title}\"", rows.len());
+    let _ = writeln!(text);
+    let _ = writeln!(
+        text,
+        "{:>5}  {:<16}  {:>5}  {:>8}  {:>5}  {:>8}  {:>7}  {:>11}",
+        "take", "recorded", "time", "accuracy", "wcpm", "stumbles", "fillers", "hesitations"
+    );
+    for row in rows {
+        let number = |value: Option<usize>| value.map_or("-".to_string(), |v| v.to_string());
+        let _ = writeln!(
+            text,
+            "{:>5}  {:<16}  {:>5}  {:>8}  {:>5}  {:>8}  {:>7}  {:>11}{}",
+            row.id,
+            when(row.recorded_at),
+            row.duration.map(minutes).unwrap_or_default(),
+            row.accuracy.map_or("not yet".to_string(), |a| format!("{:.1}%", a * 100.0)),
+            row.wcpm.map_or("-".to_string(), |w| format!("{w:.0}")),
+            number(row.stumbles),
+            number(row.fillers),
+            number(row.hesitations),
+            if row.personal_best { "  personal best" } else { "" },
+        );
+    }
+    let analysed: Vec<&HistoryRow> = rows.iter().filter(|r| r.analysed).collect();
+    if analysed.len() >= 2 {
+        let series =
+            |f: fn(&HistoryRow) -> f64| encore_coach::sparkline(&analysed.iter().map(|r| f(r)).collect::<Vec<_>>());
+        let _ = writeln!(text);
+        let _ = writeln!(text, "accuracy  {}", series(|r| r.accuracy.unwrap_or(0.0)));
+        let _ = writeln!(text, "wcpm      {}", series(|r| r.wcpm.unwrap_or(0.0)));
+        let _ = writeln!(text, "stumbles  {}  (lower is better)", series(|r| r.stumbles.unwrap_or(0) as f64));
+    }
+    if rows.iter().any(|r| !r.analysed) {
+        let _ = writeln!(text);
+        let _ = writeln!(text, "Takes marked \"not yet\" have no report: encore reanalyze");
+    }
+    text
+}
+
+pub fn run_compare(before: i64, after: i64, data: Option<&Path>) -> anyhow::Result<()> {
+    let store = store::open(data)?;
+    let (take_a, take_b) = (store::take(&store, before)?, store::take(&store, after)?);
+    if take_a.piece_id != take_b.piece_id {
+        anyhow::bail!("takes {before} and {after} are of different pieces; compare two takes of the same piece");
+    }
+    let (report_a, report_b) = (analysed(&take_a)?, analysed(&take_b)?);
+    let (script_a, script_b) = (store::script_of(&store, &take_a)?, store::script_of(&store, &take_b)?);
+    let comparison = encore_coach::compare((report_a, &script_a), (report_b, &script_b));
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Take {before} ({}) against take {after} ({})",
+        when(take_a.recorded_at),
+        when(take_b.recorded_at)
+    );
+    let _ = writeln!(text);
+    let _ = writeln!(text, "{:<12} {:>9} {:>9}", "", format!("take {before}"), format!("take {after}"));
+    let (a, b) = (comparison.before, comparison.after);
+    let _ = writeln!(text, "{:<12} {:>9} {:>9}", "accuracy", percent(a.accuracy), percent(b.accuracy));
+    let _ = writeln!(text, "{:<12} {:>9.0} {:>9.0}", "wcpm", a.wcpm, b.wcpm);
+    let _ = writeln!(text, "{:<12} {:>9} {:>9}", "stumbles", a.stumbles, b.stumbles);
+    let _ = writeln!(text, "{:<12} {:>9} {:>9}", "fillers", a.fillers, b.fillers);
+    let _ = writeln!(text, "{:<12} {:>9} {:>9}", "hesitations", a.hesitations, b.hesitations);
+    for (change, heading) in
+        [(Change::Fixed, "Fixed"), (Change::Worse, "Worse"), (Change::StillTrips, "Still trips you")]
+    {
+        let words: Vec<&ComparedWord> = comparison.words.iter().filter(|w| w.change == change).collect();
+        let _ = writeln!(text);
+        let _ = writeln!(text, "{heading} ({}):", words.len());
+        if words.is_empty() {
+            let _ = writeln!(text, "  nothing");
+        }
+        for word in words {
+            let was = word.before.as_ref().map_or("-".to_string(), describe);
+            let _ = writeln!(text, "  line {:>3}  \"{}\": {} → {}", word.line, word.text, was, describe(&word.after));
+        }
+    }
+    let new = comparison.words.iter().filter(|w| w.change == Change::New).count();
+    if new > 0 {
+        let _ = writeln!(text);
+        let _ = writeln!(text, "{new} words are new in the later script and have nothing to compare with.");
+    }
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// What happened to a word, in a few words.
+fn describe(outcome: &WordOutcome) -> String {
+    let mut parts = Vec::new();
+    match outcome.verdict {
+        Verdict::Skipped => parts.push("skipped".to_string()),
+        Verdict::Misread => parts.push(format!("read as \"{}\"", outcome.heard.as_deref().unwrap_or("?"))),
+        _ => {}
+    }
+    if outcome.hesitation_before {
+        parts.push("hesitation before".into());
+    }
+    if outcome.stumble_before {
+        parts.push("unclear speech before".into());
+    }
+    if !outcome.extras_before.is_empty() {
+        parts.push(format!("\"{}\" before", outcome.extras_before.join(" ")));
+    }
+    if parts.is_empty() { "fine".into() } else { parts.join(", ") }
+}
+
+pub fn run_trouble(piece: &str, data: Option<&Path>) -> anyhow::Result<()> {
+    let store = store::open(data)?;
+    let piece = store::piece(&store, piece)?;
+    let takes = store.takes(piece.id)?;
+    let versions = script_versions(&store, &takes)?;
+    let current = Script::parse(&piece.script.text)?;
+    let analysed: Vec<(&TakeReport, &Script)> = takes
+        .iter()
+        .filter_map(|t| {
+            let script = &versions.iter().find(|v| v.0 == t.script_version_id)?.2;
+            Some((t.report.as_ref()?, script))
+        })
+        .collect();
+    let spots = encore_coach::trouble(&analysed, &current);
+    let mut text = String::new();
+    if analysed.len() < 2 {
+        let _ = writeln!(
+            text,
+            "Trouble spots need at least two analysed takes of \"{}\"; there are {}.",
+            piece.title,
+            analysed.len()
+        );
+    } else if spots.is_empty() {
+        let _ = writeln!(
+            text,
+            "No trouble spots in \"{}\": nothing went wrong twice in {} takes.",
+            piece.title,
+            analysed.len()
+        );
+    } else {
+        let _ = writeln!(text, "Trouble spots in \"{}\" ({} takes), worst first:", piece.title, analysed.len());
+        for (rank, spot) in spots.iter().enumerate() {
+            let _ = writeln!(text);
+            let _ = writeln!(
+                text,
+                "{:>2}. line {}: \"{}\", in {} of {} takes",
+                rank + 1,
+                spot.line,
+                spot.text,
+                spot.takes,
+                spot.of_takes
+            );
+            let how: Vec<String> = spot.how.iter().map(|(kind, count)| format!("{kind} ×{count}")).collect();
+            let _ = writeln!(text, "    {}", how.join(", "));
+        }
+    }
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// The script versions the takes were read from: (id, version, script).
+fn script_versions(store: &Store, takes: &[Take]) -> anyhow::Result<Vec<(i64, u32, Script)>> {
+    let mut versions: Vec<(i64, u32, Script)> = Vec::new();
+    for take in takes {
+        if !versions.iter().any(|v| v.0 == take.script_version_id) {
+            let version = store.script_version(take.script_version_id)?;
+            versions.push((version.id, version.version, Script::parse(&version.text)?));
+        }
+    }
+    Ok(versions)
+}
+
+fn analysed(take: &Take) -> anyhow::Result<&TakeReport> {
+    take.report.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("take {} has no report yet; analyse it with: encore reanalyze --take {}", take.id, take.id)
+    })
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}

@@ -1,0 +1,219 @@
+//! `GET /api/pieces/{id}/record`: a take recorded in the page, over a WebSocket.
+//!
+//! The page sends the microphone as binary frames of 16-bit little-endian PCM, 16 kHz mono, and
+//! a text frame `{"type":"stop"}` at the end. The server hears the take while it comes in
+//! ([`LiveTake`]) and answers with `{"type":"follow", ...}` whenever the prompter moves; on stop
+//! it stores the audio as a take first, then finishes hearing it and saves the report, and sends
+//! `{"type":"report","take_id":N}`. Failures come as `{"type":"error","message":...}`.
+//!
+//! If the page goes away without stopping (a closed tab, a dropped network), a take of more than
+//! a few seconds is still kept and analysed: a performance is not lost to a glitch.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use encore_audio::SAMPLE_RATE;
+use encore_script::Script;
+use encore_store::{NewTake, Piece};
+use serde_json::{Value, json};
+
+use super::Stage;
+use super::api_error::ApiError;
+use super::pieces::parse_script;
+use super::wav::wav;
+use crate::pipeline::{Follow, LiveTake};
+
+/// Shorter than this is no take: nothing is stored.
+const SHORTEST: f64 = 1.0;
+/// A recording cut off without a stop is kept when it is at least this long.
+const KEPT_WITHOUT_STOP: f64 = 10.0;
+/// The largest frame the page may send (it sends about 40 ms at a time).
+const LARGEST_FRAME: usize = 1 << 20;
+
+pub async fn record(
+    ws: WebSocketUpgrade,
+    State(stage): State<Arc<Stage>>,
+    Path(piece_id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let piece = stage.store(move |store| store.piece(piece_id)).await?;
+    let script = parse_script(&piece.script.text)?;
+    Ok(ws.max_message_size(LARGEST_FRAME).on_upgrade(move |socket| async move {
+        Recording { socket, pcm: Vec::new(), odd_byte: None }.run(stage, piece, script).await;
+    }))
+}
+
+/// What the page said.
+enum Heard {
+    Audio,
+    Stop,
+    Gone,
+    Nothing,
+}
+
+struct Recording {
+    socket: WebSocket,
+    /// Every sample received, kept for the store.
+    pcm: Vec<i16>,
+    /// A frame that ended halfway through a sample leaves its first byte here.
+    odd_byte: Option<u8>,
+}
+
+impl Recording {
+    async fn run(mut self, stage: Arc<Stage>, piece: Piece, script: Script) {
+        // The model may still be loading and another take may be in analysis: audio that comes
+        // meanwhile is kept and heard once the turn comes.
+        let mut stopped = false;
+        let ready = async {
+            let recogniser = stage.recogniser().await?;
+            let turn = stage.analysis_turn().await;
+            Ok::<_, ApiError>((recogniser, turn))
+        };
+        tokio::pin!(ready);
+        let (recogniser, turn) = loop {
+            tokio::select! {
+                ready = &mut ready => match ready {
+                    Ok(ready) => break ready,
+                    Err(error) => return self.send_error(&error.message).await,
+                },
+                heard = self.receive(), if !stopped => match heard {
+                    Heard::Stop => stopped = true,
+                    Heard::Gone => return,
+                    Heard::Audio | Heard::Nothing => {}
+                },
+            }
+        };
+
+        let (follow_sender, mut follows) = tokio::sync::mpsc::unbounded_channel::<Follow>();
+        let live = LiveTake::start(
+            recogniser,
+            script,
+            Box::new(move |follow| {
+                let _ = follow_sender.send(follow);
+            }),
+        );
+        live.push(&self.pcm);
+        let mut pushed = self.pcm.len();
+        self.send(json!({"type": "ready"})).await;
+
+        let limit = (stage.limits.seconds * f64::from(SAMPLE_RATE)) as usize;
+        let mut gone = false;
+        while !stopped {
+            tokio::select! {
+                follow = follows.recv() => {
+                    if let Some(follow) = follow {
+                        let mut message = serde_json::to_value(follow).unwrap_or_default();
+                        message["type"] = "follow".into();
+                        message["received"] = (self.pcm.len() as f64 / f64::from(SAMPLE_RATE)).into();
+                        self.send(message).await;
+                    }
+                }
+                heard = self.receive() => match heard {
+                    Heard::Audio => {
+                        live.push(&self.pcm[pushed..]);
+                        pushed = self.pcm.len();
+                        if self.pcm.len() >= limit {
+                            let minutes = stage.limits.seconds / 60.0;
+                            let message = format!("the take reached {minutes:.0} minutes, the most this stage takes; it stopped there");
+                            self.send(json!({"type": "limit", "message": message})).await;
+                            stopped = true;
+                        }
+                    }
+                    Heard::Stop => stopped = true,
+                    Heard::Gone => {
+                        gone = true;
+                        stopped = true;
+                    }
+                    Heard::Nothing => {}
+                },
+            }
+        }
+
+        let seconds = self.pcm.len() as f64 / f64::from(SAMPLE_RATE);
+        if seconds < SHORTEST || (gone && seconds < KEPT_WITHOUT_STOP) {
+            drop(live);
+            return self.send_error("the take is too short to hear: record for at least a second").await;
+        }
+
+        // The audio is stored before anything else can fail.
+        let bytes = wav(&self.pcm);
+        let (piece_id, script_version_id) = (piece.id, piece.script.id);
+        let stored = stage
+            .store(move |store| {
+                let stored = store.save_audio(&bytes, "wav")?;
+                store.add_take(&NewTake {
+                    piece_id,
+                    script_version_id,
+                    audio: &stored,
+                    source_name: "recorded on the stage".to_string(),
+                    duration: Some(seconds),
+                })
+            })
+            .await;
+        let take = match stored {
+            Ok(take) => take,
+            Err(error) => return self.send_error(&format!("the take could not be kept: {error}")).await,
+        };
+        self.send(json!({"type": "saved", "take_id": take.id})).await;
+
+        let finished = tokio::task::spawn_blocking(move || live.finish()).await;
+        drop(turn);
+        let take_id = take.id;
+        let result = match finished {
+            Ok(Ok((_, report))) => {
+                let analyser = stage.recogniser().await.map(|r| crate::pipeline::analyser(&r)).unwrap_or_default();
+                stage.store(move |store| store.save_report(take_id, &report, &analyser)).await.map_err(|e| e.message)
+            }
+            Ok(Err(error)) => Err(format!("{error:#}")),
+            Err(error) => Err(error.to_string()),
+        };
+        match result {
+            Ok(()) => self.send(json!({"type": "report", "take_id": take_id})).await,
+            Err(message) => {
+                eprintln!("encore: stage: take {take_id}: {message}");
+                let message = format!("{message}; the take is kept (take {take_id}): analyse it again from its page");
+                self.send(json!({"type": "error", "message": message, "take_id": take_id})).await;
+            }
+        }
+        let _ = self.socket.send(Message::Close(None)).await;
+    }
+
+    /// Reads the next frame; audio is appended to `pcm`.
+    async fn receive(&mut self) -> Heard {
+        match self.socket.recv().await {
+            Some(Ok(Message::Binary(bytes))) => {
+                self.append(&bytes);
+                Heard::Audio
+            }
+            Some(Ok(Message::Text(text))) => {
+                let message: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
+                if message["type"] == "stop" { Heard::Stop } else { Heard::Nothing }
+            }
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Heard::Gone,
+            Some(Ok(_)) => Heard::Nothing,
+        }
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        let mut bytes = bytes;
+        if let Some(first) = self.odd_byte.take()
+            && let Some((&second, rest)) = bytes.split_first()
+        {
+            self.pcm.push(i16::from_le_bytes([first, second]));
+            bytes = rest;
+        }
+        let mut pairs = bytes.chunks_exact(2);
+        self.pcm.extend(pairs.by_ref().map(|pair| i16::from_le_bytes([pair[0], pair[1]])));
+        self.odd_byte = pairs.remainder().first().copied();
+    }
+
+    async fn send(&mut self, message: Value) {
+        let _ = self.socket.send(Message::Text(message.to_string().into())).await;
+    }
+
+    async fn send_error(&mut self, message: &str) {
+        self.send(json!({"type": "error", "message": message})).await;
+        let _ = self.socket.send(Message::Close(None)).await;
+    }
+}

@@ -1,0 +1,142 @@
+//! What every request shares: the store, the speech model (loaded on first use), the one
+//! analysis allowed at a time, the limits and the token.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use encore_align::TakeReport;
+use encore_audio::Audio;
+use encore_listen::Recogniser;
+use encore_script::Script;
+use encore_store::{Store, StoreError};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+
+use super::api_error::ApiError;
+use crate::pipeline;
+
+/// How big a take may be.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of an uploaded file.
+    pub upload_bytes: u64,
+    /// Seconds of audio, uploaded or recorded.
+    pub seconds: f64,
+}
+
+pub struct Stage {
+    store: Arc<Mutex<Store>>,
+    model_dir: Option<PathBuf>,
+    model: OnceCell<Result<Arc<Recogniser>, String>>,
+    /// Analyses run one at a time: the machine has few cores, and a take heard alongside
+    /// another would make both slow and the prompter late.
+    analysis: Arc<Semaphore>,
+    pub limits: Limits,
+    /// Needed by every request when the stage listens beyond this machine.
+    pub token: Option<String>,
+    pub address: SocketAddr,
+}
+
+impl Stage {
+    pub fn new(
+        store: Store,
+        model_dir: Option<PathBuf>,
+        limits: Limits,
+        token: Option<String>,
+        address: SocketAddr,
+    ) -> Stage {
+        Stage {
+            store: Arc::new(Mutex::new(store)),
+            model_dir,
+            model: OnceCell::new(),
+            analysis: Arc::new(Semaphore::new(1)),
+            limits,
+            token,
+            address,
+        }
+    }
+
+    /// Runs `work` on the store, off the async threads (SQLite blocks).
+    pub async fn store<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            // A request that panicked holding the store left nothing half-written: each store
+            // call is one transaction.
+            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut store)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+    }
+
+    /// The speech model, loading it on first use (requests that come meanwhile wait for it).
+    pub async fn recogniser(&self) -> Result<Arc<Recogniser>, ApiError> {
+        let model_dir = self.model_dir.clone();
+        let loaded = self
+            .model
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    crate::cli::model::recogniser(model_dir.as_deref()).map(Arc::new).map_err(|error| format!("{error:#}"))
+                })
+                .await
+                .unwrap_or_else(|error| Err(format!("loading the speech model failed: {error}")))
+            })
+            .await;
+        loaded.clone().map_err(|message| {
+            ApiError::unavailable(format!("{message}; fix that and start the stage again"))
+        })
+    }
+
+    /// Starts loading the model in the background; says "ready", "loading" or "failed".
+    pub fn warm_model(self: &Arc<Self>) -> &'static str {
+        match self.model.get() {
+            Some(Ok(_)) => "ready",
+            Some(Err(_)) => "failed",
+            None => {
+                let stage = self.clone();
+                tokio::spawn(async move {
+                    let _ = stage.recogniser().await;
+                });
+                "loading"
+            }
+        }
+    }
+
+    /// The right to analyse: held for the whole of an analysis or a live take.
+    pub async fn analysis_turn(&self) -> OwnedSemaphorePermit {
+        self.analysis.clone().acquire_owned().await.expect("the analysis semaphore is never closed")
+    }
+
+    /// Hears `audio` and judges it against `script`, in turn with other analyses. Returns the
+    /// report and what analysed it.
+    pub async fn analyse(&self, script: Script, audio: Audio) -> Result<(TakeReport, String), ApiError> {
+        let recogniser = self.recogniser().await?;
+        let _turn = self.analysis_turn().await;
+        tokio::task::spawn_blocking(move || {
+            let report = pipeline::analyse(&recogniser, &script, &audio, &mut |_| {})
+                .map_err(|error| ApiError::internal(format!("cannot listen to the take: {error}")))?;
+            Ok((report, pipeline::analyser(&recogniser)))
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+}
+
+/// Installs the default model if this is its first use, before the stage starts listening, so
+/// that the terminal shows the install and a failure stops the stage with its reason.
+pub fn ensure_model_installed(explicit: Option<&Path>) -> anyhow::Result<()> {
+    if explicit.is_some() {
+        return Ok(());
+    }
+    let path = encore_listen::default_model_dir();
+    if !encore_listen::is_model_dir(&path) {
+        eprintln!("encore: first use: installing the speech model (once)");
+        encore_listen::install(&path, None, &mut |message| eprintln!("encore: {message}"))?;
+    }
+    Ok(())
+}

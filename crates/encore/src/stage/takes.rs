@@ -1,0 +1,403 @@
+//! Takes: an uploaded recording analysed against its piece, a take's report with how it stands
+//! against the earlier takes, its audio (with ranges, so that the page can play from any
+//! word), analysing a take again, removing one, and two takes compared.
+//!
+//! A take's audio is stored before it is analysed, and its report saved after: a failure or a
+//! crash in between leaves the take, which can be analysed again.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use encore_align::TakeReport;
+use encore_audio::Audio;
+use encore_coach::{Comparison, Standing, TakeScore};
+use encore_script::Script;
+use encore_store::{NewTake, Store, StoreError, Take};
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::Stage;
+use super::api_error::ApiError;
+use super::pieces::{ScriptView, Scripts, parse_script, script_view};
+
+/// What the page knows of a take besides its report.
+#[derive(Serialize)]
+pub struct TakeInfo {
+    id: i64,
+    piece_id: i64,
+    piece_title: String,
+    recorded_at: i64,
+    duration: Option<f64>,
+    source_name: String,
+    analysed_at: Option<i64>,
+    analyser: Option<String>,
+    /// Where the page fetches its audio.
+    audio_url: String,
+    /// The take before and after this one in the piece, for "compare with the last take".
+    previous_take_id: Option<i64>,
+    next_take_id: Option<i64>,
+}
+
+/// A take with its report and how it stands against the piece's earlier takes.
+#[derive(Serialize)]
+pub struct TakeView {
+    take: TakeInfo,
+    /// The script version it was read against.
+    script: ScriptView,
+    /// `None` until the take is analysed.
+    report: Option<TakeReport>,
+    score: Option<TakeScore>,
+    standing: Option<Standing>,
+    /// The standing in plain words: "2 fewer stumbles than last time, new personal best".
+    standing_text: Option<String>,
+}
+
+/// Two takes side by side.
+#[derive(Serialize)]
+pub struct CompareView {
+    before: TakeInfo,
+    after: TakeInfo,
+    comparison: Comparison,
+}
+
+/// `POST /api/pieces/{id}/takes`: the raw audio file in the body, its name in `X-Filename`.
+pub async fn upload(
+    State(stage): State<Arc<Stage>>,
+    Path(piece_id): Path<i64>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<TakeView>, ApiError> {
+    let name = file_name(&headers);
+    let limit = stage.limits.upload_bytes;
+    let too_big = || {
+        ApiError::too_large(format!(
+            "{name} is larger than {} MB, the most this stage takes; start it with a larger --max-upload-mb \
+             or shorten the recording",
+            limit / 1_000_000
+        ))
+    };
+    let announced = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        return Err(too_big());
+    }
+    let bytes = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await.map_err(|error| {
+        if is_length_limit(&error) {
+            too_big()
+        } else {
+            ApiError::bad_request(format!("the upload of {name} did not arrive whole: {error}; try again"))
+        }
+    })?;
+
+    let piece = stage.store(move |store| store.piece(piece_id)).await?;
+    let script = parse_script(&piece.script.text)?;
+
+    // Decoding first: a file that is no audio, or too long, is refused with nothing stored.
+    let decoded = {
+        let (bytes, name) = (bytes.to_vec(), name.clone());
+        tokio::task::spawn_blocking(move || encore_audio::decode_bytes(bytes, &name, &mut |_| {}))
+            .await
+            .map_err(ApiError::internal)?
+    };
+    let audio = decoded.map_err(|error| ApiError::unprocessable(error.to_string()))?;
+    check_length(&stage, &name, audio.duration())?;
+    if audio.duration() < 0.5 {
+        return Err(ApiError::unprocessable(format!(
+            "{name} is only {:.1} s long; upload a recording of the piece",
+            audio.duration()
+        )));
+    }
+
+    let extension = extension(&name);
+    let duration = audio.duration();
+    let script_version_id = piece.script.id;
+    let take = stage
+        .store(move |store| {
+            let stored = store.save_audio(&bytes, &extension)?;
+            store.add_take(&NewTake {
+                piece_id,
+                script_version_id,
+                audio: &stored,
+                source_name: name.clone(),
+                duration: Some(duration),
+            })
+        })
+        .await?;
+    analyse_and_save(&stage, take.id, script, audio).await?;
+    show(State(stage), Path(take.id)).await
+}
+
+/// Analyses a stored take and saves its report. A failure says that the take is kept.
+pub async fn analyse_and_save(stage: &Arc<Stage>, take_id: i64, script: Script, audio: Audio) -> Result<(), ApiError> {
+    let (report, analyser) = stage.analyse(script, audio).await.map_err(|error| {
+        ApiError::new(error.status, format!("{error}; the take is kept (take {take_id}): analyse it again later"))
+    })?;
+    stage.store(move |store| store.save_report(take_id, &report, &analyser)).await
+}
+
+/// `POST /api/takes/{id}/analyse`: hears a stored take again (one whose analysis failed, or
+/// one analysed by an older Encore).
+pub async fn analyse_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
+    let (take, text) = stage
+        .store(move |store| {
+            let take = store.take(id)?;
+            let version = store.script_version(take.script_version_id)?;
+            Ok((take, version.text))
+        })
+        .await?;
+    let script = parse_script(&text)?;
+    let path = take.audio.path.clone();
+    let name = take.source_name.clone();
+    let audio = tokio::task::spawn_blocking(move || {
+        let bytes = std::fs::read(&path)
+            .map_err(|error| ApiError::internal(format!("cannot read the take's audio {}: {error}", path.display())))?;
+        encore_audio::decode_bytes(bytes, &name, &mut |_| {}).map_err(|error| ApiError::unprocessable(error.to_string()))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    analyse_and_save(&stage, id, script, audio).await?;
+    show(State(stage), Path(id)).await
+}
+
+pub async fn show(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
+    let view = stage.store(move |store| take_view(store, id)).await?;
+    Ok(Json(view))
+}
+
+pub async fn remove(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    stage.store(move |store| store.remove_take(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/compare/{before}/{after}`: the words fixed, gone worse and still tripping.
+pub async fn compare(
+    State(stage): State<Arc<Stage>>,
+    Path((before, after)): Path<(i64, i64)>,
+) -> Result<Json<CompareView>, ApiError> {
+    let view = stage
+        .store(move |store| {
+            let mut scripts = Scripts::default();
+            let mut sides = Vec::new();
+            for id in [before, after] {
+                let take = store.take(id)?;
+                let info = take_info(store, &take)?;
+                let script = scripts.get(store, take.script_version_id)?.map(|(_, script)| script.clone());
+                sides.push((take, info, script));
+            }
+            Ok(sides)
+        })
+        .await?;
+    let mut sides = view.into_iter();
+    let (before_take, before_info, before_script) = sides.next().expect("two sides");
+    let (after_take, after_info, after_script) = sides.next().expect("two sides");
+    if before_take.piece_id != after_take.piece_id {
+        return Err(ApiError::bad_request("these takes are of different pieces; compare takes of the same piece"));
+    }
+    let (Some(before_report), Some(after_report)) = (&before_take.report, &after_take.report) else {
+        return Err(ApiError::unprocessable("a take that is not analysed yet cannot be compared; analyse it first"));
+    };
+    let (Some(before_script), Some(after_script)) = (&before_script, &after_script) else {
+        return Err(ApiError::unprocessable("the script of one of these takes cannot be read any more"));
+    };
+    let comparison = encore_coach::compare((before_report, before_script), (after_report, after_script));
+    Ok(Json(CompareView { before: before_info, after: after_info, comparison }))
+}
+
+/// `GET /api/takes/{id}/audio`: the take's audio file, with byte ranges so that the page's
+/// player can start anywhere.
+pub async fn audio(
+    State(stage): State<Arc<Stage>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let take = stage.store(move |store| store.take(id)).await?;
+    let path = take.audio.path.clone();
+    let mut file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|error| ApiError::internal(format!("cannot open the take's audio {}: {error}", path.display())))?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
+    let content_type = content_type(&take.audio.extension);
+    let range = headers.get(header::RANGE).and_then(|value| value.to_str().ok()).map(|value| byte_range(value, length));
+    let (status, start, end) = match range {
+        None => (StatusCode::OK, 0, length),
+        Some(Some((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end),
+        Some(None) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{length}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return Ok(response);
+        }
+    };
+    file.seek(std::io::SeekFrom::Start(start)).await.map_err(ApiError::internal)?;
+    let mut bytes = Vec::with_capacity((end - start) as usize);
+    file.take(end - start).read_to_end(&mut bytes).await.map_err(ApiError::internal)?;
+    let mut response = (status, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{}/{length}", end - 1))
+    {
+        headers.insert(header::CONTENT_RANGE, value);
+    }
+    Ok(response)
+}
+
+/// A take with its report, script and standing.
+pub fn take_view(store: &Store, id: i64) -> Result<TakeView, StoreError> {
+    let take = store.take(id)?;
+    let info = take_info(store, &take)?;
+    let version = store.script_version(take.script_version_id)?;
+    let (score, standing, standing_text) = match &take.report {
+        Some(report) => {
+            let earlier = store.takes(take.piece_id)?;
+            let earlier: Vec<&TakeReport> =
+                earlier.iter().take_while(|t| t.id != take.id).filter_map(|t| t.report.as_ref()).collect();
+            let score = TakeScore::of(report);
+            let standing = encore_coach::standing(report, &earlier);
+            let text = standing.describe(&score);
+            (Some(score), Some(standing), Some(text))
+        }
+        None => (None, None, None),
+    };
+    Ok(TakeView { take: info, script: script_view(&version), report: take.report, score, standing, standing_text })
+}
+
+fn take_info(store: &Store, take: &Take) -> Result<TakeInfo, StoreError> {
+    let piece = store.piece(take.piece_id)?;
+    let takes = store.takes(take.piece_id)?;
+    let at = takes.iter().position(|t| t.id == take.id);
+    let previous_take_id = at.and_then(|at| at.checked_sub(1)).map(|at| takes[at].id);
+    let next_take_id = at.and_then(|at| takes.get(at + 1)).map(|t| t.id);
+    Ok(TakeInfo {
+        id: take.id,
+        piece_id: take.piece_id,
+        piece_title: piece.title,
+        recorded_at: take.recorded_at,
+        duration: take.duration,
+        source_name: take.source_name.clone(),
+        analysed_at: take.analysed_at,
+        analyser: take.analyser.clone(),
+        audio_url: format!("/api/takes/{}/audio", take.id),
+        previous_take_id,
+        next_take_id,
+    })
+}
+
+/// Refuses a take longer than the stage allows (413).
+pub fn check_length(stage: &Stage, name: &str, seconds: f64) -> Result<(), ApiError> {
+    if seconds > stage.limits.seconds {
+        return Err(ApiError::too_large(format!(
+            "{name} is {:.0} minutes long; this stage takes up to {:.0} minutes (start it with a larger \
+             --max-upload-minutes, or rehearse the piece in parts)",
+            (seconds / 60.0).ceil(),
+            stage.limits.seconds / 60.0
+        )));
+    }
+    Ok(())
+}
+
+/// The uploaded file's name from `X-Filename` (percent-encoded by the page), reduced to a plain
+/// file name.
+fn file_name(headers: &HeaderMap) -> String {
+    let raw = headers.get("x-filename").and_then(|value| value.to_str().ok()).unwrap_or("");
+    let decoded = percent_decode(raw);
+    let name = decoded.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    if name.is_empty() { "the uploaded file".to_string() } else { name }
+}
+
+fn percent_decode(text: &str) -> String {
+    let hex = |byte: u8| (byte as char).to_digit(16).map(|digit| digit as u8);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'%'
+            && let Some((high, low)) = bytes.get(at + 1).and_then(|&b| hex(b)).zip(bytes.get(at + 2).and_then(|&b| hex(b)))
+        {
+            out.push(high * 16 + low);
+            at += 3;
+        } else {
+            out.push(bytes[at]);
+            at += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The extension the store keeps the file under: the file's own, if it is a plain one.
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .filter(|extension| (1..=5).contains(&extension.len()) && extension.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "audio".to_string())
+}
+
+fn content_type(extension: &str) -> &'static str {
+    match extension {
+        "wav" => "audio/wav",
+        "flac" => "audio/flac",
+        "mp3" => "audio/mpeg",
+        "ogg" | "oga" => "audio/ogg",
+        "m4a" | "mp4" | "aac" => "audio/mp4",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The first range of a `Range: bytes=...` header as `[start, end)`; `None` when it cannot be
+/// satisfied.
+fn byte_range(value: &str, length: u64) -> Option<(u64, u64)> {
+    let spec = value.strip_prefix("bytes=")?.split(',').next()?.trim();
+    let (start, end) = spec.split_once('-')?;
+    let (start, end) = match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let suffix: u64 = suffix.parse().ok()?;
+            (length.saturating_sub(suffix), length)
+        }
+        (start, "") => (start.parse().ok()?, length),
+        (start, end) => (start.parse().ok()?, end.parse::<u64>().ok()?.saturating_add(1).min(length)),
+    };
+    (start < end && start < length).then_some((start, end))
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if error.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(byte_range("bytes=0-", 100), Some((0, 100)));
+        assert_eq!(byte_range("bytes=10-19", 100), Some((10, 20)));
+        assert_eq!(byte_range("bytes=90-200", 100), Some((90, 100)));
+        assert_eq!(byte_range("bytes=-10", 100), Some((90, 100)));
+        assert_eq!(byte_range("bytes=100-", 100), None);
+        assert_eq!(byte_range("items=1-2", 100), None);
+    }
+
+    #[test]
+    fn file_names_are_plain() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-filename", HeaderValue::from_static("..%2F..%2Fetc%2Fmy%20take.WAV"));
+        assert_eq!(file_name(&headers), "my take.WAV");
+        assert_eq!(extension("my take.WAV"), "wav");
+        assert_eq!(extension("noextension"), "audio");
+        assert_eq!(file_name(&HeaderMap::new()), "the uploaded file");
+    }
+}

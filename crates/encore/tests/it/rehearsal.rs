@@ -1,0 +1,136 @@
+//! The second-chance loop from the command line, as a new user would go through it: add a
+//! piece, keep two takes (the script edited in between), then history, compare, trouble, every
+//! export and reanalyze, all in a real store on disk with the real model.
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{corpus, describe, encore};
+
+const SCRIPT_V1: &str = "And so my fellow Americans,\nask not what your country can truly do for you,\nask what you can do for your country.\n";
+const SCRIPT_V2: &str = "And so my fellow Americans,\nask not what your country can truly do for you,\nask what you can do for your great country.\n";
+
+/// `encore --data DIR args...`, which must succeed; its stdout.
+fn run(data: &Path, args: &[&str]) -> String {
+    let output = run_raw(data, args);
+    assert!(output.status.success(), "encore {args:?}\n{}", describe(&output));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn run_raw(data: &Path, args: &[&str]) -> std::process::Output {
+    let mut all: Vec<&OsStr> = vec![OsStr::new("--data"), data.as_os_str()];
+    all.extend(args.iter().map(OsStr::new));
+    encore(&all)
+}
+
+/// Dates change from run to run; the snapshots hold everything else.
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({ filters => vec![(r"\d{4}-\d\d-\d\d \d\d:\d\d", "[date]")] }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn a_piece_two_takes_and_everything_they_tell() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("store");
+    let script = home.path().join("toast.txt");
+    std::fs::write(&script, SCRIPT_V1).unwrap();
+    let jfk = corpus("jfk_inaugural_1961.wav");
+    let jfk = jfk.to_str().unwrap();
+
+    let added = run(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    assert!(added.contains("Added \"Inaugural\" (piece 1, 23 words)"), "{added}");
+    snapshot("piece_list_one", &run(&data, &["piece", "list"]));
+
+    let first = run(&data, &["take", "inaug", jfk]);
+    assert!(first.contains("skipped") && first.contains("truly"), "{first}");
+    assert!(first.contains("Take 1: your first take of this piece."), "{first}");
+
+    std::fs::write(&script, SCRIPT_V2).unwrap();
+    let edited = run(&data, &["piece", "edit", "Inaugural", "--script", script.to_str().unwrap()]);
+    assert!(edited.contains("script version 2"), "{edited}");
+    let second = run(&data, &["take", "1", jfk, "--json"]);
+    let report: Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(report["format"], "encore.take/1");
+    assert_eq!(report["script"]["words"], 24, "the second take is read against the edited script");
+
+    let shown = run(&data, &["piece", "show", "Inaugural"]);
+    assert!(shown.contains("script version 2") && shown.contains("great country"), "{shown}");
+    snapshot("history", &run(&data, &["history", "Inaugural"]));
+    let history: Value = serde_json::from_str(&run(&data, &["history", "Inaugural", "--json"])).unwrap();
+    let takes = history.as_array().unwrap();
+    assert_eq!(takes.len(), 2);
+    assert_eq!((takes[0]["id"].as_i64(), takes[0]["script_version"].as_i64()), (Some(1), Some(1)));
+    assert_eq!((takes[1]["id"].as_i64(), takes[1]["script_version"].as_i64()), (Some(2), Some(2)));
+    assert!(takes.iter().all(|t| t["analysed"] == true && t["accuracy"].as_f64().unwrap() > 0.85));
+
+    let compared = run(&data, &["compare", "1", "2"]);
+    snapshot("compare", &compared);
+    assert!(compared.contains("\"truly\": skipped → skipped"), "{compared}");
+    assert!(compared.contains("1 words are new"), "{compared}");
+    let trouble = run(&data, &["trouble", "Inaugural"]);
+    snapshot("trouble", &trouble);
+    assert!(trouble.contains("\"truly\", in 2 of 2 takes"), "{trouble}");
+
+    let exported = |format: &str| run(&data, &["export", "2", "--format", format]);
+    let json: Value = serde_json::from_str(&exported("json")).unwrap();
+    assert_eq!(json, report, "the stored report is the one printed");
+    let csv = exported("csv");
+    assert!(csv.starts_with("index,script_index,line,text,heard,verdict,start,end"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + json["words"].as_array().unwrap().len());
+    assert!(exported("srt").starts_with("1\n00:00:0"));
+    assert!(exported("vtt").starts_with("WEBVTT"));
+    let grid = exported("textgrid");
+    assert!(grid.contains("ooTextFile") && grid.contains("\"verdicts\""), "{grid}");
+    let page = home.path().join("take2.html");
+    run(&data, &["export", "2", "--format", "html", "--output", page.to_str().unwrap()]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("data:audio/wav;base64,") && html.contains("truly"));
+
+    let nothing = run_raw(&data, &["reanalyze"]);
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("every take has its report"));
+    let again = run(&data, &["reanalyze", "--take", "1"]);
+    assert!(again.contains("Analysed 1 takes."), "{again}");
+
+    let refused = run_raw(&data, &["piece", "remove", "Inaugural"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("add --yes"), "{}", describe(&refused));
+    let removed = run(&data, &["piece", "remove", "Inaugural", "--yes"]);
+    assert!(removed.contains("Removed \"Inaugural\" and its 2 takes."), "{removed}");
+    assert_eq!(std::fs::read_dir(data.join("audio")).unwrap().count(), 0, "its audio went with it");
+}
+
+#[test]
+fn wrong_names_and_bad_files_get_clear_errors_and_keep_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("store");
+    let script = home.path().join("s.txt");
+    std::fs::write(&script, SCRIPT_V1).unwrap();
+    run(&data, &["piece", "add", "Hamlet", "--script", script.to_str().unwrap()]);
+    run(&data, &["piece", "add", "Hamilton", "--script", script.to_str().unwrap()]);
+
+    let error = |args: &[&str]| {
+        let output = run_raw(&data, args);
+        assert!(!output.status.success(), "{}", describe(&output));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(error(&["history", "Macbeth"]).contains("there is no piece called \"Macbeth\""));
+    assert!(error(&["history", "Ham"]).contains("could be any of"));
+    assert!(error(&["piece", "add", "hamlet", "--script", script.to_str().unwrap()]).contains("already a piece"));
+    let empty = home.path().join("empty.txt");
+    std::fs::write(&empty, "  \n").unwrap();
+    assert!(error(&["piece", "add", "Empty", "--script", empty.to_str().unwrap()]).contains("empty"));
+    assert!(error(&["compare", "1", "2"]).contains("there is no take 1"));
+
+    let not_audio = home.path().join("notes.wav");
+    std::fs::write(&not_audio, "this is not a recording").unwrap();
+    let message = error(&["take", "Hamlet", not_audio.to_str().unwrap()]);
+    assert!(message.contains("not an audio file Encore can open"), "{message}");
+    assert!(error(&["take", "Hamlet", "missing.wav"]).contains("no such file"));
+    let history: Value = serde_json::from_str(&run(&data, &["history", "Hamlet", "--json"])).unwrap();
+    assert_eq!(history, Value::Array(vec![]), "a refused file leaves no take");
+    assert_eq!(std::fs::read_dir(data.join("audio")).unwrap().count(), 0, "nor any audio");
+}
