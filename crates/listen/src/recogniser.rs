@@ -295,6 +295,11 @@ impl Recogniser {
         if let Some(piled) = words.iter().position(|w| w.start > end - PILED_UP && w.end - w.start < 0.05) {
             words.truncate(piled);
         }
+        words.truncate(loop_start(&words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>()));
+        // Words placed on silence were not heard there.
+        let recent = Audio::from_samples(samples.to_vec(), encore_audio::SAMPLE_RATE);
+        let speech = encore_audio::voice_activity(&recent);
+        words.retain(|w| speech.iter().any(|s| s.end + offset > w.start && s.start + offset < w.end));
         for word in &mut words {
             word.text = normalise_filler(&word.text);
             word.end = word.end.min(end);
@@ -565,6 +570,26 @@ fn is_filler(word: &str) -> bool {
     matches!(word, "um" | "uh" | "hmm" | "er" | "erm" | "mm")
 }
 
+/// Where a decoder that looped starts repeating itself: the first word from which the rest
+/// repeats an earlier run of at least two words ("... do for you, ask what you can do for you,
+/// ask what"), or the length when it does not loop. A single word said twice is a repetition
+/// the performer may really have made, so it is kept.
+fn loop_start(words: &[&str]) -> usize {
+    let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let words: Vec<String> = words.iter().map(|w| bare(w)).collect();
+    for start in 2..words.len() {
+        for period in 2..=start {
+            let rest = &words[start..];
+            if rest.len() >= 2.min(period)
+                && rest.iter().enumerate().all(|(k, w)| *w == words[start - period + k % period])
+            {
+                return start;
+            }
+        }
+    }
+    words.len()
+}
+
 /// Writes fillers one way ("Umm," → "um,") so that later stages need not know every spelling.
 fn normalise_filler(word: &str) -> String {
     let core = word.trim_matches(|c: char| !c.is_alphanumeric());
@@ -582,6 +607,16 @@ fn normalise_filler(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_looped_decoding_is_cut_where_it_starts_repeating() {
+        let words: Vec<&str> = "for you, ask what you can do for your country. for you, ask what".split(' ').collect();
+        assert_eq!(loop_start(&words), 10);
+        let honest: Vec<&str> = "the the cat sat on the mat".split(' ').collect();
+        assert_eq!(loop_start(&honest), honest.len());
+        let phrase: Vec<&str> = "ask not ask not what your country".split(' ').collect();
+        assert_eq!(loop_start(&phrase), phrase.len(), "a repeated phrase followed by new words is said, not looped");
+    }
 
     #[test]
     fn a_looped_filler_without_time_of_its_own_is_merged() {

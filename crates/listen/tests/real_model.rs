@@ -95,6 +95,45 @@ fn a_long_take_is_read_window_by_window_without_losing_or_repeating_words() {
 }
 
 #[test]
+fn a_take_heard_while_recorded_reads_like_the_whole_take_heard_at_once() {
+    // The JFK passage three times with pauses (about 45 s), arriving a second at a time as
+    // from a microphone: the windows heard early must give the words heard at once.
+    let jfk = load("jfk_inaugural_1961");
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        samples.extend_from_slice(&jfk.samples);
+        samples.extend(std::iter::repeat_n(0.0, 8_000 * 7));
+    }
+    let whole = Audio::from_samples(samples.clone(), 16_000);
+    let at_once = words(&recogniser().transcribe(&whole, &ListenOptions::default(), &mut |_| {}).unwrap().0);
+
+    let mut heard = recogniser().start_hearing(&ListenOptions::default(), false);
+    let mut early = 0.0;
+    for end in (16_000..samples.len()).step_by(16_000) {
+        let so_far = Audio::from_samples(samples[..end].to_vec(), 16_000);
+        recogniser().hear_more(&mut heard, &so_far, false, &mut |_| {}).unwrap();
+        early = heard.heard_until();
+    }
+    assert!(early > 20.0, "the first window was heard while recording: {early}");
+    recogniser().hear_more(&mut heard, &whole, true, &mut |_| {}).unwrap();
+    let (transcript, _, _) = recogniser().finish_hearing(heard, &whole);
+    assert_eq!(words(&transcript), at_once);
+}
+
+#[test]
+fn the_last_seconds_are_heard_quickly_for_the_prompter() {
+    let jfk = load("jfk_inaugural_1961");
+    // The last 4 s of the passage: "...for you, ask what you can do for your country."
+    let recent =
+        recogniser().hear_recent(&jfk, jfk.duration() - 4.0, "And so my fellow Americans, ask not what your").unwrap();
+    let heard = normalise(&recent.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "));
+    assert!(heard.ends_with(&["for".to_string(), "your".into(), "country".into()]), "{heard:?}");
+    let start = jfk.duration() - 4.0;
+    assert!(recent.iter().all(|w| w.start >= start - 0.01 && w.end <= jfk.duration() + 0.01), "{recent:?}");
+    assert!(recogniser().hear_recent(&jfk, jfk.duration() - 0.2, "").unwrap().is_empty(), "too short to hear");
+}
+
+#[test]
 fn verbatim_listening_hears_fillers() {
     // mfa_uhum: "montreal uh um forced aligner"-style take with filled pauses.
     let transcript = hear(&load("mfa_uhum"), true);

@@ -53,33 +53,32 @@ fn main() -> anyhow::Result<()> {
 
     let follows = follows.lock().unwrap();
     let moves: Vec<&(Follow, f64)> = follows.iter().filter(|(f, _)| f.moved).collect();
-    let mut latency: Vec<f64> = moves.iter().map(|(f, recorded)| recorded - f.heard_at).collect();
-    latency.sort_by(f64::total_cmp);
-    // The report's own times say when each script word really ended.
-    let ends: Vec<Option<f64>> = {
-        let mut ends = vec![None; report.script.words];
-        for word in &report.words {
-            if let (Some(i), Some(end)) = (word.script_index, word.end) {
-                ends[i] = Some(end);
-            }
-        }
-        ends
-    };
-    let mut placed = 0;
-    let mut checked = 0;
-    for (follow, recorded) in &moves {
-        // Right when the highlighted word had been said (by the report's account) by then.
-        if let Some(end) = ends[follow.index] {
-            checked += 1;
-            placed += usize::from((end - 0.3..=recorded + 0.3).contains(&follow.heard_at.max(end)) && end <= *recorded + 0.3);
+    // The report's own times say when each script word really ended. A word is lit when the
+    // prompter reaches it or passes it (a jump lights the words it passes as said).
+    let mut latency = Vec::new();
+    let mut early = 0;
+    for word in &report.words {
+        let (Some(index), Some(end)) = (word.script_index, word.end) else { continue };
+        if let Some((_, lit)) = moves.iter().find(|(f, _)| f.index >= index) {
+            latency.push(lit - end);
+            early += usize::from(*lit < end - 0.3);
         }
     }
+    latency.sort_by(f64::total_cmp);
     let reached = moves.last().map_or(0, |(f, _)| f.index + 1);
     let at = |q: f64| latency.get(((latency.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
+    let within = latency.iter().filter(|&&l| l <= 0.5).count();
     println!("take: {:.1} s, {} script words, {} follower passes", audio.duration(), report.script.words, follows.len());
     println!("prompter moves: {}, reached word {} of {}", moves.len(), reached, report.script.words);
-    println!("highlight latency after the word ended: median {:.2} s, p90 {:.2} s, max {:.2} s", at(0.5), at(0.9), at(1.0));
-    println!("moves onto a word already said (by the report's times): {placed}/{checked}");
+    println!(
+        "word lit after it ended (seconds of audio): median {:.2}, p90 {:.2}, max {:.2}; within 0.5 s: {}/{}",
+        at(0.5),
+        at(0.9),
+        at(1.0),
+        within,
+        latency.len()
+    );
+    println!("words lit more than 0.3 s before they ended: {early}");
     println!("report ready {:.2} s after stop; accuracy {:.1}%", report_seconds, report.summary.accuracy * 100.0);
     Ok(())
 }

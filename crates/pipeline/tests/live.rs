@@ -1,0 +1,47 @@
+//! A live take on a real recording with the real model: the prompter follows the reading
+//! forward and the report at the end is the take's.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use encore_listen::{Recogniser, default_model_dir, install, is_model_dir};
+use encore_pipeline::{Follow, LiveTake};
+
+fn recogniser() -> Recogniser {
+    let dir = default_model_dir();
+    if !is_model_dir(&dir) {
+        install(&dir, None, &mut |message| eprintln!("{message}")).expect("the model installs");
+    }
+    Recogniser::load(&dir).expect("the model loads")
+}
+
+#[test]
+fn the_prompter_follows_a_reading_and_the_report_comes_at_stop() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/audio");
+    let audio = encore_audio::decode_file(&corpus.join("jfk_inaugural_1961.wav"), &mut |_| {}).unwrap();
+    let text = std::fs::read_to_string(corpus.join("jfk_inaugural_1961.txt")).unwrap();
+    let script = encore_script::Script::parse(&text).unwrap();
+    let words = script.len();
+
+    let follows: Arc<Mutex<Vec<Follow>>> = Arc::default();
+    let sink = follows.clone();
+    let live = LiveTake::start(Arc::new(recogniser()), script, Box::new(move |f| sink.lock().unwrap().push(f)));
+    let pcm: Vec<i16> = audio.samples.iter().map(|&s| (s * 32767.0) as i16).collect();
+    // A tenth of a second at a time, at twice real time.
+    for chunk in pcm.chunks(1600) {
+        live.push(chunk);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Let the follower catch up with the end, as a performer's last pause would.
+    std::thread::sleep(Duration::from_millis(1500));
+    let (heard_audio, report) = live.finish().unwrap();
+
+    assert_eq!(heard_audio.samples.len(), pcm.len());
+    assert_eq!(report.summary.correct, words, "{:?}", report.summary);
+    let follows = follows.lock().unwrap();
+    let moves: Vec<usize> = follows.iter().filter(|f| f.moved).map(|f| f.index).collect();
+    assert!(moves.len() >= 3, "the highlight moved several times: {follows:?}");
+    assert!(moves.windows(2).all(|pair| pair[0] < pair[1]), "forward only: {moves:?}");
+    assert!(*moves.last().unwrap() >= words - 3, "it reached the end: {moves:?}");
+    assert!(follows.iter().all(|f| (0.0..=1.0).contains(&f.flow)));
+}
