@@ -13,7 +13,7 @@ pub enum StoreError {
     #[error("\"{name}\" could be any of: {}; type more of the title", matches.join(", "))]
     AmbiguousPiece { name: String, matches: Vec<String> },
 
-    #[error("there is no take {id}; list the takes of the piece to see their numbers")]
+    #[error("there is no take {id}; `encore history PIECE` lists the takes of a piece with their numbers")]
     NoSuchTake { id: i64 },
 
     #[error("there is no script version {id}")]
