@@ -48,7 +48,7 @@ pub fn run_take(args: &TakeArgs, data: Option<&Path>, explicit_model: Option<&Pa
     let earlier: Vec<TakeReport> = store
         .takes(piece.id)?
         .into_iter()
-        .filter(|t| t.id != take.id && t.recorded_at <= take.recorded_at)
+        .filter(|t| t.id < take.id)
         .filter_map(|t| t.report)
         .collect();
     let earlier: Vec<&TakeReport> = earlier.iter().collect();
