@@ -35,6 +35,7 @@ async function route() {
     leave = null;
   }
   document.body.classList.remove("in-room");
+  document.querySelectorAll(".applause, dialog").forEach((layer) => layer.remove());
   const hash = location.hash || "#/";
   const match = routes.map(([pattern, page]) => [hash.match(pattern), page]).find(([m]) => m);
   main.replaceChildren();

@@ -78,10 +78,18 @@ mod tests {
         for (name, _, body) in FILES.iter().filter(|(name, _, _)| name.ends_with(".js")) {
             for import in body.lines().filter_map(|line| line.split("from \"").nth(1)) {
                 let target = import.split('"').next().unwrap();
-                let base = std::path::Path::new(name).parent().unwrap();
-                let resolved = base.join(target);
-                let resolved = resolved.to_string_lossy().replace("./", "");
-                let resolved = if let Some(rest) = resolved.strip_prefix("pages/../") { rest.to_string() } else { resolved };
+                let mut parts: Vec<&str> = name.split('/').collect();
+                parts.pop();
+                for part in target.split('/') {
+                    match part {
+                        "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        part => parts.push(part),
+                    }
+                }
+                let resolved = parts.join("/");
                 assert!(FILES.iter().any(|(n, _, _)| *n == resolved), "{name} imports {target}, which is not served");
             }
         }

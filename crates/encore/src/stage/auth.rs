@@ -41,10 +41,8 @@ pub async fn guard(State(stage): State<Arc<Stage>>, request: Request, next: Next
         return next.run(request).await;
     };
     let from_query = query_token(request.uri().query());
-    let given = from_query
-        .clone()
-        .or_else(|| bearer_token(headers))
-        .or_else(|| cookie_token(headers, &cookie_name(&stage)));
+    let given =
+        from_query.clone().or_else(|| bearer_token(headers)).or_else(|| cookie_token(headers, &cookie_name(&stage)));
     if !given.is_some_and(|given| same(given.as_bytes(), token.as_bytes())) {
         return refuse(headers);
     }
@@ -60,7 +58,8 @@ pub async fn guard(State(stage): State<Arc<Stage>>, request: Request, next: Next
 
 /// 401, as a short page for a browser and as JSON for everything else.
 fn refuse(headers: &HeaderMap) -> Response {
-    const MESSAGE: &str = "this stage needs its token: open the address that `encore stage` printed, with ?token=… in it";
+    const MESSAGE: &str =
+        "this stage needs its token: open the address that `encore stage` printed, with ?token=… in it";
     let wants_page = headers
         .get(header::ACCEPT)
         .and_then(|accept| accept.to_str().ok())
@@ -113,8 +112,7 @@ fn host_is_loopback(headers: &HeaderMap) -> bool {
         return true;
     };
     let host = host_of(host);
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// No `Origin` (not a browser, or a same-origin GET), or one whose host and port are the ones
@@ -167,7 +165,7 @@ mod tests {
         assert!(host_is_loopback(&headers(&[(header::HOST, "[::1]:7437")])));
         assert!(!host_is_loopback(&headers(&[(header::HOST, "evil.example:7437")])));
         let host = (header::HOST, "127.0.0.1:7437");
-        assert!(origin_is_stage(&headers(&[host.clone()])));
+        assert!(origin_is_stage(&headers(std::slice::from_ref(&host))));
         assert!(origin_is_stage(&headers(&[host.clone(), (header::ORIGIN, "http://127.0.0.1:7437")])));
         assert!(!origin_is_stage(&headers(&[host.clone(), (header::ORIGIN, "http://evil.example")])));
         assert!(!origin_is_stage(&headers(&[host, (header::ORIGIN, "null")])));

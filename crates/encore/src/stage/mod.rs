@@ -13,7 +13,7 @@ mod assets;
 mod auth;
 mod pieces;
 mod record;
-mod stage;
+mod state;
 mod takes;
 mod wav;
 
@@ -26,8 +26,8 @@ use axum::Router;
 use axum::routing::{get, post};
 use encore_store::Store;
 
-pub use self::stage::Stage;
-use self::stage::Limits;
+use self::state::Limits;
+pub use self::state::Stage;
 
 /// Port used when none is given: "ENCR" would not fit, 7437 is quiet and easy to remember.
 const DEFAULT_PORT: u16 = 7437;
@@ -62,8 +62,8 @@ pub fn run(args: &StageArgs, data: Option<&Path>, explicit_model: Option<&Path>)
     };
     let store = Store::open(&data).with_context(|| format!("cannot open Encore's store in {}", data.display()))?;
 
-    let listener = std::net::TcpListener::bind(SocketAddr::new(args.bind, args.port)).map_err(|error| {
-        match error.kind() {
+    let listener =
+        std::net::TcpListener::bind(SocketAddr::new(args.bind, args.port)).map_err(|error| match error.kind() {
             std::io::ErrorKind::AddrInUse => {
                 anyhow::anyhow!("port {} is in use; choose another with --port", args.port)
             }
@@ -71,14 +71,13 @@ pub fn run(args: &StageArgs, data: Option<&Path>, explicit_model: Option<&Path>)
                 anyhow::anyhow!("{} is not an address of this machine; choose another with --bind", args.bind)
             }
             _ => anyhow::Error::new(error).context(format!("cannot listen on {}:{}", args.bind, args.port)),
-        }
-    })?;
+        })?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
 
     // The model loads on first use (the rehearsal room asks for it when it opens), so that an
     // idle stage stays small; a first-time install happens here, where the terminal shows it.
-    stage::ensure_model_installed(explicit_model)?;
+    state::ensure_model_installed(explicit_model)?;
 
     let token = (!args.bind.is_loopback()).then(auth::new_token);
     let limits = Limits {
@@ -124,6 +123,7 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/assets/{*path}", get(assets::asset))
         .route("/api/health", get(health))
         .route("/api/model", post(warm_model))
+        .route("/api/settings", get(settings))
         .route("/api/pieces", get(pieces::list).post(pieces::create))
         .route("/api/pieces/{id}", get(pieces::show).put(pieces::update).delete(pieces::remove))
         .route("/api/pieces/{id}/takes", post(takes::upload))
@@ -139,6 +139,14 @@ pub fn app(stage: Arc<Stage>) -> Router {
 
 async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"ok": true}))
+}
+
+/// The limits the page checks before it uploads, to say so at once rather than after sending.
+async fn settings(axum::extract::State(stage): axum::extract::State<Arc<Stage>>) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "max_upload_bytes": stage.limits.upload_bytes,
+        "max_upload_minutes": stage.limits.seconds / 60.0,
+    }))
 }
 
 /// Starts loading the speech model if it is not loaded yet, and says where it stands.

@@ -212,10 +212,10 @@ pub struct Scripts {
 impl Scripts {
     /// The version and its parsed script; `None` when it no longer parses.
     pub fn get(&mut self, store: &Store, id: i64) -> Result<Option<&(ScriptVersion, Script)>, StoreError> {
-        if !self.parsed.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.parsed.entry(id) {
             let version = store.script_version(id)?;
             let script = Script::parse(&version.text).ok();
-            self.parsed.insert(id, script.map(|script| (version, script)));
+            entry.insert(script.map(|script| (version, script)));
         }
         Ok(self.parsed[&id].as_ref())
     }

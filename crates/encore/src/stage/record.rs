@@ -29,6 +29,9 @@ use crate::pipeline::{Follow, LiveTake};
 const SHORTEST: f64 = 1.0;
 /// A recording cut off without a stop is kept when it is at least this long.
 const KEPT_WITHOUT_STOP: f64 = 10.0;
+/// A page that sends nothing for this long has gone (the microphone sends every 40 ms); the
+/// take is then ended, so that it does not hold the analysis turn forever.
+const QUIET_PAGE: std::time::Duration = std::time::Duration::from_secs(30);
 /// The largest frame the page may send (it sends about 40 ms at a time).
 const LARGEST_FRAME: usize = 1 << 20;
 
@@ -109,7 +112,7 @@ impl Recording {
                         self.send(message).await;
                     }
                 }
-                heard = self.receive() => match heard {
+                heard = tokio::time::timeout(QUIET_PAGE, self.receive()) => match heard.unwrap_or(Heard::Gone) {
                     Heard::Audio => {
                         live.push(&self.pcm[pushed..]);
                         pushed = self.pcm.len();
@@ -136,8 +139,18 @@ impl Recording {
             return self.send_error("the take is too short to hear: record for at least a second").await;
         }
 
-        // The audio is stored before anything else can fail.
+        // A muted or unplugged microphone is said at once, and nothing is kept.
         let bytes = wav(&self.pcm);
+        let checked = {
+            let bytes = bytes.clone();
+            tokio::task::spawn_blocking(move || encore_audio::decode_bytes(bytes, "your take", &mut |_| {})).await
+        };
+        if let Ok(Err(silent @ encore_audio::AudioError::Silent { .. })) = checked {
+            drop(live);
+            return self.send_error(&silent.to_string()).await;
+        }
+
+        // The audio is stored before anything else can fail.
         let (piece_id, script_version_id) = (piece.id, piece.script.id);
         let stored = stage
             .store(move |store| {

@@ -17,6 +17,7 @@ use encore_audio::Audio;
 use encore_coach::{Comparison, Standing, TakeScore};
 use encore_script::Script;
 use encore_store::{NewTake, Store, StoreError, Take};
+use http_body_util::BodyExt;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
@@ -82,15 +83,23 @@ pub async fn upload(
     };
     let announced = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|length| length > limit) {
+        drain(body).await;
         return Err(too_big());
     }
-    let bytes = axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await.map_err(|error| {
-        if is_length_limit(&error) {
-            too_big()
-        } else {
+    let mut body = body;
+    let mut bytes: Vec<u8> = Vec::with_capacity(announced.unwrap_or(0) as usize);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
             ApiError::bad_request(format!("the upload of {name} did not arrive whole: {error}; try again"))
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if (bytes.len() + data.len()) as u64 > limit {
+                drain(body).await;
+                return Err(too_big());
+            }
+            bytes.extend_from_slice(&data);
         }
-    })?;
+    }
 
     let piece = stage.store(move |store| store.piece(piece_id)).await?;
     let script = parse_script(&piece.script.text)?;
@@ -154,7 +163,8 @@ pub async fn analyse_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>)
     let audio = tokio::task::spawn_blocking(move || {
         let bytes = std::fs::read(&path)
             .map_err(|error| ApiError::internal(format!("cannot read the take's audio {}: {error}", path.display())))?;
-        encore_audio::decode_bytes(bytes, &name, &mut |_| {}).map_err(|error| ApiError::unprocessable(error.to_string()))
+        encore_audio::decode_bytes(bytes, &name, &mut |_| {})
+            .map_err(|error| ApiError::unprocessable(error.to_string()))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -319,7 +329,8 @@ fn percent_decode(text: &str) -> String {
     let mut at = 0;
     while at < bytes.len() {
         if bytes[at] == b'%'
-            && let Some((high, low)) = bytes.get(at + 1).and_then(|&b| hex(b)).zip(bytes.get(at + 2).and_then(|&b| hex(b)))
+            && let Some((high, low)) =
+                bytes.get(at + 1).and_then(|&b| hex(b)).zip(bytes.get(at + 2).and_then(|&b| hex(b)))
         {
             out.push(high * 16 + low);
             at += 3;
@@ -366,15 +377,21 @@ fn byte_range(value: &str, length: u64) -> Option<(u64, u64)> {
     (start < end && start < length).then_some((start, end))
 }
 
-fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(error) = source {
-        if error.to_string().contains("length limit exceeded") {
-            return true;
+/// Reads and drops the rest of a refused upload, so that the client, still sending, gets the
+/// answer instead of a broken connection; within reason: past a gigabyte or a minute the
+/// connection is closed.
+async fn drain(mut body: Body) {
+    const MOST: u64 = 1 << 30;
+    let mut read = 0u64;
+    let reading = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |data| data.len() as u64);
+            if read > MOST {
+                return;
+            }
         }
-        source = error.source();
-    }
-    false
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), reading).await;
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod analyze;
 mod crash;
 mod model;
 mod rehearsal;
+mod stage;
 mod transcribe;
 
 use std::path::{Path, PathBuf};

@@ -10,7 +10,7 @@ import { Recorder } from "../recorder.js";
 const WARM_UP_SECONDS = 30;
 
 export async function roomPage(main, id) {
-  const piece = await api(`/api/pieces/${id}`);
+  const [piece, settings] = await Promise.all([api(`/api/pieces/${id}`), api("/api/settings")]);
   // Loading the speech model takes a moment: start now, while the performer gets ready.
   api("/api/model", { method: "POST" }).catch(() => {});
   document.body.classList.add("in-room");
@@ -115,6 +115,12 @@ export async function roomPage(main, id) {
     if (!chosen) return;
     warmUp?.cancel();
     error.textContent = "";
+    if (chosen.size > settings.max_upload_bytes) {
+      const most = Math.round(settings.max_upload_bytes / 1e6);
+      error.textContent = `${chosen.name} is larger than ${most} MB, the most this stage takes; start it with a larger --max-upload-mb or shorten the recording`;
+      file.value = "";
+      return;
+    }
     setBusy(true);
     status.replaceChildren(h("span", { class: "working" }, `Listening to ${chosen.name}…`));
     try {

@@ -81,15 +81,17 @@ impl Stage {
             .model
             .get_or_init(|| async move {
                 tokio::task::spawn_blocking(move || {
-                    crate::cli::model::recogniser(model_dir.as_deref()).map(Arc::new).map_err(|error| format!("{error:#}"))
+                    crate::cli::model::recogniser(model_dir.as_deref())
+                        .map(Arc::new)
+                        .map_err(|error| format!("{error:#}"))
                 })
                 .await
                 .unwrap_or_else(|error| Err(format!("loading the speech model failed: {error}")))
             })
             .await;
-        loaded.clone().map_err(|message| {
-            ApiError::unavailable(format!("{message}; fix that and start the stage again"))
-        })
+        loaded
+            .clone()
+            .map_err(|message| ApiError::unavailable(format!("{message}; fix that and start the stage again")))
     }
 
     /// Starts loading the model in the background; says "ready", "loading" or "failed".

@@ -1,0 +1,320 @@
+//! `encore stage`: the real server over real sockets, with the real model on real recordings:
+//! pieces, an uploaded take and its report, the errors a performer meets (a bad script, a file
+//! that is no audio, one too large or too long), a take recorded over the WebSocket with the
+//! prompter following it, the token when bound beyond loopback, and a port already in use.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tungstenite::Message;
+use tungstenite::stream::MaybeTlsStream;
+
+use crate::corpus;
+
+const JFK_SCRIPT: &str =
+    "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
+
+/// A running stage, stopped when dropped.
+struct Stage {
+    child: Child,
+    /// `http://127.0.0.1:PORT`, no slash.
+    origin: String,
+    /// The token, when the stage printed one.
+    token: Option<String>,
+    _data: tempfile::TempDir,
+}
+
+impl Stage {
+    fn start(extra: &[&str]) -> Stage {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_encore"))
+            .args(["stage", "--port", "0", "--data"])
+            .arg(data.path())
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the encore binary runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("Encore stage: ").unwrap_or_else(|| panic!("first line: {line:?}"));
+        let (address, token) = match url.split_once("/?token=") {
+            Some((address, token)) => (address.to_string(), Some(token.to_string())),
+            None => (url.trim_end_matches('/').to_string(), None),
+        };
+        Stage { child, origin: address, token, _data: data }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        answer(agent().get(&self.url(path)).call())
+    }
+
+    fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        answer(agent().post(&self.url(path)).header("Content-Type", "application/json").send(body.to_string()))
+    }
+
+    fn upload(&self, piece: i64, name: &str, bytes: &[u8]) -> (u16, Value) {
+        answer(agent().post(&self.url(&format!("/api/pieces/{piece}/takes"))).header("X-Filename", name).send(bytes))
+    }
+
+    fn piece(&self, script: &str) -> i64 {
+        let (status, piece) = self.post_json("/api/pieces", json!({"title": "Ask not", "script": script}));
+        assert_eq!(status, 201, "{piece}");
+        piece["id"].as_i64().unwrap()
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+    let mut response = response.expect("the stage answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn verdicts(report: &Value, verdict: &str) -> usize {
+    report["words"].as_array().unwrap().iter().filter(|w| w["verdict"] == verdict).count()
+}
+
+#[test]
+fn pieces_and_an_uploaded_take() {
+    let stage = Stage::start(&[]);
+    assert_eq!(stage.get("/api/health"), (200, json!({"ok": true})));
+
+    let (status, page) = answer(agent().get(&stage.url("/")).call());
+    assert_eq!(status, 200);
+    assert!(page.as_str().unwrap().contains("/assets/app.js"));
+
+    // A script with nothing to say is refused with the reason.
+    let (status, error) = stage.post_json("/api/pieces", json!({"title": "Empty", "script": " \n "}));
+    assert_eq!(status, 400);
+    assert!(error["error"].as_str().unwrap().contains("no words"), "{error}");
+
+    let piece = stage.piece(JFK_SCRIPT);
+    let (status, listed) = stage.get("/api/pieces");
+    assert_eq!(status, 200);
+    assert_eq!(listed[0]["title"], "Ask not");
+    assert_eq!(listed[0]["words"], 22);
+
+    // A file that is no audio: the reason, and nothing kept.
+    let (status, error) = stage.upload(piece, "notes.wav", b"these are my notes, not a recording");
+    assert_eq!(status, 422, "{error}");
+    assert!(error["error"].as_str().unwrap().contains("not an audio file"), "{error}");
+    assert_eq!(stage.get(&format!("/api/pieces/{piece}")).1["takes"], json!([]));
+
+    // A real take: every word heard, the report and the standing with it.
+    let audio = std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap();
+    let (status, take) = stage.upload(piece, "jfk%20take.wav", &audio);
+    assert_eq!(status, 200, "{take}");
+    assert_eq!(take["take"]["source_name"], "jfk take.wav");
+    assert_eq!(take["report"]["format"], "encore.take/1");
+    assert!(verdicts(&take["report"], "correct") >= 21, "{:#}", take["report"]);
+    assert_eq!(take["standing"]["first_take"], true);
+    assert_eq!(take["script"]["words"].as_array().unwrap().len(), 22);
+
+    let id = take["take"]["id"].as_i64().unwrap();
+    let (status, shown) = stage.get(&format!("/api/takes/{id}"));
+    assert_eq!(status, 200);
+    assert_eq!(shown["report"], take["report"]);
+
+    // The audio plays from anywhere.
+    let response = agent().get(&stage.url(&format!("/api/takes/{id}/audio"))).header("Range", "bytes=44-143").call();
+    let mut response = response.unwrap();
+    assert_eq!(response.status().as_u16(), 206);
+    let mut bytes = Vec::new();
+    response.body_mut().as_reader().read_to_end(&mut bytes).unwrap();
+    assert_eq!(bytes, audio[44..144]);
+
+    // A second take: standing against the first, and the two compared.
+    let (_, second) = stage.upload(piece, "again.wav", &audio);
+    assert_eq!(second["standing"]["first_take"], false);
+    let second_id = second["take"]["id"].as_i64().unwrap();
+    let (status, comparison) = stage.get(&format!("/api/compare/{id}/{second_id}"));
+    assert_eq!(status, 200, "{comparison}");
+    assert_eq!(comparison["comparison"]["words"].as_array().unwrap().len(), 22);
+    let (_, shown) = stage.get(&format!("/api/pieces/{piece}"));
+    assert_eq!(shown["takes"].as_array().unwrap().len(), 2);
+    assert_eq!(shown["progress"]["accuracy"].as_array().unwrap().len(), 2);
+
+    assert_eq!(stage.get("/api/takes/999").0, 404);
+    assert_eq!(stage.get("/api/pieces/999").0, 404);
+}
+
+#[test]
+fn uploads_over_the_limits_are_refused() {
+    let audio = std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap();
+
+    let small = Stage::start(&["--max-upload-mb", "0"]);
+    let piece = small.piece(JFK_SCRIPT);
+    let (status, error) = small.upload(piece, "jfk.wav", &audio);
+    assert_eq!(status, 413, "{error}");
+    assert!(error["error"].as_str().unwrap().contains("--max-upload-mb"), "{error}");
+
+    let short = Stage::start(&["--max-upload-minutes", "0"]);
+    let piece = short.piece(JFK_SCRIPT);
+    let (status, error) = short.upload(piece, "jfk.wav", &audio);
+    assert_eq!(status, 413, "{error}");
+    assert!(error["error"].as_str().unwrap().contains("--max-upload-minutes"), "{error}");
+    assert_eq!(short.get(&format!("/api/pieces/{piece}")).1["takes"], json!([]));
+}
+
+#[test]
+fn a_take_recorded_over_the_websocket_is_followed_and_reported() {
+    let stage = Stage::start(&[]);
+    let piece = stage.piece(JFK_SCRIPT);
+    let pcm = wav_data(&std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap());
+
+    let url = format!("{}/api/pieces/{piece}/record", stage.origin.replace("http://", "ws://"));
+    let (mut socket, _) = tungstenite::connect(&url).expect("the WebSocket opens");
+    if let MaybeTlsStream::Plain(stream) = socket.get_mut() {
+        stream.set_nonblocking(true).unwrap();
+    }
+    let mut messages: Vec<Value> = Vec::new();
+    // 100 ms of audio every 100 ms, as a microphone sends it.
+    for chunk in pcm.chunks(3200) {
+        socket.send(Message::Binary(chunk.to_vec().into())).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        read_available(&mut socket, &mut messages);
+    }
+    // Then quiet, as a performer who has finished, until the prompter has caught up (on a busy
+    // machine its passes come slower than the audio) or ten seconds have passed.
+    for _ in 0..100 {
+        let reached = messages.iter().filter(|m| m["type"] == "follow").filter_map(|m| m["index"].as_u64()).max();
+        if reached.is_some_and(|index| index >= 18) {
+            break;
+        }
+        socket.send(Message::Binary(vec![0u8; 3200].into())).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        read_available(&mut socket, &mut messages);
+    }
+    socket.send(Message::Text(json!({"type": "stop"}).to_string().into())).unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !messages.iter().any(|m| m["type"] == "report" || m["type"] == "error") {
+        assert!(Instant::now() < deadline, "no report: {messages:?}");
+        std::thread::sleep(Duration::from_millis(20));
+        read_available(&mut socket, &mut messages);
+    }
+    let report = messages.iter().find(|m| m["type"] == "report" || m["type"] == "error").unwrap();
+    assert_eq!(report["type"], "report", "{messages:?}");
+    assert_eq!(messages[0]["type"], "ready");
+    assert!(messages.iter().any(|m| m["type"] == "saved"), "the take is saved before the report");
+
+    let moves: Vec<u64> = messages
+        .iter()
+        .filter(|m| m["type"] == "follow" && m["moved"] == true)
+        .map(|m| m["index"].as_u64().unwrap())
+        .collect();
+    assert!(moves.len() >= 3, "the prompter moved {} times: {moves:?}", moves.len());
+    assert!(moves.last().copied().unwrap_or(0) >= 11, "the prompter reached {moves:?}");
+
+    let (status, take) = stage.get(&format!("/api/takes/{}", report["take_id"]));
+    assert_eq!(status, 200);
+    assert_eq!(take["take"]["source_name"], "recorded on the stage");
+    assert!(verdicts(&take["report"], "correct") >= 20, "{:#}", take["report"]);
+    let duration = take["take"]["duration"].as_f64().unwrap();
+    assert!((11.0..=21.1).contains(&duration), "{duration}");
+}
+
+/// Reads every message that has arrived, without waiting.
+fn read_available(socket: &mut tungstenite::WebSocket<MaybeTlsStream<TcpStream>>, messages: &mut Vec<Value>) {
+    loop {
+        match socket.read() {
+            Ok(Message::Text(text)) => messages.push(serde_json::from_str(text.as_str()).unwrap()),
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(error)) if error.kind() == std::io::ErrorKind::WouldBlock => return,
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => return,
+            Err(error) => panic!("the WebSocket failed: {error}"),
+        }
+    }
+}
+
+/// The sample bytes of a PCM WAV file (its `data` chunk).
+fn wav_data(bytes: &[u8]) -> Vec<u8> {
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        if &bytes[at..at + 4] == b"data" {
+            return bytes[at + 8..(at + 8 + size).min(bytes.len())].to_vec();
+        }
+        at += 8 + size + size % 2;
+    }
+    panic!("no data chunk");
+}
+
+#[test]
+fn bound_beyond_loopback_every_request_needs_the_token() {
+    let stage = Stage::start(&["--bind", "0.0.0.0"]);
+    let token = stage.token.clone().expect("the address has a token");
+    assert_eq!(token.len(), 32);
+
+    for path in ["/", "/assets/app.js", "/api/health", "/api/pieces"] {
+        assert_eq!(stage.get(path).0, 401, "{path}");
+    }
+    let (status, error) = stage.get("/api/health");
+    assert_eq!(status, 401);
+    assert!(error["error"].as_str().unwrap().contains("token"), "{error}");
+    assert_eq!(stage.get("/api/health?token=wrong").0, 401);
+
+    let response = agent().get(&stage.url("/api/health")).header("Authorization", &format!("Bearer {token}")).call();
+    assert_eq!(answer(response).0, 200);
+    let response = agent().get(&stage.url(&format!("/?token={token}"))).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let cookie = response.headers().get("set-cookie").expect("the page gets the token as a cookie").to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let response = agent().get(&stage.url("/api/pieces")).header("Cookie", &cookie).call();
+    assert_eq!(answer(response).0, 200);
+
+    // The WebSocket too.
+    let url = format!("{}/api/pieces/1/record", stage.origin.replace("http://", "ws://"));
+    match tungstenite::connect(&url) {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), 401),
+        other => panic!("the WebSocket opened without the token: {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_encore"))
+        .args(["stage", "--port", &port, "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("port {port} is in use; choose another with --port")), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn requests_from_other_sites_are_refused() {
+    let stage = Stage::start(&[]);
+    let response = agent()
+        .post(&stage.url("/api/pieces"))
+        .header("Origin", "http://evil.example")
+        .header("Content-Type", "application/json")
+        .send(json!({"title": "x", "script": "y"}).to_string());
+    assert_eq!(answer(response).0, 403);
+    let response = agent().get(&stage.url("/api/pieces")).header("Host", "evil.example:7437").call();
+    assert_eq!(answer(response).0, 403);
+}

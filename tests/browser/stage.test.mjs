@@ -1,0 +1,207 @@
+// The stage as a performer uses it, in Debian's Chromium with a fake microphone that plays a
+// corpus recording: create a piece, rehearse it (the prompter must follow the voice), read the
+// report, upload a recording, see a bad upload refused, and a stage bound wide refuse requests
+// without its token. Screenshots of each page go to target/browser-artifacts/; the prompter's
+// latency (median and 90th percentile) is printed.
+//
+// Run: npm ci --prefix tests/browser && node --test tests/browser/
+// The binary is $ENCORE_BIN (default target/release/encore); Chromium is $CHROMIUM (default
+// /usr/bin/chromium).
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const binary = process.env.ENCORE_BIN || join(root, "target/release/encore");
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const corpus = join(root, "tests/corpus/audio");
+const artifacts = join(root, "target/browser-artifacts");
+const recording = join(corpus, "jfk_inaugural_1961.wav");
+const script = readFileSync(join(corpus, "jfk_inaugural_1961.txt"), "utf8").trim();
+const SCRIPT_WORDS = script.split(/\s+/).length;
+
+const stages = [];
+let browser;
+let data;
+
+/** Starts `encore stage` and resolves with its address, read from the first line of stdout. */
+function startStage(extra = []) {
+  const child = spawn(binary, ["stage", "--port", "0", "--data", data, ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+  stages.push(child);
+  let stderr = "";
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the stage did not start in time\n${stderr}`)), 60_000);
+    child.on("exit", (code) => reject(new Error(`the stage exited with ${code}\n${stderr}`)));
+    createInterface({ input: child.stdout }).once("line", (line) => {
+      clearTimeout(timer);
+      const match = line.match(/^Encore stage: (http\S+)$/);
+      if (match) resolvePromise(new URL(match[1]));
+      else reject(new Error(`unexpected first line: ${line}`));
+    });
+  });
+}
+
+const shoot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at), high = Math.ceil(at);
+  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  data = mkdtempSync(join(tmpdir(), "encore-stage-"));
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      "--no-sandbox",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${recording}%noloop`,
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const child of stages) child.kill("SIGTERM");
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+test("a piece is created, rehearsed live, uploaded and compared in the page", async () => {
+  const address = await startStage();
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("requestfailed", (request) => {
+    if (!request.url().startsWith(address.origin)) problems.push(`requested ${request.url()}`);
+  });
+
+  await page.goto(address.href);
+  await page.getByRole("heading", { name: "Your pieces" }).waitFor();
+  await shoot(page, "1-pieces-empty");
+
+  // A new piece from the recording's transcript.
+  await page.getByLabel("Title").fill("Ask not");
+  await page.getByLabel("Script").fill(script);
+  await page.getByRole("button", { name: "Add piece" }).click();
+  await page.waitForURL(/#\/pieces\/\d+$/);
+  await page.getByRole("heading", { name: "Ask not" }).waitFor();
+  const pieceId = Number(page.url().match(/#\/pieces\/(\d+)/)[1]);
+  await shoot(page, "2-piece-new");
+
+  // Rehearse: the fake microphone plays the recording once; the prompter must follow it.
+  await page.getByRole("link", { name: "Rehearse" }).click();
+  await page.getByRole("heading", { name: /Rehearse/ }).waitFor();
+  await shoot(page, "3-room");
+  await page.locator("#record").click();
+  const seen = [];
+  const started = Date.now();
+  let shot = false;
+  while (Date.now() - started < 16_000) {
+    const index = await page.evaluate(() => {
+      const now = document.querySelector(".prompter .now");
+      return now ? Number(now.dataset.i) : -1;
+    });
+    if (index >= 0 && index !== seen[seen.length - 1]) seen.push(index);
+    if (!shot && index >= 8) {
+      await shoot(page, "4-room-recording");
+      shot = true;
+    }
+    if (index >= SCRIPT_WORDS - 1 && Date.now() - started > 11_500) break;
+    await page.waitForTimeout(100);
+  }
+  const rises = seen.filter((index, i) => i > 0 && index > seen[i - 1]).length;
+  assert.ok(rises >= 5, `the highlight moved forward only ${rises} times: ${seen.join(" ")}`);
+  assert.ok(Math.max(...seen) >= SCRIPT_WORDS - 4, `the highlight stopped at ${Math.max(...seen)} of ${SCRIPT_WORDS}`);
+  await page.locator("#stop").click();
+  await page.waitForURL(/#\/takes\/\d+$/, { timeout: 60_000 });
+  await page.locator(".script .w").first().waitFor();
+  await shoot(page, "5-take-recorded");
+
+  const recordedId = Number(page.url().match(/#\/takes\/(\d+)/)[1]);
+  const recorded = await page.evaluate((id) => fetch(`/api/takes/${id}`).then((r) => r.json()), recordedId);
+  const correct = recorded.report.words.filter((w) => w.verdict === "correct").length;
+  assert.ok(correct >= SCRIPT_WORDS - 3, `only ${correct} of ${SCRIPT_WORDS} words correct in the recorded take`);
+  assert.ok(await page.locator(".script .w.ok").count() >= SCRIPT_WORDS - 3);
+
+  const latency = await page.evaluate(() => window.encoreLatency || []);
+  assert.ok(latency.length >= 5, `latency measured ${latency.length} times`);
+  console.log(
+    `prompter latency over ${latency.length} moves: median ${quantile(latency, 0.5).toFixed(2)} s, ` +
+      `90th percentile ${quantile(latency, 0.9).toFixed(2)} s`,
+  );
+
+  // Upload the same recording as a file.
+  await page.goto(`${address.origin}/#/pieces/${pieceId}/rehearse`);
+  await page.locator("#upload").setInputFiles(recording);
+  await page.waitForURL(/#\/takes\/\d+$/, { timeout: 60_000 });
+  await page.locator(".script .w").first().waitFor();
+  await page.locator(".standing").waitFor();
+  await shoot(page, "6-take-uploaded");
+  assert.ok(await page.locator(".script .w.ok").count() >= SCRIPT_WORDS - 2);
+
+  // The two takes compared.
+  await page.getByRole("link", { name: "Compare with the take before" }).click();
+  await page.getByRole("heading", { name: "Two takes compared" }).waitFor();
+  await shoot(page, "7-compare");
+
+  // A file that is no audio is refused with the reason, and nothing is kept.
+  await page.goto(`${address.origin}/#/pieces/${pieceId}/rehearse`);
+  await page.locator("#upload").setInputFiles({ name: "notes.wav", mimeType: "audio/wav", buffer: Buffer.from("these are my notes, not a recording") });
+  const error = page.locator(".room .error");
+  await error.filter({ hasText: "not an audio file" }).waitFor();
+  await shoot(page, "8-bad-upload");
+
+  await page.goto(`${address.origin}/#/pieces/${pieceId}`);
+  await page.getByRole("heading", { name: "Progress" }).waitFor();
+  await page.locator(".chart svg").first().waitFor();
+  assert.equal(await page.locator("tbody tr").count(), 2, "two takes kept, the bad upload not");
+  await shoot(page, "9-piece-progress");
+
+  // The same pages fit a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${address.origin}/#/takes/${recordedId}`);
+  await page.locator(".script .w").first().waitFor();
+  await shoot(page, "10-take-phone");
+
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a stage bound beyond loopback refuses requests without its token", async () => {
+  const address = await startStage(["--bind", "0.0.0.0"]);
+  const token = address.searchParams.get("token");
+  assert.match(token ?? "", /^[0-9a-f]{32}$/);
+  const bare = `${address.origin}/`;
+
+  assert.equal((await fetch(`${address.origin}/api/health`)).status, 401);
+  assert.equal((await fetch(`${address.origin}/assets/app.js`)).status, 401);
+  const authorised = await fetch(`${address.origin}/api/health`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(authorised.status, 200);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const refused = await page.goto(bare);
+  assert.equal(refused.status(), 401);
+  await shoot(page, "11-token-refused");
+  // With the token the page loads, and its own requests carry the token as a cookie.
+  const accepted = await page.goto(address.href);
+  assert.equal(accepted.status(), 200);
+  await page.getByRole("heading", { name: "Your pieces" }).waitFor();
+  assert.ok(!page.url().includes("token="), "the token is taken out of the address bar");
+  await context.close();
+});
