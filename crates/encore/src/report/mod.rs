@@ -8,7 +8,7 @@ pub mod html;
 pub mod subtitles;
 pub mod terminal;
 pub mod textgrid;
-mod wav;
+pub mod wav;
 
 use encore_align::{TakeReport, TakeWord, Verdict};
 

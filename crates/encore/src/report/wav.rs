@@ -1,5 +1,5 @@
-//! The take's audio inside the HTML page: 16-bit mono WAV at 16 kHz, as a base64 data URI, so
-//! that the page plays on its own, with no file beside it and nothing fetched.
+//! Takes as WAV files: 16-bit mono at 16 kHz, the way the stage stores a recording, and inside
+//! the HTML page as a base64 data URI, so that the page plays on its own with nothing fetched.
 
 use encore_audio::{Audio, SAMPLE_RATE};
 
@@ -12,7 +12,14 @@ pub fn data_uri(audio: &Audio) -> String {
 
 /// A canonical 44-byte-header PCM WAV file of the samples.
 fn wav(audio: &Audio) -> Vec<u8> {
-    let data_bytes = (audio.samples.len() * 2) as u32;
+    let samples: Vec<i16> = audio.samples.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32_767.0).round() as i16).collect();
+    pcm16(&samples)
+}
+
+/// A canonical 44-byte-header PCM WAV file of 16 kHz mono 16-bit samples: how the stage keeps
+/// a recorded take (the samples the page sent, unchanged, in a file any player opens).
+pub fn pcm16(samples: &[i16]) -> Vec<u8> {
+    let data_bytes = (samples.len() * 2) as u32;
     let mut bytes = Vec::with_capacity(44 + data_bytes as usize);
     bytes.extend_from_slice(b"RIFF");
     bytes.extend_from_slice(&(36 + data_bytes).to_le_bytes());
@@ -26,9 +33,8 @@ fn wav(audio: &Audio) -> Vec<u8> {
     bytes.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
     bytes.extend_from_slice(b"data");
     bytes.extend_from_slice(&data_bytes.to_le_bytes());
-    for &sample in &audio.samples {
-        let value = (sample.clamp(-1.0, 1.0) * 32_767.0).round() as i16;
-        bytes.extend_from_slice(&value.to_le_bytes());
+    for sample in samples {
+        bytes.extend_from_slice(&sample.to_le_bytes());
     }
     bytes
 }
@@ -72,5 +78,14 @@ mod tests {
         assert_eq!(i16::from_le_bytes([bytes[46], bytes[47]]), 32_767);
         assert_eq!(i16::from_le_bytes([bytes[48], bytes[49]]), -32_767);
         assert!(data_uri(&Audio { samples: vec![] }).starts_with("data:audio/wav;base64,UklGR"));
+    }
+
+    #[test]
+    fn a_recorded_take_decodes_to_the_same_samples() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/audio/jfk_inaugural_1961.wav");
+        let original = encore_audio::decode_file(std::path::Path::new(path), &mut |_| {}).unwrap();
+        let samples: Vec<i16> = original.samples.iter().map(|&s| (s * 32_768.0).round() as i16).collect();
+        let audio = encore_audio::decode_bytes(pcm16(&samples), "take.wav", &mut |_| {}).unwrap();
+        assert_eq!(audio.samples, original.samples);
     }
 }

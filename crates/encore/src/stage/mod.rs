@@ -15,7 +15,6 @@ mod pieces;
 mod record;
 mod state;
 mod takes;
-mod wav;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;

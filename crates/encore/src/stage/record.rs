@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use super::Stage;
 use super::api_error::ApiError;
 use super::pieces::parse_script;
-use super::wav::wav;
 use crate::pipeline::{Follow, LiveTake};
+use crate::report::wav::pcm16;
 
 /// Shorter than this is no take: nothing is stored.
 const SHORTEST: f64 = 1.0;
@@ -140,7 +140,7 @@ impl Recording {
         }
 
         // A muted or unplugged microphone is said at once, and nothing is kept.
-        let bytes = wav(&self.pcm);
+        let bytes = pcm16(&self.pcm);
         let checked = {
             let bytes = bytes.clone();
             tokio::task::spawn_blocking(move || encore_audio::decode_bytes(bytes, "your take", &mut |_| {})).await
