@@ -1,9 +1,11 @@
-//! Hearing each recording once. Transcripts are cached in `target/align-eval-cache/<stem>.json`,
-//! keyed by the audio file's size and modification time, so that a rerun without the rescorer
-//! does not touch the model. The rescorer needs the encoded audio, which is not cached: with it,
-//! each recording is listened to again.
+//! Hearing each recording once. Transcripts are cached in `target/align-eval-cache/<stem>.json`
+//! (`<stem>.bias-<hash>.json` when heard with a script as prompt), keyed by the audio file's size
+//! and modification time, so that a rerun does not touch the model. The rescorer's answers are
+//! cached with the transcript they were asked about; the encoded audio it needs is not cached,
+//! so a recording is listened to again only when the aligner asks a question not answered before.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -16,8 +18,17 @@ use serde::{Deserialize, Serialize};
 pub struct Heard {
     pub hearing: Hearing,
     pub transcript: Transcript,
-    /// The encoded audio, when the model listened in this run (needed to rescore).
-    pub listening: Option<Listening>,
+    audio: PathBuf,
+    prompt: Option<String>,
+    cache_file: PathBuf,
+    size: u64,
+    modified: u128,
+    /// The encoded audio, once the model has listened in this run (needed to rescore).
+    listening: RefCell<Option<Listening>>,
+    /// The rescorer's answers about this transcript, by question.
+    answers: RefCell<BTreeMap<String, Option<f32>>>,
+    /// New answers since the transcript was read or written.
+    new_answers: Cell<usize>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -25,83 +36,151 @@ struct Cached {
     size: u64,
     modified: u128,
     transcript: Transcript,
+    #[serde(default)]
+    answers: BTreeMap<String, Option<f32>>,
 }
 
 pub struct Listener {
-    recogniser: Option<Recogniser>,
+    recogniser: OnceCell<Recogniser>,
     model: Option<PathBuf>,
     cache: PathBuf,
-    /// Listen again even on a cache hit, to keep the encoded audio for rescoring.
-    pub keep_listening: bool,
-    pub listened: usize,
+    pub listened: Cell<usize>,
     pub cached: usize,
 }
 
 impl Listener {
-    pub fn new(cache: PathBuf, model: Option<PathBuf>, keep_listening: bool) -> Listener {
-        Listener { recogniser: None, model, cache, keep_listening, listened: 0, cached: 0 }
+    pub fn new(cache: PathBuf, model: Option<PathBuf>) -> Listener {
+        Listener { recogniser: OnceCell::new(), model, cache, listened: Cell::new(0), cached: 0 }
     }
 
-    pub fn recogniser(&self) -> Option<&Recogniser> {
-        self.recogniser.as_ref()
+    fn recogniser(&self) -> anyhow::Result<&Recogniser> {
+        if let Some(recogniser) = self.recogniser.get() {
+            return Ok(recogniser);
+        }
+        let dir = self.model.clone().unwrap_or_else(encore_listen::default_model_dir);
+        let recogniser = Recogniser::load(&dir).with_context(|| {
+            format!("cannot load the speech model from {}; run `encore model install`", dir.display())
+        })?;
+        Ok(self.recogniser.get_or_init(|| recogniser))
     }
 
-    pub fn hear(&mut self, audio_path: &Path, stem: &str) -> anyhow::Result<Heard> {
+    /// Hears a recording; with `prompt` (the script, for `--bias-to-script`), the recogniser is
+    /// prompted with it and the transcript is cached under the prompt's hash as well.
+    pub fn hear(&mut self, audio_path: &Path, stem: &str, prompt: Option<&str>) -> anyhow::Result<Heard> {
         let metadata =
             std::fs::metadata(audio_path).with_context(|| format!("cannot read {}", audio_path.display()))?;
         let size = metadata.len();
         let modified =
             metadata.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
-        let cache_file = self.cache.join(format!("{stem}.json"));
-        if !self.keep_listening
-            && let Some(cached) =
-                std::fs::read(&cache_file).ok().and_then(|b| serde_json::from_slice::<Cached>(&b).ok())
+        let cache_file = match prompt {
+            Some(prompt) => self.cache.join(format!("{stem}.bias-{:016x}.json", fnv1a(prompt))),
+            None => self.cache.join(format!("{stem}.json")),
+        };
+        let mut heard = Heard {
+            hearing: Hearing::default(),
+            transcript: Transcript {
+                format: String::new(),
+                duration: 0.0,
+                speech: 0.0,
+                words: Vec::new(),
+                unrecognised: Vec::new(),
+            },
+            audio: audio_path.to_path_buf(),
+            prompt: prompt.map(str::to_string),
+            cache_file,
+            size,
+            modified,
+            listening: RefCell::new(None),
+            answers: RefCell::new(BTreeMap::new()),
+            new_answers: Cell::new(0),
+        };
+        if let Some(cached) =
+            std::fs::read(&heard.cache_file).ok().and_then(|b| serde_json::from_slice::<Cached>(&b).ok())
             && cached.size == size
             && cached.modified == modified
         {
             self.cached += 1;
-            return Ok(Heard {
-                hearing: Hearing::from(&cached.transcript),
-                transcript: cached.transcript,
-                listening: None,
-            });
+            heard.hearing = Hearing::from(&cached.transcript);
+            heard.transcript = cached.transcript;
+            heard.answers = RefCell::new(cached.answers);
+            return Ok(heard);
         }
-        if self.recogniser.is_none() {
-            let dir = self.model.clone().unwrap_or_else(encore_listen::default_model_dir);
-            let recogniser = Recogniser::load(&dir).with_context(|| {
-                format!("cannot load the speech model from {}; run `encore model install`", dir.display())
-            })?;
-            self.recogniser = Some(recogniser);
-        }
-        let recogniser = self.recogniser.as_ref().expect("loaded above");
-        let audio = encore_audio::decode_file(audio_path, &mut |_| {})?;
-        let (transcript, _, listening) = recogniser.listen(&audio, &ListenOptions::default(), &mut |_| {})?;
-        self.listened += 1;
-        std::fs::create_dir_all(&self.cache)?;
-        let cached = Cached { size, modified, transcript };
-        std::fs::write(&cache_file, serde_json::to_vec(&cached)?)?;
-        Ok(Heard {
-            hearing: Hearing::from(&cached.transcript),
-            transcript: cached.transcript,
-            listening: Some(listening),
-        })
+        let (transcript, listening) = self.listen(&heard)?;
+        heard.hearing = Hearing::from(&transcript);
+        heard.transcript = transcript;
+        heard.listening = RefCell::new(Some(listening));
+        self.save(&heard)?;
+        Ok(heard)
     }
+
+    fn listen(&self, heard: &Heard) -> anyhow::Result<(Transcript, Listening)> {
+        let recogniser = self.recogniser()?;
+        let audio = encore_audio::decode_file(&heard.audio, &mut |_| {})?;
+        let options = ListenOptions { script_prompt: heard.prompt.clone(), ..ListenOptions::default() };
+        let (transcript, _, listening) = recogniser.listen(&audio, &options, &mut |_| {})?;
+        self.listened.set(self.listened.get() + 1);
+        Ok((transcript, listening))
+    }
+
+    /// Writes the transcript and the answers about it to the cache.
+    pub fn save(&self, heard: &Heard) -> anyhow::Result<()> {
+        std::fs::create_dir_all(&self.cache)?;
+        let cached = Cached {
+            size: heard.size,
+            modified: heard.modified,
+            transcript: heard.transcript.clone(),
+            answers: heard.answers.borrow().clone(),
+        };
+        std::fs::write(&heard.cache_file, serde_json::to_vec(&cached)?)?;
+        heard.new_answers.set(0);
+        Ok(())
+    }
+
+    /// Saves the answers given since the last save, if any.
+    pub fn save_answers(&self, heard: &Heard) -> anyhow::Result<()> {
+        if heard.new_answers.get() > 0 { self.save(heard) } else { Ok(()) }
+    }
+
+    /// The model's answer to one question about a heard recording: from the cache, or from the
+    /// model, listening to the recording again when its encoded audio is not at hand (the
+    /// transcript is deterministic, so it is the one cached). A failure is no opinion.
+    fn answer(&self, heard: &Heard, start: f64, end: f64, said: &[&str], script: &[&str]) -> Option<f32> {
+        let question = format!("{start:.4} {end:.4} {} | {}", said.join(" "), script.join(" "));
+        if let Some(answer) = heard.answers.borrow().get(&question) {
+            return *answer;
+        }
+        if heard.listening.borrow().is_none() {
+            let (_, listening) = self.listen(heard).ok()?;
+            *heard.listening.borrow_mut() = Some(listening);
+        }
+        let recogniser = self.recogniser().ok()?;
+        let listening = heard.listening.borrow();
+        let answer =
+            recogniser.prefer_script(listening.as_ref()?, &heard.transcript, start, end, script).ok().flatten();
+        heard.answers.borrow_mut().insert(question, answer);
+        heard.new_answers.set(heard.new_answers.get() + 1);
+        answer
+    }
+}
+
+/// FNV-1a, to name a prompted transcript's cache file.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The model's second opinion, as `encore analyze` asks it; a failure is no opinion.
 pub struct ModelRescorer<'a> {
-    pub recogniser: &'a Recogniser,
-    pub listening: &'a Listening,
-    pub transcript: &'a Transcript,
+    pub listener: &'a Listener,
+    pub heard: &'a Heard,
     /// Questions asked, and those the model had an opinion on.
     pub asked: Cell<usize>,
     pub answered: Cell<usize>,
 }
 
 impl Rescorer for ModelRescorer<'_> {
-    fn prefer_script(&self, start: f64, end: f64, _heard: &[&str], script: &[&str]) -> Option<f32> {
+    fn prefer_script(&self, start: f64, end: f64, heard: &[&str], script: &[&str]) -> Option<f32> {
         self.asked.set(self.asked.get() + 1);
-        let answer = self.recogniser.prefer_script(self.listening, self.transcript, start, end, script).ok().flatten();
+        let answer = self.listener.answer(self.heard, start, end, heard, script);
         self.answered.set(self.answered.get() + usize::from(answer.is_some()));
         answer
     }

@@ -10,7 +10,9 @@
 //!
 //! Every figure is given without and with the rescorer (the model asked again about each
 //! disagreement). Usage: `align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer]
-//! [--verbose] [--model DIR]`.
+//! [--bias-to-script] [--verbose] [--model DIR]`. With `--bias-to-script` the recogniser is
+//! prompted with the script of each take (the edited script for an edited one), which helps it
+//! hear the script's words and may hide real miscues: the figures say which weighs more.
 
 mod corpus;
 mod disfluency;
@@ -42,6 +44,8 @@ struct Options {
     rescore_threshold: f32,
     verbose: bool,
     model: Option<PathBuf>,
+    /// Listen with the script as the decoder's prompt (the edited script for an edited take).
+    bias: bool,
 }
 
 /// The aligner's options for one configuration: the second one asks the model again.
@@ -97,12 +101,13 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
 
-    let mut listener = Listener::new(root.join("target/align-eval-cache"), options.model.clone(), options.rescore);
+    let mut listener = Listener::new(root.join("target/align-eval-cache"), options.model.clone());
     let mut totals: [Totals; 2] = Default::default();
     let configs = if options.rescore { 2 } else { 1 };
 
     for recording in &designed {
-        let heard = listener.hear(&recording.audio, &recording.stem)?;
+        let prompt = recording.script.as_deref().filter(|_| options.bias);
+        let heard = listener.hear(&recording.audio, &recording.stem, prompt)?;
         let script = Script::parse(recording.script.as_deref().unwrap_or_default())
             .with_context(|| format!("the script of {}", recording.stem))?;
         let reference = disfluency::reference(&script, &recording.said);
@@ -124,39 +129,54 @@ fn main() -> anyhow::Result<()> {
                 eprintln!("  reference: {reference:?}\n  predicted: {predicted:?}");
             }
         }
+        listener.save_answers(&heard)?;
     }
 
     for recording in &read {
-        let heard = listener.hear(&recording.audio, &recording.stem)?;
-        let script = Script::parse(&recording.said)?;
         let others: Vec<String> =
             foreign.iter().filter(|(stem, _)| *stem != recording.stem).map(|(_, w)| w.clone()).collect();
         let mut edited: Vec<edits::Edited> = Vec::new();
         for (salt, edit) in EDITS.iter().enumerate() {
             let mut random = edits::Random::new(options.seed, &recording.stem, salt as u64);
-            edited.extend(edits::edit(&script, *edit, &mut random, &others));
+            edited.extend(edits::edit(&Script::parse(&recording.said)?, *edit, &mut random, &others));
         }
-        for (config, totals) in totals.iter_mut().enumerate().take(configs) {
-            let rescorer = rescorer(&listener, &heard);
-            let align = align_options(&options, rescorer.as_ref(), config);
-            let report = encore_align::analyze(&script, &heard.hearing, &align);
-            totals.rescored += report.summary.rescored;
-            let outcome = edits::judge(&report, None);
-            totals.true_false_alarms += outcome.false_alarms;
-            totals.true_untouched += outcome.untouched;
-            if options.verbose && outcome.false_alarms > 0 {
-                eprintln!(
-                    "{} [{}] true script: {} false alarms: {}",
-                    recording.stem,
-                    CONFIGS[config],
-                    outcome.false_alarms,
-                    flagged(&report)
-                );
-            }
-            for change in &edited {
-                let Some((_, report)) = edits::analyze(&change.text, &heard.hearing, &align) else { continue };
-                let Outcome { found, false_alarms, untouched } = edits::judge(&report, Some(change));
+        // The true script first, then each edited one. Unbiased, the recording is heard once for
+        // all of them; biased, it is heard once per script, prompted with that script.
+        let takes: Vec<(Option<&edits::Edited>, &str)> = std::iter::once((None, recording.said.as_str()))
+            .chain(edited.iter().map(|e| (Some(e), e.text.as_str())))
+            .collect();
+        let shared = if options.bias { None } else { Some(listener.hear(&recording.audio, &recording.stem, None)?) };
+        for (change, text) in takes {
+            let own;
+            let heard = match &shared {
+                Some(heard) => heard,
+                None => {
+                    own = listener.hear(&recording.audio, &recording.stem, Some(text))?;
+                    &own
+                }
+            };
+            for (config, totals) in totals.iter_mut().enumerate().take(configs) {
+                let rescorer = rescorer(&listener, heard);
+                let align = align_options(&options, rescorer.as_ref(), config);
+                let Some((_, report)) = edits::analyze(text, &heard.hearing, &align) else { continue };
                 totals.rescored += report.summary.rescored;
+                let outcome = edits::judge(&report, change);
+                tally_questions(totals, rescorer.as_ref(), config);
+                let Some(change) = change else {
+                    totals.true_false_alarms += outcome.false_alarms;
+                    totals.true_untouched += outcome.untouched;
+                    if options.verbose && outcome.false_alarms > 0 {
+                        eprintln!(
+                            "{} [{}] true script: {} false alarms: {}",
+                            recording.stem,
+                            CONFIGS[config],
+                            outcome.false_alarms,
+                            flagged(&report)
+                        );
+                    }
+                    continue;
+                };
+                let Outcome { found, false_alarms, untouched } = outcome;
                 let slot = EDITS.iter().position(|e| *e == change.edit).unwrap_or(0);
                 totals.tried[slot] += 1;
                 totals.found[slot] += usize::from(found);
@@ -174,7 +194,7 @@ fn main() -> anyhow::Result<()> {
                     );
                 }
             }
-            tally_questions(totals, rescorer.as_ref(), config);
+            listener.save_answers(heard)?;
         }
     }
 
@@ -190,15 +210,9 @@ fn tally_questions(totals: &mut Totals, rescorer: Option<&ModelRescorer>, config
     }
 }
 
-/// The model's rescorer for a recording, when the model listened to it in this run.
+/// The model's rescorer for a recording.
 fn rescorer<'a>(listener: &'a Listener, heard: &'a listener::Heard) -> Option<ModelRescorer<'a>> {
-    Some(ModelRescorer {
-        recogniser: listener.recogniser()?,
-        listening: heard.listening.as_ref()?,
-        transcript: &heard.transcript,
-        asked: Default::default(),
-        answered: Default::default(),
-    })
+    Some(ModelRescorer { listener, heard, asked: Default::default(), answered: Default::default() })
 }
 
 /// The entries of a report that are not plain correct words, for the verbose log.
@@ -221,9 +235,10 @@ fn print_results(
     seconds: f64,
 ) {
     println!(
-        "align-eval: {} ({designed} designed disfluency recordings, {read} read recordings with ≥ 8 words); listened {}, from cache {}; {seconds:.0} s",
+        "align-eval: {} ({designed} designed disfluency recordings, {read} read recordings with ≥ 8 words){}; listened {}, from cache {}; {seconds:.0} s",
         options.corpus.display(),
-        listener.listened,
+        if options.bias { ", heard with the script as prompt" } else { "" },
+        listener.listened.get(),
         listener.cached
     );
     let header: String = totals.iter().enumerate().map(|(i, _)| format!(" | {:<22}", CONFIGS[i])).collect();
@@ -332,6 +347,7 @@ fn options() -> anyhow::Result<Options> {
         rescore_threshold: AlignOptions::default().rescore_threshold,
         verbose: false,
         model: None,
+        bias: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -347,9 +363,10 @@ fn options() -> anyhow::Result<Options> {
                     value("--rescore-threshold")?.parse().context("--rescore-threshold takes a number")?
             }
             "--verbose" => options.verbose = true,
+            "--bias-to-script" => options.bias = true,
             "--help" | "-h" => {
                 println!(
-                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--rescore-threshold P] [--verbose] [--model DIR]\n\
+                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--rescore-threshold P] [--bias-to-script] [--verbose] [--model DIR]\n\
                      Evaluates the take report on the speech corpus (default ../shared/corpus, else tests/corpus)."
                 );
                 std::process::exit(0);

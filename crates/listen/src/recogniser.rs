@@ -33,13 +33,26 @@ const SHORTEST_UNRECOGNISED: f64 = 0.3;
 pub struct ListenOptions {
     /// Ask the model for verbatim text: fillers, repetitions and restarts.
     pub verbatim: bool,
+    /// The script, to bias recognition toward its words and spellings (`None`, the default:
+    /// hear without knowing it). It goes before the verbatim prompt, not instead of it: the
+    /// decoder copies the style of the text just before the audio, so the verbatim sentence
+    /// stays last and keeps the fillers and restarts, while the script earlier in the prompt
+    /// still lends its words. Biasing hides real miscues as well as slips (the decoder writes
+    /// the script's word where another was said, and may write words that were skipped), which
+    /// is why it is off by default; `align-eval --bias-to-script` measures both ways. Only the
+    /// first window sees the whole prompt: later ones are prompted by what was heard before,
+    /// as always, and the script's start is kept when the prompt must be cut.
+    pub script_prompt: Option<String>,
 }
 
 impl Default for ListenOptions {
     fn default() -> Self {
-        ListenOptions { verbatim: true }
+        ListenOptions { verbatim: true, script_prompt: None }
     }
 }
+
+/// Most prompt tokens the decoder keeps (`<|startofprev|>` and the last 223 tokens of text).
+const PROMPT_TOKENS: usize = 223;
 
 pub struct Recogniser {
     model: Whisper,
@@ -113,7 +126,16 @@ impl Recogniser {
     /// result is the same as [`Recogniser::listen`] on the whole take, except that each window
     /// is heard with the voice activity and loudness known at the time.
     pub fn start_hearing(&self, options: &ListenOptions, keep_windows: bool) -> Heard {
-        let history = if options.verbatim { self.tokenizer.encode(VERBATIM_PROMPT) } else { Vec::new() };
+        let mut history = if options.verbatim { self.tokenizer.encode(VERBATIM_PROMPT) } else { Vec::new() };
+        if let Some(script) = options.script_prompt.as_deref().filter(|s| !s.trim().is_empty()) {
+            let words: Vec<&str> = script.split_whitespace().collect();
+            let mut prompt = self.tokenizer.encode(&format!(" {}", words.join(" ")));
+            let after =
+                if options.verbatim { self.tokenizer.encode(&format!(" {VERBATIM_PROMPT}")) } else { Vec::new() };
+            prompt.truncate(PROMPT_TOKENS.saturating_sub(after.len()));
+            prompt.extend(after);
+            history = prompt;
+        }
         Heard {
             history,
             words: Vec::new(),

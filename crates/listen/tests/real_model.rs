@@ -28,7 +28,10 @@ fn load(stem: &str) -> Audio {
 }
 
 fn hear(audio: &Audio, verbatim: bool) -> Transcript {
-    recogniser().transcribe(audio, &ListenOptions { verbatim }, &mut |_| {}).expect("transcribes").0
+    recogniser()
+        .transcribe(audio, &ListenOptions { verbatim, ..ListenOptions::default() }, &mut |_| {})
+        .expect("transcribes")
+        .0
 }
 
 fn normalise(text: &str) -> Vec<String> {

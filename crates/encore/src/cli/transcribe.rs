@@ -22,7 +22,7 @@ pub fn run(args: &TranscribeArgs, explicit_model: Option<&Path>) -> anyhow::Resu
     let decoded = clock.elapsed().as_secs_f64();
 
     let bar = progress::seconds_bar("listening", audio.duration());
-    let options = ListenOptions { verbatim: !args.tidy };
+    let options = ListenOptions { verbatim: !args.tidy, ..ListenOptions::default() };
     let (transcript, times) = recogniser
         .transcribe(&audio, &options, &mut |p| bar.set_position((p.done * 10.0) as u64))
         .with_context(|| format!("cannot transcribe {}", args.audio.display()))?;
