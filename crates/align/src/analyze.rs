@@ -7,8 +7,9 @@ use encore_script::Script;
 
 use crate::finding::round;
 use crate::hesitation::{Allowance, Place};
-use crate::miscue::classify;
+use crate::miscue::{classify, following};
 use crate::path::{StepKind, align};
+use crate::pronunciation::similarity;
 use crate::take_report::{AudioSummary, FORMAT, ScriptSummary};
 use crate::token::Token;
 use crate::{
@@ -20,10 +21,23 @@ use crate::{
 /// about 63% of full confidence.
 const MARGIN_SCALE: f32 = 0.3;
 
+/// How much lower the rescorer's bar is for a misread whose heard word sounds exactly like the
+/// script word (and proportionally less down to half-alike, where the bar is the usual one).
+const SOUND_ALIKE_RELIEF: f32 = 0.3;
+
 /// Compares what was heard with the script and reports every verdict, hesitation and the pace.
 pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> TakeReport {
     let heard = tidy(&hearing.words);
-    let script_tokens: Vec<Token> = script.words().iter().map(|w| Token::from_reading(&w.reading)).collect();
+    let line_of = |k: Option<usize>| k.and_then(|k| script.words().get(k)).map(|w| w.line);
+    let script_tokens: Vec<Token> = script
+        .words()
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            let alone = line_of(k.checked_sub(1)) != Some(w.line) && line_of(Some(k + 1)) != Some(w.line);
+            Token::script_word(&w.text, &w.reading, alone)
+        })
+        .collect();
     let heard_tokens: Vec<Token> = heard.iter().map(|w| Token::heard(&w.text)).collect();
     let path = align(&script_tokens, &heard_tokens, &options.costs);
 
@@ -49,8 +63,14 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
             StepKind::Extra => {
                 for index in step.heard.clone() {
                     let word = &heard[index];
-                    let (miscue, _, relates_to) =
-                        classify(&heard_tokens[index], &script_tokens, step.script.start, &options.costs, None);
+                    let (miscue, _, relates_to) = classify(
+                        &heard_tokens[index],
+                        following(&heard_tokens, index),
+                        &script_tokens,
+                        step.script.start,
+                        &options.costs,
+                        None,
+                    );
                     let near = relates_to.unwrap_or(step.script.start.min(script.len().saturating_sub(1)));
                     words.push(TakeWord {
                         script_index: None,
@@ -199,7 +219,15 @@ fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dy
                     &[heard.as_str()],
                     &[said.as_str()],
                 );
-                if let Some(p) = answer.filter(|&p| p >= threshold) {
+                // The tiny model often writes a word that sounds almost like the one said
+                // ("light" for "lights", "within" for "with"): the more alike they sound, the less
+                // the audio must favour the script for the misread to be withdrawn.
+                let alike = entry
+                    .script_index
+                    .and_then(|i| script.words().get(i))
+                    .map_or(0.0, |w| similarity(&Token::from_reading(&w.reading).phones, &Token::heard(&heard).phones));
+                let bar = threshold - SOUND_ALIKE_RELIEF * ((alike - 0.5) / 0.5).clamp(0.0, 1.0);
+                if let Some(p) = answer.filter(|&p| p >= bar) {
                     let entry = &mut words[at];
                     entry.verdict = Verdict::Correct;
                     entry.rescored = true;

@@ -31,6 +31,11 @@ pub struct Costs {
     pub false_start_similarity: f32,
     /// How many script words back a spoken word may repeat.
     pub repeat_reach: usize,
+    /// Several script words heard as differently cut words that sound nearly the same ("a sign"
+    /// as "assigned") are correct when they sound at least this alike; such a group costs
+    /// `sound_group + misread_span * (1 - similarity)`, less than a misread plus a skip.
+    pub sound_group_similarity: f32,
+    pub sound_group: f32,
 }
 
 impl Default for Costs {
@@ -46,6 +51,8 @@ impl Default for Costs {
             group_word: 0.02,
             false_start_similarity: 0.55,
             repeat_reach: 4,
+            sound_group_similarity: 0.75,
+            sound_group: 0.3,
         }
     }
 }

@@ -24,9 +24,17 @@ pub enum Miscue {
 
 /// Labels a spoken word inserted before script word `next`, with its cost and the script word it
 /// relates to (the word repeated or attempted). `similarity_to_next`, when the caller has it
-/// already, is how alike the word sounds to script word `next`.
+/// already, is how alike the word sounds to script word `next`; `following` is the next heard
+/// word that is not a filler, if any.
+///
+/// Going back repeats a run of script words up to the place reached: a word equal to the script
+/// word just before is repeated, but one equal to a word further back is repeated only when the
+/// word heard after it goes on with the script from there ("ask not ask not"); alone, it is a
+/// word said that the script does not have here ("the" said twice in a sentence whose script
+/// has it once).
 pub(crate) fn classify(
     heard: &Token,
+    following: Option<&Token>,
     script: &[Token],
     next: usize,
     costs: &Costs,
@@ -36,7 +44,9 @@ pub(crate) fn classify(
         return (Miscue::Filler, costs.filler, None);
     }
     let reach = next.saturating_sub(costs.repeat_reach)..next.min(script.len());
-    if let Some(index) = reach.clone().rev().find(|&k| heard.matches(&script[k])) {
+    let goes_on =
+        |k: usize| k + 1 == next || following.is_some_and(|f| script.get(k + 1).is_some_and(|s| f.matches(s)));
+    if let Some(index) = reach.clone().rev().find(|&k| heard.matches(&script[k]) && goes_on(k)) {
         return (Miscue::Repeated, costs.repeat, Some(index));
     }
     if let Some(target) = script.get(next)
@@ -56,4 +66,9 @@ pub(crate) fn classify(
         return (Miscue::FalseStart, costs.false_start + 0.05, Some(index));
     }
     (Miscue::Inserted, costs.insert, None)
+}
+
+/// The first heard word after `index` that is not a filler.
+pub(crate) fn following(heard: &[Token], index: usize) -> Option<&Token> {
+    heard.get(index + 1..)?.iter().find(|t| !t.filler)
 }

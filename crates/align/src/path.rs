@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::Costs;
-use crate::miscue::classify;
-use crate::pronunciation::similarity;
+use crate::miscue::{classify, following};
+use crate::pronunciation::{same_onset, similarity};
 use crate::segment::{MAX_CELLS, segments};
 use crate::token::Token;
 
@@ -122,7 +122,7 @@ fn align_segment(
     let mut diagonal = vec![f32::INFINITY; band.cells];
     let mut fair = vec![false; band.cells];
     let mut insert = vec![f32::INFINITY; band.cells];
-    let mut groups: HashMap<usize, Vec<(u8, u8)>> = HashMap::new();
+    let mut groups: HashMap<usize, Vec<(u8, u8, f32)>> = HashMap::new();
 
     forward[0] = 0.0;
     for row in 0..=rows {
@@ -143,13 +143,25 @@ fn align_segment(
                     alike = Some(sound);
                     costs.misread_base + costs.misread_span * (1.0 - sound)
                 };
-                let found = fair_groups(script, heard, s0 + row, h0 + column, script_range.end, heard_range.end);
+                let mut found: Vec<(u8, u8, f32)> =
+                    fair_groups(script, heard, s0 + row, h0 + column, script_range.end, heard_range.end)
+                        .into_iter()
+                        .map(|(a, b)| (a, b, costs.group_word * (a as f32 + b as f32 - 2.0)))
+                        .collect();
+                for (a, b, cost) in
+                    sound_groups(script, heard, s0 + row, h0 + column, script_range.end, heard_range.end, costs)
+                {
+                    if !found.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
+                        found.push((a, b, cost));
+                    }
+                }
                 if !found.is_empty() {
                     groups.insert(cell, found);
                 }
             }
             if column < columns {
-                insert[cell] = classify(&heard[h0 + column], script, s0 + row, costs, alike).1;
+                insert[cell] =
+                    classify(&heard[h0 + column], following(heard, h0 + column), script, s0 + row, costs, alike).1;
             }
             if !here.is_finite() {
                 continue;
@@ -168,8 +180,7 @@ fn align_segment(
             if row < rows && column < columns {
                 relax(band.index(row + 1, column + 1), diagonal[cell], DIAGONAL, (1, 1));
                 if let Some(found) = groups.get(&cell) {
-                    for &(a, b) in found {
-                        let cost = costs.group_word * (a as f32 + b as f32 - 2.0);
+                    for &(a, b, cost) in found {
                         relax(band.index(row + a as usize, column + b as usize), cost, GROUP, (a, b));
                     }
                 }
@@ -202,11 +213,8 @@ fn align_segment(
             if row < rows && column < columns {
                 consider(band.index(row + 1, column + 1), diagonal[cell]);
                 if let Some(found) = groups.get(&cell) {
-                    for &(a, b) in found {
-                        consider(
-                            band.index(row + a as usize, column + b as usize),
-                            costs.group_word * (a as f32 + b as f32 - 2.0),
-                        );
+                    for &(a, b, cost) in found {
+                        consider(band.index(row + a as usize, column + b as usize), cost);
                     }
                 }
             }
@@ -308,9 +316,8 @@ fn align_segment(
                 best[slot] = best[slot].min(here + diagonal[cell] + backward[target]);
             }
             if let Some(found) = groups.get(&cell) {
-                for &(a, b) in found {
+                for &(a, b, cost) in found {
                     if let Some(target) = band.index(row + a as usize, column + b as usize) {
-                        let cost = costs.group_word * (a as f32 + b as f32 - 2.0);
                         best[0] = best[0].min(here + cost + backward[target]);
                     }
                 }
@@ -329,6 +336,62 @@ fn align_segment(
         path.margins[s0 + row] = margin;
     }
     path.steps.extend(steps);
+}
+
+/// The most words on either side of a sound-alike group.
+const MAX_SOUND_GROUP: usize = 3;
+
+/// Script words and heard words, several on at least one side, that sound nearly the same run
+/// together although they are cut differently: the recogniser joined or split words ("a sign"
+/// heard as "assigned", "thereunder" as "they're under", "self too" as "self-tune"). Such a group is
+/// a correct reading, priced by how alike it sounds, so that one misjoined word does not become a
+/// misread and a skip. Not when some word of one side fairly matches a word of the other: then the
+/// group is that match plus an extra or a skipped word, which the other steps explain.
+fn sound_groups(
+    script: &[Token],
+    heard: &[Token],
+    i: usize,
+    j: usize,
+    script_end: usize,
+    heard_end: usize,
+    costs: &Costs,
+) -> Vec<(u8, u8, f32)> {
+    let usable = |t: &Token| !t.filler && !t.phones.is_empty();
+    // Words cut differently still start alike; this cheap test rules out most cells.
+    if !same_onset(&script[i].phones, &heard[j].phones) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut script_phones: Vec<u8> = Vec::new();
+    let mut heard_phones: Vec<u8> = Vec::new();
+    for a in 1..=MAX_SOUND_GROUP.min(script_end - i) {
+        let said = &script[i..i + a];
+        if !usable(&said[a - 1]) {
+            break;
+        }
+        script_phones.extend_from_slice(&said[a - 1].phones);
+        heard_phones.clear();
+        for b in 1..=MAX_SOUND_GROUP.min(heard_end - j) {
+            let written = &heard[j..j + b];
+            if !usable(&written[b - 1]) {
+                break;
+            }
+            heard_phones.extend_from_slice(&written[b - 1].phones);
+            if a == 1 && b == 1 {
+                continue;
+            }
+            // The distance is at least the difference in length: most pairs stop here, cheaply.
+            let (m, n) = (script_phones.len(), heard_phones.len());
+            if m.min(n) < 4 || (m.min(n) as f32) < costs.sound_group_similarity * m.max(n) as f32 {
+                continue;
+            }
+            let alike = similarity(&script_phones, &heard_phones);
+            if alike >= costs.sound_group_similarity && !said.iter().any(|s| written.iter().any(|h| s.matches(h))) {
+                found.push((a as u8, b as u8, costs.sound_group + costs.misread_span * (1.0 - alike)));
+            }
+        }
+    }
+    found
 }
 
 /// The fair matches of several words starting at script word `i` and heard word `j` (not one

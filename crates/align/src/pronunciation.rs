@@ -154,6 +154,14 @@ pub(crate) fn onset_alike(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// True when two words start with the same phone or its voicing pair (t/d, s/z).
+pub(crate) fn same_onset(a: &[u8], b: &[u8]) -> bool {
+    match (a.first(), b.first()) {
+        (Some(&x), Some(&y)) => substitution(x, y) <= 0.3,
+        _ => false,
+    }
+}
+
 /// How alike two pronunciations sound, from 0 (nothing alike) to 1 (the same): one minus the phone
 /// edit distance over the longer length.
 pub(crate) fn similarity(a: &[u8], b: &[u8]) -> f32 {

@@ -28,6 +28,25 @@ impl Token {
         }
     }
 
+    /// A script word, read the ways a reader may say it: as `from_reading`, and a Roman numeral
+    /// ("II", "XIV"; "I" only alone on its line, where it heads a numbered section) also as its
+    /// number ("two"), the way sonnet and chapter numbers are read aloud.
+    pub(crate) fn script_word(written: &str, reading: &Reading, alone_on_line: bool) -> Token {
+        let mut token = Token::from_reading(reading);
+        let bare = written.trim_matches(|c: char| !c.is_alphanumeric());
+        if let Some(value) = roman_value(bare).filter(|_| bare.len() >= 2 || alone_on_line) {
+            let number = Token::from_reading(&Reading::of(&value.to_string()));
+            for key in number.keys {
+                if !token.keys.contains(&key) {
+                    token.keys.push(key);
+                }
+            }
+            token.phones = number.phones;
+            token.pronounced = number.pronounced;
+        }
+        token
+    }
+
     /// A word as the recogniser wrote it. Bracketed marks ("[laughter]", "(coughs)", "<unk>") are
     /// sounds, not words, and count as fillers.
     pub(crate) fn heard(text: &str) -> Token {
@@ -57,5 +76,60 @@ impl Token {
             fragment.len() >= 2
                 && word.keys.iter().any(|key| key.len() > fragment.len() && key.starts_with(fragment.as_str()))
         })
+    }
+}
+
+/// The value of an upper-case Roman numeral from 1 to 399 written the usual way ("IV", "XIV"),
+/// or `None`.
+fn roman_value(text: &str) -> Option<u32> {
+    if text.is_empty() || text.len() > 9 || !text.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C')) {
+        return None;
+    }
+    let digit = |c: char| match c {
+        'I' => 1,
+        'V' => 5,
+        'X' => 10,
+        'L' => 50,
+        _ => 100,
+    };
+    let values: Vec<u32> = text.chars().map(digit).collect();
+    let mut total: i64 = 0;
+    for (k, &v) in values.iter().enumerate() {
+        if values.get(k + 1).is_some_and(|&next| next > v) { total -= v as i64 } else { total += v as i64 }
+    }
+    let value = u32::try_from(total).ok().filter(|v| (1..400).contains(v))?;
+    // Only the usual spelling: writing the value back must give the same text.
+    (roman(value) == text).then_some(value)
+}
+
+fn roman(mut value: u32) -> String {
+    const PARTS: [(u32, &str); 9] =
+        [(100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")];
+    let mut text = String::new();
+    for (size, letters) in PARTS {
+        while value >= size {
+            text.push_str(letters);
+            value -= size;
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roman_numerals_are_read_as_numbers() {
+        assert_eq!(roman_value("III"), Some(3));
+        assert_eq!(roman_value("XIV"), Some(14));
+        assert_eq!(roman_value("IIII"), None);
+        assert_eq!(roman_value("MIX"), None);
+        let three = Token::script_word("III", &Reading::of("III"), false);
+        assert!(three.matches(&Token::heard("Three.")));
+        let pronoun = Token::script_word("I", &Reading::of("I"), false);
+        assert!(!pronoun.matches(&Token::heard("one")));
+        let heading = Token::script_word("I", &Reading::of("I"), true);
+        assert!(heading.matches(&Token::heard("One")) && heading.matches(&Token::heard("I")));
     }
 }
