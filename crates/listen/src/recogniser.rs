@@ -140,7 +140,7 @@ impl Recogniser {
             history,
             words: Vec::new(),
             seek: 0,
-            listening: Listening { windows: Vec::new() },
+            listening: Listening { windows: Vec::new(), last_window: Default::default() },
             keep_windows,
             times: StageTimes::default(),
         }
@@ -343,14 +343,14 @@ impl Recogniser {
         script: &[&str],
     ) -> Result<Option<f32>, ListenError> {
         let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
-        let Some(window) = listening
+        let Some(index) = listening
             .windows
             .iter()
-            .rev()
-            .find(|w| w.offset <= start + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6)
+            .rposition(|w| w.offset <= start + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6)
         else {
             return Ok(None);
         };
+        let window = &listening.windows[index];
         let window_end = window.offset + window.frames as f64 * frame_seconds;
         let in_window: Vec<&HeardWord> =
             transcript.words.iter().filter(|w| w.start >= window.offset - 1e-6 && w.start < window_end).collect();
@@ -380,7 +380,18 @@ impl Recogniser {
         if !placed {
             script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
         }
-        let state = self.model.decoder.start(&window.encoded)?;
+        // Questions come in the order of the take, so the window asked last is usually asked
+        // again: its audio keys and values are kept rather than computed for every question.
+        let mut last = listening.last_window.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = match &*last {
+            Some((kept, state)) if *kept == index => state.restart(),
+            _ => {
+                let state = self.model.decoder.start(&window.encoded)?;
+                *last = Some((index, state.restart()));
+                state
+            }
+        };
+        drop(last);
         let heard_score = self.sequence_log_probability(&state, &heard)?;
         let script_score = self.sequence_log_probability(&state, &alternative)?;
         let difference = (script_score - heard_score).clamp(-30.0, 30.0);
@@ -516,6 +527,8 @@ impl Recogniser {
 /// The encoded audio of a take, window by window, kept after listening for rescoring.
 pub struct Listening {
     windows: Vec<KeptWindow>,
+    /// The decoder's view of the window asked about last (see `prefer_script`).
+    last_window: std::sync::Mutex<Option<(usize, DecoderState)>>,
 }
 
 struct KeptWindow {
