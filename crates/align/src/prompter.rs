@@ -120,8 +120,8 @@ mod tests {
 
     #[test]
     fn follows_a_reading_forward() {
-        let script = Script::parse("Ask not what your country can do for you.\nAsk what you can do for your country.")
-            .unwrap();
+        let script =
+            Script::parse("Ask not what your country can do for you.\nAsk what you can do for your country.").unwrap();
         let mut prompter = Prompter::new(&script);
         assert_eq!(prompter.hear(&heard("ask not what")).map(|s| s.index), Some(2));
         assert_eq!(prompter.hear(&heard("not what your country can")).map(|s| s.index), Some(5));

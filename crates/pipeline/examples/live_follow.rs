@@ -68,7 +68,12 @@ fn main() -> anyhow::Result<()> {
     let reached = moves.last().map_or(0, |(f, _)| f.index + 1);
     let at = |q: f64| latency.get(((latency.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
     let within = latency.iter().filter(|&&l| l <= 0.5).count();
-    println!("take: {:.1} s, {} script words, {} follower passes", audio.duration(), report.script.words, follows.len());
+    println!(
+        "take: {:.1} s, {} script words, {} follower passes",
+        audio.duration(),
+        report.script.words,
+        follows.len()
+    );
     println!("prompter moves: {}, reached word {} of {}", moves.len(), reached, report.script.words);
     println!(
         "word lit after it ended (seconds of audio): median {:.2}, p90 {:.2}, max {:.2}; within 0.5 s: {}/{}",

@@ -45,12 +45,8 @@ pub fn run_take(args: &TakeArgs, data: Option<&Path>, explicit_model: Option<&Pa
         format!("take {} is kept; analyse it later with: encore reanalyze --take {}", take.id, take.id)
     })?;
 
-    let earlier: Vec<TakeReport> = store
-        .takes(piece.id)?
-        .into_iter()
-        .filter(|t| t.id < take.id)
-        .filter_map(|t| t.report)
-        .collect();
+    let earlier: Vec<TakeReport> =
+        store.takes(piece.id)?.into_iter().filter(|t| t.id < take.id).filter_map(|t| t.report).collect();
     let earlier: Vec<&TakeReport> = earlier.iter().collect();
     let standing = encore_coach::standing(&report, &earlier);
     let score = encore_coach::TakeScore::of(&report);

@@ -46,10 +46,8 @@ fn a_take_killed_at_any_moment_leaves_the_store_consistent() {
 
     // Kills at fixed delays land in different stages (start-up, copying the audio, adding the
     // row, loading the model, listening); one more lands just after the take was kept.
-    let mut moments: Vec<Option<Duration>> = [0, 15, 40, 80, 150, 300, 600, 1200]
-        .into_iter()
-        .map(|ms| Some(Duration::from_millis(ms)))
-        .collect();
+    let mut moments: Vec<Option<Duration>> =
+        [0, 15, 40, 80, 150, 300, 600, 1200].into_iter().map(|ms| Some(Duration::from_millis(ms))).collect();
     moments.push(None);
     let mut killed_with_a_take = 0;
     for moment in moments {
