@@ -32,11 +32,15 @@ fn the_prompter_follows_a_reading_and_the_report_comes_at_stop() {
         live.push(chunk);
         std::thread::sleep(Duration::from_millis(50));
     }
-    // Let the follower catch up with the end, as a performer's last pause would.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The performer pauses before pressing stop; the microphone goes on sending (silence), and
+    // the follower hears the end again as it comes.
+    for _ in 0..20 {
+        live.push(&[0; 1600]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let (heard_audio, report) = live.finish().unwrap();
 
-    assert_eq!(heard_audio.samples.len(), pcm.len());
+    assert_eq!(heard_audio.samples.len(), pcm.len() + 20 * 1600);
     assert_eq!(report.summary.correct, words, "{:?}", report.summary);
     let follows = follows.lock().unwrap();
     let moves: Vec<usize> = follows.iter().filter(|f| f.moved).map(|f| f.index).collect();
