@@ -3,7 +3,7 @@
 //! analyses (see `pipeline`) and prints the report as the script with every verdict, as JSON,
 //! and optionally as an HTML page.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -40,8 +40,7 @@ pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<
         serde_json::to_writer(&mut out, &take)?;
         writeln!(out)?;
     } else {
-        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        out.write_all(report::terminal::render(&take, &script, colour).as_bytes())?;
+        out.write_all(report::terminal::render(&take, &script, report::terminal::colour_on_stdout()).as_bytes())?;
     }
     out.flush()?;
     Ok(())

@@ -5,7 +5,7 @@
 //! then is it analysed and the report saved. A take interrupted after its row exists is kept
 //! without a report, and `encore reanalyze` finishes it.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -56,8 +56,7 @@ pub fn run_take(args: &TakeArgs, data: Option<&Path>, explicit_model: Option<&Pa
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        out.write_all(report::terminal::render(&report, &script, colour).as_bytes())?;
+        out.write_all(report::terminal::render(&report, &script, report::terminal::colour_on_stdout()).as_bytes())?;
         writeln!(out)?;
         writeln!(out, "Take {}: {}.", take.id, standing.describe(&score))?;
     }

@@ -20,6 +20,13 @@ const MAGENTA: &str = "\x1b[35m";
 const CYAN: &str = "\x1b[36m";
 const BOLD: &str = "\x1b[1m";
 
+/// Whether the view printed on standard output should be coloured: it is a terminal and
+/// `NO_COLOR` is unset or empty.
+pub fn colour_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// The whole view, ending with a newline. `colour` adds ANSI colours; the caller decides (a
 /// terminal, and `NO_COLOR` unset).
 pub fn render(report: &TakeReport, script: &Script, colour: bool) -> String {
