@@ -261,6 +261,21 @@ impl DecoderState {
     pub fn restart(&self) -> DecoderState {
         DecoderState { cross: self.cross.clone(), cache: vec![None; self.cache.len()], length: 0 }
     }
+
+    /// This state as it was after its first `length` tokens, to go on from there another way.
+    pub fn truncated(&self, length: usize) -> Result<DecoderState> {
+        let cache = self
+            .cache
+            .iter()
+            .map(|layer| {
+                layer
+                    .as_ref()
+                    .map(|(key, value)| Ok((key.narrow(2, 0, length)?, value.narrow(2, 0, length)?)))
+                    .transpose()
+            })
+            .collect::<Result<_>>()?;
+        Ok(DecoderState { cross: self.cross.clone(), cache, length })
+    }
 }
 
 /// One decoder pass: logits for every new position, and optionally the cross-attention

@@ -5,7 +5,9 @@
 //! the alignment heads and word confidences from the token probabilities. The next window
 //! starts where the last complete word ended, so nothing is cut or heard twice at a boundary.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
@@ -140,7 +142,12 @@ impl Recogniser {
             history,
             words: Vec::new(),
             seek: 0,
-            listening: Listening { windows: Vec::new(), last_window: Default::default() },
+            listening: Listening {
+                windows: Vec::new(),
+                answers: Arc::default(),
+                last_window: Mutex::default(),
+                newest: None,
+            },
             keep_windows,
             times: StageTimes::default(),
         }
@@ -158,7 +165,7 @@ impl Recogniser {
     ) -> Result<(), ListenError> {
         let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
         let recorded_frames = audio.samples.len() / HOP;
-        if !to_the_end && recorded_frames < heard.seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE {
+        if !to_the_end && !heard.would_hear_more(audio.samples.len()) {
             return Ok(());
         }
         let times = &mut heard.times;
@@ -180,9 +187,12 @@ impl Recogniser {
             let segment_frames = FRAMES_PER_WINDOW.min(content_frames - seek);
             let offset = seek as f64 * frame_seconds;
             // Whisper invents words ("Thank you.") in silence; where voice activity finds no
-            // speech at all, there is nothing to hear.
+            // speech, or only the tail of the word the last window ended on, there is nothing
+            // to hear.
             let window_end = offset + segment_frames as f64 * frame_seconds;
-            if !speech.iter().any(|s| s.end > offset && s.start < window_end) {
+            let speech_inside: f64 =
+                speech.iter().map(|s| (s.end.min(window_end) - s.start.max(offset)).max(0.0)).sum();
+            if speech_inside < LEAST_SPEECH_IN_WINDOW {
                 seek += segment_frames;
                 progress(Progress {
                     done: (seek as f64 * frame_seconds).min(audio.duration()),
@@ -196,7 +206,8 @@ impl Recogniser {
             let clock = Instant::now();
             let input = Tensor::from_vec(features, (1, self.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
             let encoded = self.model.encoder.forward(&input)?;
-            if heard.keep_windows && heard.listening.windows.len() < MAX_KEPT_WINDOWS {
+            let kept = heard.keep_windows && heard.listening.windows.len() < MAX_KEPT_WINDOWS;
+            if kept {
                 heard.listening.windows.push(KeptWindow { offset, frames: segment_frames, encoded: encoded.clone() });
             }
             times.encoder += clock.elapsed().as_secs_f64();
@@ -204,6 +215,9 @@ impl Recogniser {
 
             let clock = Instant::now();
             let window = self.model.decoder.start(&encoded)?;
+            if kept {
+                heard.listening.newest = Some((heard.listening.windows.len() - 1, window.restart()));
+            }
             let sampled = self.decode_window(&window, &heard.history)?;
             times.decoder += clock.elapsed().as_secs_f64();
 
@@ -380,40 +394,78 @@ impl Recogniser {
         if !placed {
             script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
         }
+        let question = (index, heard.clone(), alternative.clone());
+        if let Some(&answer) = listening.answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&question)
+        {
+            return Ok(Some(answer));
+        }
         // Questions come in the order of the take, so the window asked last is usually asked
-        // again: its audio keys and values are kept rather than computed for every question.
+        // again: its audio keys and values are kept, and so is the heard reading, which is the
+        // same for every question about the window. The script's reading then only needs the
+        // decoder from where it parts from the heard one.
         let mut last = listening.last_window.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let state = match &*last {
-            Some((kept, state)) if *kept == index => state.restart(),
-            _ => {
-                let state = self.model.decoder.start(&window.encoded)?;
-                *last = Some((index, state.restart()));
-                state
-            }
-        };
+        if last.as_ref().is_none_or(|asked| asked.index != index) {
+            let audio = match &listening.newest {
+                Some((newest, audio)) if *newest == index => audio.restart(),
+                _ => self.model.decoder.start(&window.encoded)?,
+            };
+            *last = Some(AskedWindow { index, audio, heard: None });
+        }
+        let asked = last.as_mut().expect("set just above");
+        if asked.heard.as_ref().is_none_or(|reading| reading.text != heard) {
+            asked.heard = Some(self.read_through(&asked.audio, &heard)?);
+        }
+        let reading = asked.heard.as_ref().expect("set just above");
+        let script_score = self.read_after(reading, &alternative)?;
+        let difference = (script_score - reading.score()).clamp(-30.0, 30.0);
+        let answer = (1.0 / (1.0 + (-difference).exp())) as f32;
         drop(last);
-        let heard_score = self.sequence_log_probability(&state, &heard)?;
-        let script_score = self.sequence_log_probability(&state, &alternative)?;
-        let difference = (script_score - heard_score).clamp(-30.0, 30.0);
-        Ok(Some((1.0 / (1.0 + (-difference).exp())) as f32))
+        listening.answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(question, answer);
+        Ok(Some(answer))
     }
 
-    /// The log-likelihood of `text` (then the end of text) given the window's audio.
-    fn sequence_log_probability(&self, window: &DecoderState, text: &str) -> Result<f64, ListenError> {
+    /// The tokens of `text` as a whole reading of a window: the start sequence, no
+    /// timestamps, the text, the end of text.
+    fn reading_tokens(&self, text: &str) -> Vec<u32> {
         let special = &self.tokenizer.special;
         let mut tokens = self.tokenizer.start_sequence();
         tokens.push(special.no_timestamps);
-        let first = tokens.len();
         tokens.extend(self.tokenizer.encode(text));
         tokens.push(special.end_of_text);
-        let mut state = window.restart();
+        tokens
+    }
+
+    /// Runs `text` through the decoder teacher-forced on a window's audio, keeping what
+    /// another reading that starts the same way can go on from.
+    fn read_through(&self, audio: &DecoderState, text: &str) -> Result<Reading, ListenError> {
+        let tokens = self.reading_tokens(text);
+        let mut state = audio.restart();
         let output = self.model.decoder.forward(&tokens[..tokens.len() - 1], &mut state, &[])?;
         let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
-        let mut total = 0.0f64;
-        for position in first - 1..tokens.len() - 1 {
-            total += log_softmax(&logits[position])[tokens[position + 1] as usize] as f64;
-        }
-        Ok(total)
+        let next_token =
+            logits.iter().zip(&tokens[1..]).map(|(row, &next)| log_softmax(row)[next as usize] as f64).collect();
+        let scored_from = self.tokenizer.start_sequence().len();
+        Ok(Reading { text: text.to_string(), tokens, state, next_token, scored_from })
+    }
+
+    /// The log-likelihood of `text` as a reading of the window `heard` was read on (see
+    /// [`Reading::score`]): the positions it shares with `heard` are taken from there, and
+    /// only the rest is run through the decoder.
+    fn read_after(&self, heard: &Reading, text: &str) -> Result<f64, ListenError> {
+        let tokens = self.reading_tokens(text);
+        let shared = heard.tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
+        // Position p predicts token p + 1, so the heard reading answers for the positions
+        // before the first difference. Two or more positions are run again even so: a single
+        // position is decoded through the quantised projection, which scores a little
+        // differently from the whole-reading pass.
+        let from = (shared - 1).min(tokens.len().saturating_sub(3)).max(heard.scored_from);
+        let mut state = heard.state.truncated(from)?;
+        let output = self.model.decoder.forward(&tokens[from..tokens.len() - 1], &mut state, &[])?;
+        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+        let before: f64 = heard.next_token[heard.scored_from..from].iter().sum();
+        let after: f64 =
+            logits.iter().zip(&tokens[from + 1..]).map(|(row, &next)| log_softmax(row)[next as usize] as f64).sum();
+        Ok(before + after)
     }
 
     /// Decodes a window; when the result looks wrong (the model looped, or it is unsure of
@@ -527,10 +579,58 @@ impl Recogniser {
 /// The encoded audio of a take, window by window, kept after listening for rescoring.
 pub struct Listening {
     windows: Vec<KeptWindow>,
-    /// The decoder's view of the window asked about last (see `prefer_script`).
-    last_window: std::sync::Mutex<Option<(usize, DecoderState)>>,
+    /// Every answer given, by window and the two readings: a live take asks about the take
+    /// heard so far before it ends, and asks again at the end (shared by clones).
+    answers: Arc<Mutex<HashMap<Question, f32>>>,
+    /// The window asked about last (see `prefer_script`).
+    last_window: Mutex<Option<AskedWindow>>,
+    /// The decoder's view of the window heard last: a live take's report waits on the
+    /// questions about it, and it was just computed.
+    newest: Option<(usize, DecoderState)>,
 }
 
+/// A question put to the model about a window: its index, the heard reading, the script's.
+type Question = (usize, String, String);
+
+impl Clone for Listening {
+    /// The same windows and answers; the decoder's views are made again when asked.
+    fn clone(&self) -> Listening {
+        Listening {
+            windows: self.windows.clone(),
+            answers: self.answers.clone(),
+            last_window: Mutex::default(),
+            newest: self.newest.as_ref().map(|(index, audio)| (*index, audio.restart())),
+        }
+    }
+}
+
+/// The decoder's view of a window asked about, and the heard reading of it.
+struct AskedWindow {
+    index: usize,
+    audio: DecoderState,
+    heard: Option<Reading>,
+}
+
+/// A reading of a window run through the decoder teacher-forced.
+struct Reading {
+    text: String,
+    tokens: Vec<u32>,
+    /// The decoder after every token but the end of text.
+    state: DecoderState,
+    /// At each position, the log-probability of the token that follows.
+    next_token: Vec<f64>,
+    /// The position of `<|notimestamps|>`, the first that predicts text.
+    scored_from: usize,
+}
+
+impl Reading {
+    /// The log-likelihood of the text, then the end of text, given the window's audio.
+    fn score(&self) -> f64 {
+        self.next_token[self.scored_from..].iter().sum()
+    }
+}
+
+#[derive(Clone)]
 struct KeptWindow {
     offset: f64,
     frames: usize,
@@ -538,7 +638,8 @@ struct KeptWindow {
 }
 
 /// A take being heard window by window while it is recorded (see
-/// [`Recogniser::start_hearing`]).
+/// [`Recogniser::start_hearing`]). A clone can be heard to the end while the take goes on.
+#[derive(Clone)]
 pub struct Heard {
     /// The text so far, which prompts the next window.
     history: Vec<u32>,
@@ -551,6 +652,12 @@ pub struct Heard {
 }
 
 impl Heard {
+    /// Whether [`Recogniser::hear_more`], before the end, would hear anything of a take
+    /// `recorded` samples long: a whole window and a little more must be waiting.
+    pub fn would_hear_more(&self, recorded: usize) -> bool {
+        recorded / HOP >= self.seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE
+    }
+
     /// Seconds of the take heard so far.
     pub fn heard_until(&self) -> f64 {
         self.seek as f64 * HOP as f64 / encore_audio::SAMPLE_RATE as f64
@@ -563,6 +670,10 @@ const PILED_UP: f64 = 0.3;
 
 /// More tokens than anyone speaks in a second: the prompter's decoding stops there.
 const MOST_TOKENS_PER_SECOND: f64 = 6.0;
+
+/// Least speech that makes a window worth hearing (seconds): less is the end of a word
+/// already heard, or a click.
+const LEAST_SPEECH_IN_WINDOW: f64 = 0.2;
 
 /// Shortest stretch worth hearing for the prompter: 0.4 s.
 const SHORTEST_RECENT_FRAMES: usize = 40;
@@ -666,6 +777,40 @@ mod tests {
         ];
         let texts: Vec<(String, f64)> = merge_looped_fillers(heard).into_iter().map(|w| (w.text, w.end)).collect();
         assert_eq!(texts, vec![("uh,".into(), 4.5), ("uh,".into(), 4.72), ("the".into(), 4.8), ("the".into(), 5.0)]);
+    }
+
+    /// The script's reading goes on from the heard one's decoder rather than being read whole:
+    /// the score must not change for it.
+    #[test]
+    fn a_reading_scored_from_where_it_parts_scores_as_one_read_whole() {
+        let dir = crate::default_model_dir();
+        if !crate::is_model_dir(&dir) {
+            crate::install(&dir, None, &mut |message| eprintln!("{message}")).expect("the model installs");
+        }
+        let recogniser = Recogniser::load(&dir).expect("the model loads");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/audio/jfk_inaugural_1961.wav");
+        let audio = encore_audio::decode_file(&path, &mut |_| {}).expect("the recording decodes");
+        let bands = recogniser.config.mel_bins;
+        let spectrogram = mel::Spectrogram::new(&audio.samples, FRAMES_PER_WINDOW * HOP, bands);
+        let features = spectrogram.window(0, audio.samples.len() / HOP);
+        let input = Tensor::from_vec(features, (1, bands, FRAMES_PER_WINDOW), &Device::Cpu).unwrap();
+        let encoded = recogniser.model.encoder.forward(&input).unwrap();
+        let window = recogniser.model.decoder.start(&encoded).unwrap();
+
+        let heard = " And so my fellow Americans, ask not what your country can do for you";
+        let reading = recogniser.read_through(&window, heard).unwrap();
+        for other in [
+            " And so my yellow Americans, ask not what your country can do for you",
+            " And so my fellow Americans, ask not what your country can do for",
+            " And so my fellow Americans, ask not what your country can do for you, ask",
+            " So my fellow Americans, ask not what your country can do for you",
+            heard,
+        ] {
+            let whole = recogniser.read_through(&window, other).unwrap().score();
+            let after = recogniser.read_after(&reading, other).unwrap();
+            assert!((whole - after).abs() < 1e-3, "{other:?}: read whole {whole}, after the heard reading {after}");
+            assert!(other == heard || reading.score() - whole > 0.1, "{other:?} is not what was said");
+        }
     }
 
     #[test]
