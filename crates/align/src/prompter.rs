@@ -5,8 +5,10 @@
 //! script and moves it forward only: the recent words are aligned locally (Smith–Waterman)
 //! against the script a little behind and a good way ahead of that place, and the place moves
 //! to the script word matched by the last heard word that matched. A jump far ahead needs more
-//! matching words than a step to the next word, so that one misheard word cannot throw the
-//! prompter to another line that happens to share it.
+//! matching words than a step to the next word, and must explain the recent words better than
+//! the script already said does, so that a misheard word, or a phrase the script uses twice
+//! ("thy beauty's field" ... "thy beauty lies"), cannot throw the prompter to another line.
+//! Being forward only, a prompter thrown ahead could never come back.
 
 use encore_script::{Reading, Script};
 
@@ -15,8 +17,10 @@ use encore_script::{Reading, Script};
 const BEHIND: usize = 12;
 /// Script words after the place searched for what was said.
 const AHEAD: usize = 40;
-/// Steps within this many words of the place need one matching word; further, two.
+/// Steps within this many words of the place need one matching word; further, three.
 const NEAR: usize = 3;
+/// Matching words a jump beyond `NEAR` needs.
+const FAR_MATCHES: u32 = 3;
 
 const MATCH: i32 = 2;
 const MISMATCH: i32 = -1;
@@ -69,6 +73,8 @@ impl Prompter {
         let mut score = vec![0i32; (heard.len() + 1) * columns];
         let mut matches = vec![0u32; (heard.len() + 1) * columns];
         let mut best: Option<(i32, usize)> = None;
+        // The best path that ends on script already said: what a far jump must beat.
+        let mut best_behind = 0;
         for i in 1..=heard.len() {
             for j in 1..columns {
                 let same = heard[i - 1].0.matches(&script[j - 1]);
@@ -93,6 +99,9 @@ impl Prompter {
                 if same && best.is_none_or(|(top, _)| value >= top) {
                     best = Some((value, cell));
                 }
+                if same && low + j - 1 < next {
+                    best_behind = best_behind.max(value);
+                }
             }
         }
         let (_, cell) = best?;
@@ -101,8 +110,8 @@ impl Prompter {
         if index < next {
             return None;
         }
-        let needed = if index - next < NEAR { 1 } else { 2 };
-        if matches[cell] < needed {
+        let near = index - next < NEAR;
+        if matches[cell] < if near { 1 } else { FAR_MATCHES } || (!near && score[cell] <= best_behind) {
             return None;
         }
         self.place = Some(index);
@@ -141,8 +150,24 @@ mod tests {
         assert_eq!(prompter.hear(&heard("um nine")), None);
         // The next word, even misheard around it, is a step.
         assert_eq!(prompter.hear(&heard("uh three")).map(|s| s.index), Some(2));
-        // A skip ahead with two matching words is followed.
-        assert_eq!(prompter.hear(&heard("seven eight")).map(|s| s.index), Some(7));
+        // Two matching words far ahead are not yet enough; three are.
+        assert_eq!(prompter.hear(&heard("seven eight")), None);
+        assert_eq!(prompter.hear(&heard("seven eight nine")).map(|s| s.index), Some(8));
+    }
+
+    #[test]
+    fn a_phrase_the_script_says_twice_does_not_jump_ahead() {
+        let script = Script::parse(
+            "And dig deep trenches in thy beauty's field,\nThy youth's proud livery so gazed on now,\n\
+             Then being asked, where all thy beauty lies, where all the treasure of thy lusty days",
+        )
+        .unwrap();
+        let mut prompter = Prompter::new(&script);
+        assert_eq!(prompter.hear(&heard("and dig deep trenches in thy beauty's")).map(|s| s.index), Some(6));
+        // "beauty" is not "beauty's": the recent words match "thy beauty" further on better than
+        // the words just said, but the words just said explain them as well.
+        assert_eq!(prompter.hear(&heard("in thy beauty")), None);
+        assert_eq!(prompter.hear(&heard("thy beauty's field thy youth's")).map(|s| s.index), Some(9));
     }
 
     #[test]
