@@ -2,7 +2,10 @@
 //! measures the prompter: how long after a word ended it was highlighted, whether it was the
 //! right word, and how long the report took once the take stopped.
 //!
-//! cargo run --release -p encore-pipeline --example live_follow -- AUDIO SCRIPT [--threads N]
+//! cargo run --release -p encore-pipeline --example live_follow -- AUDIO SCRIPT [--pause SECONDS]
+//!
+//! `--pause` plays that much silence after the recording before stopping, as a performer
+//! pauses before pressing stop (default 0: stopped on the last word).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,8 +20,13 @@ const CHUNK_SECONDS: f64 = 0.1;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [audio_path, script_path, ..] = args.as_slice() else {
-        anyhow::bail!("usage: live_follow AUDIO SCRIPT");
+    let [audio_path, script_path, rest @ ..] = args.as_slice() else {
+        anyhow::bail!("usage: live_follow AUDIO SCRIPT [--pause SECONDS]");
+    };
+    let pause: f64 = match rest {
+        [] => 0.0,
+        [flag, seconds] if flag == "--pause" => seconds.parse().context("--pause takes seconds")?,
+        _ => anyhow::bail!("usage: live_follow AUDIO SCRIPT [--pause SECONDS]"),
     };
     let audio = encore_audio::decode_file(audio_path.as_ref(), &mut |_| {})?;
     let script_text = std::fs::read_to_string(script_path).with_context(|| format!("cannot read {script_path}"))?;
@@ -36,7 +44,8 @@ fn main() -> anyhow::Result<()> {
         })
     };
     let live = LiveTake::start(recogniser, script, on_follow);
-    let pcm: Vec<i16> = audio.samples.iter().map(|&s| (s * 32767.0).clamp(-32768.0, 32767.0) as i16).collect();
+    let mut pcm: Vec<i16> = audio.samples.iter().map(|&s| (s * 32767.0).clamp(-32768.0, 32767.0) as i16).collect();
+    pcm.extend(std::iter::repeat_n(0, (pause * SAMPLE_RATE as f64) as usize));
     let chunk = (CHUNK_SECONDS * SAMPLE_RATE as f64) as usize;
     let clock = Instant::now();
     for (k, piece) in pcm.chunks(chunk).enumerate() {
@@ -48,7 +57,8 @@ fn main() -> anyhow::Result<()> {
         pushed.fetch_add(piece.len(), Ordering::SeqCst);
     }
     let stopped = Instant::now();
-    let (_, report) = live.finish()?;
+    let finished = live.finish()?;
+    let report = finished.report;
     let report_seconds = stopped.elapsed().as_secs_f64();
 
     let follows = follows.lock().unwrap();
@@ -61,6 +71,9 @@ fn main() -> anyhow::Result<()> {
         let (Some(index), Some(start), Some(end)) = (word.script_index, word.start, word.end) else { continue };
         if let Some((_, lit)) = moves.iter().find(|(f, _)| f.index >= index) {
             latency.push(lit - end);
+            if std::env::var_os("LIVE_FOLLOW_WORDS").is_some() {
+                eprintln!("{index} {:?} {start:.2}-{end:.2} lit {lit:.2}", word.text);
+            }
             early += usize::from(*lit < start);
         }
     }
@@ -69,7 +82,7 @@ fn main() -> anyhow::Result<()> {
     let at = |q: f64| latency.get(((latency.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
     let within = latency.iter().filter(|&&l| l <= 0.5).count();
     println!(
-        "take: {:.1} s, {} script words, {} follower passes",
+        "take: {:.1} s and {pause:.1} s of quiet, {} script words, {} follower passes",
         audio.duration(),
         report.script.words,
         follows.len()
@@ -84,6 +97,11 @@ fn main() -> anyhow::Result<()> {
         latency.len()
     );
     println!("words lit before they were begun: {early}");
-    println!("report ready {:.2} s after stop; accuracy {:.1}%", report_seconds, report.summary.accuracy * 100.0);
+    println!(
+        "report ready {:.2} s after stop ({}); accuracy {:.1}%",
+        report_seconds,
+        if finished.heard_before_stop { "heard to the end before the stop" } else { "the rest heard at the stop" },
+        report.summary.accuracy * 100.0
+    );
     Ok(())
 }

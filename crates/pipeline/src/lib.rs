@@ -5,7 +5,7 @@
 
 mod live;
 
-pub use live::{Follow, LiveTake};
+pub use live::{FinishedTake, Follow, LiveTake};
 
 use encore_align::{AlignOptions, Hearing, Rescorer, TakeReport};
 use encore_audio::Audio;

@@ -5,8 +5,13 @@
 //! word being said. The keeper hears the take properly, one 30 s window as soon as it has
 //! been recorded, so that when the performer stops only the last window is left to hear and
 //! the report comes in a second or two rather than after the whole take is heard again.
+//!
+//! Most takes end the same way: the last words of the script, a moment's quiet, then the
+//! stop button. When the follower sees that quiet, the keeper hears the take to its end at
+//! once and answers the report's questions, and if nothing more was said before the stop,
+//! that hearing is the take's: the report is ready almost as the button is pressed.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -24,6 +29,12 @@ const LOOKBACK: f64 = 4.0;
 const FRESH_AUDIO: f64 = 0.2;
 /// Script words before the place given to the follower as its prompt.
 const PROMPT_WORDS: usize = 24;
+/// The performer is near the end when the prompter is within this many words of it.
+const LAST_WORDS: usize = 2;
+/// Silence near the end of the script after which the take may be over (seconds).
+const QUIET_AT_THE_END: f64 = 0.3;
+/// Silence anywhere after which the take may be over (seconds).
+const QUIET_ANYWHERE: f64 = 2.0;
 /// How long the keeper and the follower wait for more audio before looking again.
 const IDLE: Duration = Duration::from_millis(25);
 
@@ -41,18 +52,34 @@ pub struct Follow {
     pub flow: f32,
 }
 
+/// A live take once stopped.
+pub struct FinishedTake {
+    /// The take's audio, to be stored.
+    pub audio: Audio,
+    pub report: TakeReport,
+    /// True when the take had been heard to its end before the stop, because the performer
+    /// finished and paused: the report was ready almost at once.
+    pub heard_before_stop: bool,
+}
+
 /// A take being recorded and heard at the same time.
 pub struct LiveTake {
     shared: Arc<Shared>,
     recogniser: Arc<Recogniser>,
     script: Arc<Script>,
     follower: Option<JoinHandle<()>>,
-    keeper: Option<JoinHandle<Result<Heard, ListenError>>>,
+    keeper: Option<JoinHandle<Result<Kept, ListenError>>>,
 }
 
 struct Shared {
     samples: Mutex<Vec<f32>>,
     stopping: AtomicBool,
+    /// Set by the follower when the performer has gone quiet at the end of the script, or for
+    /// long anywhere: the take may be over.
+    may_be_over: AtomicBool,
+    /// Where the last speech the follower heard ended, in samples: speech after the take was
+    /// heard to its end makes that hearing stale.
+    speech_until: AtomicUsize,
 }
 
 impl Shared {
@@ -66,15 +93,20 @@ impl Shared {
 impl LiveTake {
     /// Starts hearing; `on_follow` is called from a worker thread after each follower pass.
     pub fn start(recogniser: Arc<Recogniser>, script: Script, on_follow: Box<dyn Fn(Follow) + Send>) -> LiveTake {
-        let shared = Arc::new(Shared { samples: Mutex::new(Vec::new()), stopping: AtomicBool::new(false) });
+        let shared = Arc::new(Shared {
+            samples: Mutex::new(Vec::new()),
+            stopping: AtomicBool::new(false),
+            may_be_over: AtomicBool::new(false),
+            speech_until: AtomicUsize::new(0),
+        });
         let script = Arc::new(script);
         let follower = {
             let (shared, recogniser, script) = (shared.clone(), recogniser.clone(), script.clone());
             std::thread::spawn(move || follow(&shared, &recogniser, &script, on_follow.as_ref()))
         };
         let keeper = {
-            let (shared, recogniser) = (shared.clone(), recogniser.clone());
-            std::thread::spawn(move || keep_up(&shared, &recogniser))
+            let (shared, recogniser, script) = (shared.clone(), recogniser.clone(), script.clone());
+            std::thread::spawn(move || keep_up(&shared, &recogniser, &script))
         };
         LiveTake { shared, recogniser, script, follower: Some(follower), keeper: Some(keeper) }
     }
@@ -90,23 +122,30 @@ impl LiveTake {
     }
 
     /// Stops listening live, hears what is left and judges the take. Blocks for a second or
-    /// two; the audio comes back with the report so that the caller can store it.
-    pub fn finish(mut self) -> anyhow::Result<(Audio, TakeReport)> {
+    /// two, or hardly at all when the take was heard to its end in a pause before the stop;
+    /// the audio comes back with the report so that the caller can store it.
+    pub fn finish(mut self) -> anyhow::Result<FinishedTake> {
         self.shared.stopping.store(true, Ordering::SeqCst);
         if let Some(follower) = self.follower.take() {
             let _ = follower.join();
         }
-        let heard = match self.keeper.take().map(JoinHandle::join) {
-            Some(Ok(heard)) => heard?,
+        let kept = match self.keeper.take().map(JoinHandle::join) {
+            Some(Ok(kept)) => kept?,
             _ => anyhow::bail!("the listener stopped unexpectedly; the take's audio is kept, analyse it again"),
         };
         let samples = std::mem::take(&mut *self.shared.samples());
         let audio = Audio::from_samples(samples, SAMPLE_RATE);
-        let mut heard = heard;
-        self.recogniser.hear_more(&mut heard, &audio, true, &mut |_| {})?;
+        let (heard, heard_before_stop) = match kept.to_the_end {
+            Some(ahead) if nothing_said_after(&audio, ahead.samples) => (ahead.heard, true),
+            _ => {
+                let mut heard = kept.heard;
+                self.recogniser.hear_more(&mut heard, &audio, true, &mut |_| {})?;
+                (heard, false)
+            }
+        };
         let (transcript, _, listening) = self.recogniser.finish_hearing(heard, &audio);
         let report = super::judge(&self.recogniser, &self.script, &transcript, &listening);
-        Ok((audio, report))
+        Ok(FinishedTake { audio, report, heard_before_stop })
     }
 }
 
@@ -125,6 +164,9 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
     let mut heard_up_to = 0usize;
     let mut last_step: Option<(usize, f64)> = None;
     let mut flow = 0.3f32;
+    // The end of the last speech heard, and whether a pass has heard the pause after it.
+    let mut speech_heard_until = 0.0f64;
+    let mut heard_the_pause = false;
     while !shared.stopping.load(Ordering::SeqCst) {
         let (recent, now) = {
             let samples = shared.samples();
@@ -138,17 +180,35 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
             (samples[from..].to_vec(), samples.len() as f64 / rate)
         };
         let offset = now - recent.len() as f64 / rate;
-        let prompt = prompt_before(script, prompter.place());
-        let Ok(words) = recogniser.hear_recent(&Audio::from_samples(recent, SAMPLE_RATE), 0.0, &prompt) else {
-            continue;
+        let recent = Audio::from_samples(recent, SAMPLE_RATE);
+        let last_speech = encore_audio::voice_activity(&recent).last().map(|speech| offset + speech.end);
+        let silent_for = now - last_speech.unwrap_or(offset);
+        // Nothing new to hear: the prompter only goes forward, so once the last word is lit
+        // there is nothing left for it, and a pass in a pause already heard adds nothing. The
+        // keeper has the processor meanwhile.
+        let finished = prompter.place() == script.words().len().checked_sub(1);
+        let still_quiet =
+            silent_for >= QUIET_AT_THE_END && last_speech.is_none_or(|end| end <= speech_heard_until + 0.1);
+        speech_heard_until = speech_heard_until.max(last_speech.unwrap_or(0.0));
+        shared.speech_until.store((speech_heard_until * rate) as usize, Ordering::SeqCst);
+        let step = if finished || (still_quiet && heard_the_pause) {
+            None
+        } else {
+            let prompt = prompt_before(script, prompter.place());
+            heard_the_pause = silent_for >= QUIET_AT_THE_END;
+            let Ok(words) = recogniser.hear_recent(&recent, 0.0, &prompt) else { continue };
+            let words: Vec<(&str, f64)> = words.iter().map(|w| (w.text.as_str(), offset + w.end)).collect();
+            prompter.hear(&words)
         };
-        let words: Vec<(&str, f64)> = words.iter().map(|w| (w.text.as_str(), offset + w.end)).collect();
-        let step = prompter.hear(&words);
         if let Some(step) = step {
             last_step = Some((step.index, step.end));
         }
         let Some((index, heard_at)) = last_step else { continue };
-        flow = 0.6 * flow + 0.4 * flow_after_silence(now - heard_at);
+        let at_the_end = index + 1 + LAST_WORDS >= script.words().len();
+        let may_be_over = (at_the_end && silent_for >= QUIET_AT_THE_END) || silent_for >= QUIET_ANYWHERE;
+        shared.may_be_over.store(may_be_over, Ordering::SeqCst);
+        let quiet = now - heard_at;
+        flow = 0.6 * flow + 0.4 * flow_after_silence(quiet);
         on_follow(Follow { index, heard_at, moved: step.is_some(), flow });
     }
 }
@@ -169,20 +229,52 @@ fn prompt_before(script: &Script, place: Option<usize>) -> String {
     words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// The keeper: hears each 30 s window as soon as it has been recorded.
-fn keep_up(shared: &Shared, recogniser: &Recogniser) -> Result<Heard, ListenError> {
+/// What the keeper heard by the time the take stopped.
+struct Kept {
+    /// The take heard as far as whole windows go.
+    heard: Heard,
+    /// The take heard to its end, when it seemed to be over.
+    to_the_end: Option<HeardToTheEnd>,
+}
+
+struct HeardToTheEnd {
+    heard: Heard,
+    /// How much of the take it heard.
+    samples: usize,
+}
+
+/// The keeper: hears the take a window at a time as it is recorded, and all of it whenever
+/// the performer seems to have finished.
+fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<Kept, ListenError> {
     let mut heard = recogniser.start_hearing(&ListenOptions::default(), true);
-    let needed = encore_listen::mel::FRAMES_PER_WINDOW as f64 / 100.0 + 1.0;
+    let mut to_the_end: Option<HeardToTheEnd> = None;
     while !shared.stopping.load(Ordering::SeqCst) {
-        let recorded = shared.samples().len() as f64 / SAMPLE_RATE as f64;
-        if recorded < heard.heard_until() + needed {
-            std::thread::sleep(IDLE * 8);
+        let speech_until = shared.speech_until.load(Ordering::SeqCst);
+        if shared.may_be_over.load(Ordering::SeqCst) && to_the_end.as_ref().is_none_or(|t| t.samples < speech_until) {
+            let audio = Audio::from_samples(shared.samples().clone(), SAMPLE_RATE);
+            let mut whole = heard.clone();
+            recogniser.hear_more(&mut whole, &audio, true, &mut |_| {})?;
+            // Judging it now puts the report's questions to the model while the performer is
+            // still reaching for the button; the answers are kept with the windows.
+            let (transcript, _, listening) = recogniser.finish_hearing(whole.clone(), &audio);
+            super::judge(recogniser, script, &transcript, &listening);
+            to_the_end = Some(HeardToTheEnd { heard: whole, samples: audio.samples.len() });
             continue;
         }
-        let audio = Audio::from_samples(shared.samples().clone(), SAMPLE_RATE);
-        recogniser.hear_more(&mut heard, &audio, false, &mut |_| {})?;
+        if heard.would_hear_more(shared.samples().len()) {
+            let audio = Audio::from_samples(shared.samples().clone(), SAMPLE_RATE);
+            recogniser.hear_more(&mut heard, &audio, false, &mut |_| {})?;
+            continue;
+        }
+        std::thread::sleep(IDLE * 8);
     }
-    Ok(heard)
+    Ok(Kept { heard, to_the_end })
+}
+
+/// Whether no speech began or went on after the first `samples` of the take.
+fn nothing_said_after(audio: &Audio, samples: usize) -> bool {
+    let from = samples as f64 / SAMPLE_RATE as f64;
+    encore_audio::voice_activity(audio).iter().all(|speech| speech.end < from)
 }
 
 #[cfg(test)]

@@ -25,7 +25,8 @@ fn the_prompter_follows_a_reading_and_the_report_comes_at_stop() {
 
     let follows: Arc<Mutex<Vec<Follow>>> = Arc::default();
     let sink = follows.clone();
-    let live = LiveTake::start(Arc::new(recogniser()), script, Box::new(move |f| sink.lock().unwrap().push(f)));
+    let recogniser = Arc::new(recogniser());
+    let live = LiveTake::start(recogniser.clone(), script.clone(), Box::new(move |f| sink.lock().unwrap().push(f)));
     let pcm: Vec<i16> = audio.samples.iter().map(|&s| (s * 32767.0) as i16).collect();
     // A tenth of a second at a time, at twice real time.
     for chunk in pcm.chunks(1600) {
@@ -33,15 +34,23 @@ fn the_prompter_follows_a_reading_and_the_report_comes_at_stop() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // The performer pauses before pressing stop; the microphone goes on sending (silence), and
-    // the follower hears the end again as it comes.
-    for _ in 0..20 {
+    // the take is heard to its end in the pause.
+    for _ in 0..30 {
         live.push(&[0; 1600]);
         std::thread::sleep(Duration::from_millis(100));
     }
-    let (heard_audio, report) = live.finish().unwrap();
+    let finished = live.finish().unwrap();
+    let report = &finished.report;
 
-    assert_eq!(heard_audio.samples.len(), pcm.len() + 20 * 1600);
+    assert_eq!(finished.audio.samples.len(), pcm.len() + 30 * 1600);
+    assert!(finished.heard_before_stop, "the pause before the stop was used to hear the take");
     assert_eq!(report.summary.correct, words, "{:?}", report.summary);
+    // Heard to its end in the pause, the take reads as it does heard at once.
+    let at_once = encore_pipeline::analyse(&recogniser, &script, &finished.audio, &mut |_| {}).unwrap();
+    let verdicts =
+        |r: &encore_align::TakeReport| r.words.iter().map(|w| format!("{:?}", w.verdict)).collect::<Vec<_>>();
+    assert_eq!(verdicts(report), verdicts(&at_once));
+    assert_eq!(report.summary.correct, at_once.summary.correct);
     let follows = follows.lock().unwrap();
     let moves: Vec<usize> = follows.iter().filter(|f| f.moved).map(|f| f.index).collect();
     assert!(moves.len() >= 3, "the highlight moved several times: {follows:?}");

@@ -174,7 +174,8 @@ impl Recording {
         drop(turn);
         let take_id = take.id;
         let result = match finished {
-            Ok(Ok((_, report))) => {
+            Ok(Ok(finished)) => {
+                let report = finished.report;
                 let analyser = stage.recogniser().await.map(|r| crate::pipeline::analyser(&r)).unwrap_or_default();
                 stage.store(move |store| store.save_report(take_id, &report, &analyser)).await.map_err(|e| e.message)
             }
