@@ -5,7 +5,8 @@
 //! cargo run --release -p encore-pipeline --example live_follow -- AUDIO SCRIPT [--pause SECONDS]
 //!
 //! `--pause` plays that much silence after the recording before stopping, as a performer
-//! pauses before pressing stop (default 0: stopped on the last word).
+//! pauses before pressing stop (default 0: stopped on the last word). With
+//! `LIVE_FOLLOW_WORDS=1` it also prints, for each script word, its times and when it was lit.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
