@@ -164,7 +164,6 @@ impl Recogniser {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(), ListenError> {
         let frame_seconds = HOP as f64 / encore_audio::SAMPLE_RATE as f64;
-        let recorded_frames = audio.samples.len() / HOP;
         if !to_the_end && !heard.would_hear_more(audio.samples.len()) {
             return Ok(());
         }
@@ -181,7 +180,7 @@ impl Recogniser {
 
         let mut seek = heard.seek;
         while seek < content_frames {
-            if !to_the_end && recorded_frames < seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE {
+            if !to_the_end && !whole_window_recorded(seek, audio.samples.len()) {
                 break;
             }
             let segment_frames = FRAMES_PER_WINDOW.min(content_frames - seek);
@@ -655,7 +654,7 @@ impl Heard {
     /// Whether [`Recogniser::hear_more`], before the end, would hear anything of a take
     /// `recorded` samples long: a whole window and a little more must be waiting.
     pub fn would_hear_more(&self, recorded: usize) -> bool {
-        recorded / HOP >= self.seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE
+        whole_window_recorded(self.seek, recorded)
     }
 
     /// Seconds of the take heard so far.
@@ -681,6 +680,11 @@ const SHORTEST_RECENT_FRAMES: usize = 40;
 /// Frames recorded beyond a window before it is heard while recording: the last frames of
 /// the spectrogram need the audio after them.
 const FRAMES_TO_SPARE: usize = 50;
+
+/// Whether `recorded` samples hold a whole window from frame `seek`, and the frames to spare.
+fn whole_window_recorded(seek: usize, recorded: usize) -> bool {
+    recorded / HOP >= seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE
+}
 
 /// Windows kept for rescoring: 2.3 MB each, so 20 minutes of take at most.
 const MAX_KEPT_WINDOWS: usize = 40;
