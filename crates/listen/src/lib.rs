@@ -5,6 +5,7 @@
 //! ([`decode`]), word times ([`timing`]) and the result ([`Transcript`]). Nothing outside it
 //! depends on candle, so the rest of Encore builds and tests without the model.
 
+pub mod kernels;
 pub mod config;
 pub mod ctranslate2;
 pub mod decode;

@@ -15,6 +15,7 @@ use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
+use crate::kernels::Gelu;
 
 type Result<T> = candle_core::Result<T>;
 
@@ -105,6 +106,22 @@ fn attend(query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -
     Ok((weights.matmul(value)?, weights))
 }
 
+/// [`attend`] without a mask, through the blocked kernel that keeps the scores in cache.
+fn attend_all(query: &Tensor, key: &Tensor, value: &Tensor) -> Result<Tensor> {
+    let (shape, device) = (query.shape().clone(), query.device().clone());
+    let (batch, heads, positions, width) = query.dims4()?;
+    let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
+    let (query, key, value) = (flat(query)?, flat(key)?, flat(value)?);
+    let per_item = heads * positions * width;
+    let mut out = Vec::with_capacity(batch * per_item);
+    for item in 0..batch {
+        let range = item * per_item..(item + 1) * per_item;
+        let (q, k, v) = (&query[range.clone()], &key[range.clone()], &value[range]);
+        out.extend(crate::kernels::attend_all(q, k, v, heads, positions, width));
+    }
+    Tensor::from_vec(out, shape, &device)
+}
+
 struct FeedForward {
     norm: LayerNorm,
     up: Projection,
@@ -121,7 +138,7 @@ impl FeedForward {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        x + self.down.forward(&self.up.forward(&self.norm.forward(x)?)?.gelu_erf()?)?
+        x + self.down.forward(&self.up.forward(&self.norm.forward(x)?)?.apply_op1_no_bwd(&Gelu)?)?
     }
 }
 
@@ -150,6 +167,8 @@ impl SelfAttention {
         cache: Option<&mut Option<(Tensor, Tensor)>>,
         mask: Option<&Tensor>,
     ) -> Result<Tensor> {
+        // Every position attending to every other (the encoder) goes through the blocked kernel.
+        let all_to_all = cache.is_none() && mask.is_none();
         let fused = self.query_key_value.forward(&self.norm.forward(x)?)?;
         let width = fused.dim(D::Minus1)? / 3;
         let query = split_heads(&fused.narrow(D::Minus1, 0, width)?, self.heads)?;
@@ -162,7 +181,11 @@ impl SelfAttention {
             }
             *cache = Some((key.clone(), value.clone()));
         }
-        let (attended, _) = attend(&query, &key, &value, mask)?;
+        let attended = if all_to_all {
+            attend_all(&query, &key, &value)?
+        } else {
+            attend(&query, &key, &value, mask)?.0
+        };
         x + self.out.forward(&merge_heads(&attended)?)?
     }
 }
@@ -209,7 +232,7 @@ impl Encoder {
     /// `mel` is `[1, bands, 3000]`; the result is `[1, 1500, width]`.
     pub fn forward(&self, mel: &Tensor) -> Result<Tensor> {
         let convolve = |x: &Tensor, (weight, bias): &(Tensor, Tensor), stride| -> Result<Tensor> {
-            x.conv1d(weight, 1, stride, 1, 1)?.broadcast_add(&bias.reshape((1, (), 1))?)?.gelu_erf()
+            x.conv1d(weight, 1, stride, 1, 1)?.broadcast_add(&bias.reshape((1, (), 1))?)?.apply_op1_no_bwd(&Gelu)
         };
         let x = convolve(mel, &self.conv1, 1)?;
         let x = convolve(&x, &self.conv2, 2)?.transpose(1, 2)?;
