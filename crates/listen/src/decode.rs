@@ -6,6 +6,7 @@
 //! says where the next window must start, so no sentence is cut at a 30 s boundary.
 
 use crate::config::ModelConfig;
+use crate::kernels;
 use crate::model::{Decoder, DecoderState};
 use crate::tokenizer::Tokenizer;
 
@@ -52,7 +53,7 @@ impl GreedyDecoder<'_> {
         context.extend(self.tokenizer.start_sequence());
 
         let mut state = window.restart();
-        let mut output = self.decoder.forward(&context, &mut state, &[])?;
+        let mut output = self.decoder.forward_scoring_from(&context, &mut state, &[], start_at)?;
         let mut tokens: Vec<u32> = Vec::new();
         let mut log_probability_sum = 0.0;
         let mut no_speech_probability = 0.0;
@@ -62,17 +63,18 @@ impl GreedyDecoder<'_> {
             if step == 0
                 && let Some(no_speech) = special.no_speech
             {
-                let at_start: Vec<f32> = output.logits.get(start_at)?.to_vec1()?;
+                let at_start: Vec<f32> = output.logits.get(0)?.to_vec1()?;
                 no_speech_probability = softmax_at(&at_start, no_speech as usize);
             }
             let mut logits: Vec<f32> = output.logits.get(rows - 1)?.to_vec1()?;
             self.apply_rules(&mut logits, &tokens);
-            let log_probabilities = log_softmax(&logits);
-            let (best, &best_log_probability) = log_probabilities
+            let best = logits
                 .iter()
                 .enumerate()
                 .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(token, _)| token)
                 .expect("a vocabulary is never empty");
+            let best_log_probability = log_probability_of(&logits, best);
             let best = best as u32;
             log_probability_sum += best_log_probability as f64;
             if best == special.end_of_text {
@@ -144,26 +146,28 @@ impl GreedyDecoder<'_> {
             }
         }
         // When a timestamp as a whole is likelier than any single text token, take a timestamp.
-        let log_probabilities = log_softmax(logits);
-        let timestamp_mass = log_sum_exp(&log_probabilities[begin..]);
-        let best_text = log_probabilities[..begin].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        // (Compared as logits: normalising both sides by the same total changes nothing.)
+        let timestamp_mass = log_sum_exp(&logits[begin..]);
+        let best_text = kernels::peak_of(&logits[..begin]);
         if timestamp_mass > best_text {
             logits[..begin].fill(f32::NEG_INFINITY);
         }
     }
 }
 
+/// `ln(sum(e^v))`, computed for every step over the whole vocabulary (52 thousand numbers), so
+/// with the vectorised exponential.
 fn log_sum_exp(values: &[f32]) -> f32 {
-    let peak = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let peak = kernels::peak_of(values);
     if peak == f32::NEG_INFINITY {
         return peak;
     }
-    peak + values.iter().map(|v| (v - peak).exp()).sum::<f32>().ln()
+    peak + kernels::sum_of_exp_below(values, peak).ln()
 }
 
-pub fn log_softmax(logits: &[f32]) -> Vec<f32> {
-    let total = log_sum_exp(logits);
-    logits.iter().map(|l| l - total).collect()
+/// `log_softmax(logits)[index]`, without writing out the rest.
+pub fn log_probability_of(logits: &[f32], index: usize) -> f32 {
+    logits[index] - log_sum_exp(logits)
 }
 
 fn softmax_at(logits: &[f32], index: usize) -> f64 {
@@ -175,8 +179,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn log_softmax_sums_to_one() {
-        let total: f32 = log_softmax(&[1.0, 2.0, 3.0, f32::NEG_INFINITY]).iter().map(|l| l.exp()).sum();
+    fn log_probabilities_sum_to_one() {
+        let logits = [1.0, 2.0, 3.0, f32::NEG_INFINITY];
+        let total: f32 = (0..logits.len()).map(|i| log_probability_of(&logits, i).exp()).sum();
         assert!((total - 1.0).abs() < 1e-6);
     }
 }

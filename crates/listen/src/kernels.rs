@@ -100,33 +100,55 @@ fn multiply(
     }
 }
 
+/// `sum(e^(v - peak))` for `peak >= max(v)`.
+pub(crate) fn sum_of_exp_below(values: &[f32], peak: f32) -> f32 {
+    let mut totals = [0f32; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (total, &v) in totals.iter_mut().zip(chunk) {
+            *total += exp_of_non_positive(v - peak);
+        }
+    }
+    chunks.remainder().iter().map(|&v| exp_of_non_positive(v - peak)).chain(totals).sum()
+}
+
+/// Reductions run in this many lanes: one running value would chain every step to the last
+/// and keep the compiler from using vector instructions.
+const LANES: usize = 8;
+
 fn softmax_in_place(row: &mut [f32]) {
-    // Reductions run in eight lanes: one running value would chain every step to the last
-    // and keep the compiler from using vector instructions.
-    const LANES: usize = 8;
+    let peak = peak_of(row);
+    for x in row.iter_mut() {
+        *x = exp_of_non_positive(*x - peak);
+    }
+    let total = sum_in_lanes(row);
+    let inverse = 1.0 / total;
+    for x in row.iter_mut() {
+        *x *= inverse;
+    }
+}
+
+/// The largest of `values` (minus infinity for none).
+pub(crate) fn peak_of(values: &[f32]) -> f32 {
     let mut peaks = [f32::NEG_INFINITY; LANES];
-    let mut chunks = row.chunks_exact(LANES);
+    let mut chunks = values.chunks_exact(LANES);
     for chunk in &mut chunks {
         for (peak, &x) in peaks.iter_mut().zip(chunk) {
             *peak = if x > *peak { x } else { *peak };
         }
     }
-    let peak = chunks.remainder().iter().chain(&peaks).copied().fold(f32::NEG_INFINITY, f32::max);
-    for x in row.iter_mut() {
-        *x = exp_of_non_positive(*x - peak);
-    }
+    chunks.remainder().iter().chain(&peaks).copied().fold(f32::NEG_INFINITY, f32::max)
+}
+
+fn sum_in_lanes(values: &[f32]) -> f32 {
     let mut totals = [0f32; LANES];
-    let mut chunks = row.chunks_exact(LANES);
+    let mut chunks = values.chunks_exact(LANES);
     for chunk in &mut chunks {
         for (total, &x) in totals.iter_mut().zip(chunk) {
             *total += x;
         }
     }
-    let total: f32 = chunks.remainder().iter().chain(&totals).sum();
-    let inverse = 1.0 / total;
-    for x in row.iter_mut() {
-        *x *= inverse;
-    }
+    chunks.remainder().iter().chain(&totals).sum()
 }
 
 /// `e^x` for `x <= 0`, to a few parts in ten million, written so that the compiler turns the
@@ -207,7 +229,14 @@ mod tests {
     }
 
     /// Attention written out the plain way, one query at a time.
-    fn attend_slowly(query: &[f32], key: &[f32], value: &[f32], heads: usize, positions: usize, width: usize) -> Vec<f32> {
+    fn attend_slowly(
+        query: &[f32],
+        key: &[f32],
+        value: &[f32],
+        heads: usize,
+        positions: usize,
+        width: usize,
+    ) -> Vec<f32> {
         let scale = 1.0 / (width as f32).sqrt();
         let mut out = vec![0f32; heads * positions * width];
         for h in 0..heads {

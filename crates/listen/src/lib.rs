@@ -5,12 +5,12 @@
 //! ([`decode`]), word times ([`timing`]) and the result ([`Transcript`]). Nothing outside it
 //! depends on candle, so the rest of Encore builds and tests without the model.
 
-pub mod kernels;
 pub mod config;
 pub mod ctranslate2;
 pub mod decode;
 mod error;
 pub mod install;
+pub mod kernels;
 pub mod mel;
 pub mod model;
 mod recogniser;

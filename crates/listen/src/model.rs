@@ -181,11 +181,8 @@ impl SelfAttention {
             }
             *cache = Some((key.clone(), value.clone()));
         }
-        let attended = if all_to_all {
-            attend_all(&query, &key, &value)?
-        } else {
-            attend(&query, &key, &value, mask)?.0
-        };
+        let attended =
+            if all_to_all { attend_all(&query, &key, &value)? } else { attend(&query, &key, &value, mask)?.0 };
         x + self.out.forward(&merge_heads(&attended)?)?
     }
 }
@@ -370,6 +367,19 @@ impl Decoder {
         state: &mut DecoderState,
         alignment_heads: &[(usize, usize)],
     ) -> Result<DecoderOutput> {
+        self.forward_scoring_from(tokens, state, alignment_heads, 0)
+    }
+
+    /// [`Decoder::forward`], with logits only for the tokens from `first_scored` on: the
+    /// prompt before a window needs none of its own, and its logits (a 52 thousand-wide row
+    /// for each token) cost more than the rest of the pass.
+    pub fn forward_scoring_from(
+        &self,
+        tokens: &[u32],
+        state: &mut DecoderState,
+        alignment_heads: &[(usize, usize)],
+        first_scored: usize,
+    ) -> Result<DecoderOutput> {
         let device = self.embeddings.device();
         let count = tokens.len();
         let ids = Tensor::new(tokens, device)?;
@@ -392,7 +402,8 @@ impl Decoder {
             x = layer.feed_forward.forward(&x)?;
         }
         state.length += count;
-        let x = self.norm.forward(&x)?;
+        let x = self.norm.forward(&x.narrow(1, first_scored, count - first_scored)?)?;
+        let count = count - first_scored;
         // One new token (a greedy step) reads the int8 projection; many at once (the prompt,
         // the word-timing pass, rescoring) are one f32 matrix product, which a quantised
         // product would do row by row.

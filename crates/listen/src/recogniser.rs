@@ -15,7 +15,7 @@ use encore_audio::{Audio, SpeechSpan};
 
 use crate::ListenError;
 use crate::config::ModelConfig;
-use crate::decode::{GreedyDecoder, Sampled, log_softmax};
+use crate::decode::{GreedyDecoder, Sampled, log_probability_of};
 use crate::install::ModelFiles;
 use crate::mel::{self, FRAMES_PER_WINDOW, HOP};
 use crate::model::{DecoderState, Whisper};
@@ -207,7 +207,12 @@ impl Recogniser {
             let encoded = self.model.encoder.forward(&input)?;
             let kept = heard.keep_windows && heard.listening.windows.len() < MAX_KEPT_WINDOWS;
             if kept {
-                heard.listening.windows.push(KeptWindow { offset, frames: segment_frames, encoded: encoded.clone() });
+                heard.listening.windows.push(KeptWindow {
+                    offset,
+                    frames: segment_frames,
+                    encoded: encoded.clone(),
+                    words_until: window_end,
+                });
             }
             times.encoder += clock.elapsed().as_secs_f64();
             times.windows += 1;
@@ -259,6 +264,9 @@ impl Recogniser {
                 };
                 heard.history.extend_from_slice(&text);
                 heard.words.extend(window_words);
+            }
+            if let Some(window) = heard.listening.windows.last_mut().filter(|_| kept) {
+                window.words_until = seek as f64 * frame_seconds;
             }
             heard.seek = seek;
             progress(Progress { done: (seek as f64 * frame_seconds).min(audio.duration()), total: audio.duration() });
@@ -364,9 +372,14 @@ impl Recogniser {
             return Ok(None);
         };
         let window = &listening.windows[index];
-        let window_end = window.offset + window.frames as f64 * frame_seconds;
-        let in_window: Vec<&HeardWord> =
-            transcript.words.iter().filter(|w| w.start >= window.offset - 1e-6 && w.start < window_end).collect();
+        // The window is read with the words it heard itself, not those the next window heard
+        // at its end: so its readings are settled as soon as it is decoded, and a live take
+        // can ask about them while it goes on.
+        let in_window: Vec<&HeardWord> = transcript
+            .words
+            .iter()
+            .filter(|w| w.start >= window.offset - 1e-6 && w.start < window.words_until - 1e-6)
+            .collect();
         let middle = (start + end) / 2.0;
         let inside = |w: &HeardWord| {
             let centre = (w.start + w.end) / 2.0;
@@ -442,7 +455,7 @@ impl Recogniser {
         let output = self.model.decoder.forward(&tokens[..tokens.len() - 1], &mut state, &[])?;
         let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
         let next_token =
-            logits.iter().zip(&tokens[1..]).map(|(row, &next)| log_softmax(row)[next as usize] as f64).collect();
+            logits.iter().zip(&tokens[1..]).map(|(row, &next)| log_probability_of(row, next as usize) as f64).collect();
         let scored_from = self.tokenizer.start_sequence().len();
         Ok(Reading { text: text.to_string(), tokens, state, next_token, scored_from })
     }
@@ -462,8 +475,11 @@ impl Recogniser {
         let output = self.model.decoder.forward(&tokens[from..tokens.len() - 1], &mut state, &[])?;
         let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
         let before: f64 = heard.next_token[heard.scored_from..from].iter().sum();
-        let after: f64 =
-            logits.iter().zip(&tokens[from + 1..]).map(|(row, &next)| log_softmax(row)[next as usize] as f64).sum();
+        let after: f64 = logits
+            .iter()
+            .zip(&tokens[from + 1..])
+            .map(|(row, &next)| log_probability_of(row, next as usize) as f64)
+            .sum();
         Ok(before + after)
     }
 
@@ -530,7 +546,7 @@ impl Recogniser {
         let text_columns = special.end_of_text as usize;
         let probability = |k: usize| {
             let row = &logits[start.len() + k][..text_columns];
-            log_softmax(row)[text[k] as usize].exp()
+            log_probability_of(row, text[k] as usize).exp()
         };
 
         // Group tokens into words: a token that starts with a space starts a word; a token
@@ -591,6 +607,15 @@ pub struct Listening {
 /// A question put to the model about a window: its index, the heard reading, the script's.
 type Question = (usize, String, String);
 
+impl Listening {
+    /// Questions about the take before this time (seconds) get the same answer however the
+    /// take goes on: the windows they are put to, and the words heard in those, no longer
+    /// change as more is heard. It is where the window heard last stopped reading.
+    pub fn settled_until(&self) -> f64 {
+        self.windows.last().map_or(0.0, |window| window.words_until)
+    }
+}
+
 impl Clone for Listening {
     /// The same windows and answers; the decoder's views are made again when asked.
     fn clone(&self) -> Listening {
@@ -634,6 +659,9 @@ struct KeptWindow {
     offset: f64,
     frames: usize,
     encoded: Tensor,
+    /// Where the next window starts (seconds): the words this window was read with are the
+    /// ones heard before, which are settled as soon as it has been decoded.
+    words_until: f64,
 }
 
 /// A take being heard window by window while it is recorded (see
@@ -785,8 +813,8 @@ mod tests {
 
     /// The script's reading goes on from the heard one's decoder rather than being read whole:
     /// the score must not change for it.
-    #[test]
-    fn a_reading_scored_from_where_it_parts_scores_as_one_read_whole() {
+    /// The model, and JFK's 11 s in one window, ready for the decoder.
+    fn jfk_window() -> (Recogniser, DecoderState) {
         let dir = crate::default_model_dir();
         if !crate::is_model_dir(&dir) {
             crate::install(&dir, None, &mut |message| eprintln!("{message}")).expect("the model installs");
@@ -800,7 +828,12 @@ mod tests {
         let input = Tensor::from_vec(features, (1, bands, FRAMES_PER_WINDOW), &Device::Cpu).unwrap();
         let encoded = recogniser.model.encoder.forward(&input).unwrap();
         let window = recogniser.model.decoder.start(&encoded).unwrap();
+        (recogniser, window)
+    }
 
+    #[test]
+    fn a_reading_scored_from_where_it_parts_scores_as_one_read_whole() {
+        let (recogniser, window) = jfk_window();
         let heard = " And so my fellow Americans, ask not what your country can do for you";
         let reading = recogniser.read_through(&window, heard).unwrap();
         for other in [
@@ -815,6 +848,26 @@ mod tests {
             assert!((whole - after).abs() < 1e-3, "{other:?}: read whole {whole}, after the heard reading {after}");
             assert!(other == heard || reading.score() - whole > 0.1, "{other:?} is not what was said");
         }
+    }
+
+    /// The prompt before a window is fed without logits of its own: the tokens that are
+    /// scored must score as they do when every token is.
+    #[test]
+    fn leaving_the_prompt_unscored_leaves_the_scores_after_it_alone() {
+        let (recogniser, window) = jfk_window();
+        let mut tokens = vec![recogniser.tokenizer.special.start_of_previous];
+        tokens.extend(recogniser.tokenizer.encode(" Um, so, I was, like, there."));
+        let prompt = tokens.len();
+        tokens.extend(recogniser.tokenizer.start_sequence());
+        tokens.extend(recogniser.tokenizer.encode(" And so"));
+        let decoder = &recogniser.model.decoder;
+        let every = decoder.forward(&tokens, &mut window.restart(), &[]).unwrap().logits;
+        let some = decoder.forward_scoring_from(&tokens, &mut window.restart(), &[], prompt).unwrap().logits;
+        let every: Vec<Vec<f32>> = every.narrow(0, prompt, tokens.len() - prompt).unwrap().to_vec2().unwrap();
+        let some: Vec<Vec<f32>> = some.to_vec2().unwrap();
+        assert_eq!(some.len(), every.len());
+        let worst = every.iter().flatten().zip(some.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-3, "largest difference {worst}");
     }
 
     #[test]
