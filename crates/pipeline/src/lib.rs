@@ -29,8 +29,20 @@ pub fn analyse(
 /// The take report from what was heard, putting each disagreement with the script back to
 /// the model.
 fn judge(recogniser: &Recogniser, script: &Script, transcript: &Transcript, listening: &Listening) -> TakeReport {
+    judge_before(recogniser, script, transcript, listening, f64::INFINITY)
+}
+
+/// [`judge`], putting to the model only the disagreements that end before `asked_before`
+/// seconds; the others stand as aligned.
+fn judge_before(
+    recogniser: &Recogniser,
+    script: &Script,
+    transcript: &Transcript,
+    listening: &Listening,
+    asked_before: f64,
+) -> TakeReport {
     let hearing = Hearing::from(transcript);
-    let rescorer = ModelRescorer { recogniser, listening, transcript };
+    let rescorer = ModelRescorer { recogniser, listening, transcript, asked_before };
     let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
     encore_align::analyze(script, &hearing, &options)
 }
@@ -48,10 +60,14 @@ struct ModelRescorer<'a> {
     recogniser: &'a Recogniser,
     listening: &'a Listening,
     transcript: &'a Transcript,
+    asked_before: f64,
 }
 
 impl Rescorer for ModelRescorer<'_> {
     fn prefer_script(&self, start: f64, end: f64, _heard: &[&str], script: &[&str]) -> Option<f32> {
+        if end >= self.asked_before {
+            return None;
+        }
         self.recogniser.prefer_script(self.listening, self.transcript, start, end, script).ok().flatten()
     }
 }

@@ -264,11 +264,23 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
         if heard.would_hear_more(shared.samples().len()) {
             let audio = Audio::from_samples(shared.samples().clone(), SAMPLE_RATE);
             recogniser.hear_more(&mut heard, &audio, false, &mut |_| {})?;
+            ask_settled_questions(recogniser, script, &heard, &audio);
             continue;
         }
         std::thread::sleep(IDLE * 8);
     }
     Ok(Kept { heard, to_the_end })
+}
+
+/// Judges the take heard so far, asking the model only about the windows that more audio
+/// cannot change, so that their answers are remembered and the stop finds only the last
+/// windows' questions left.
+fn ask_settled_questions(recogniser: &Recogniser, script: &Script, heard: &Heard, audio: &Audio) {
+    let (transcript, _, listening) = recogniser.finish_hearing(heard.clone(), audio);
+    let settled = listening.settled_until();
+    if settled > 0.0 {
+        super::judge_before(recogniser, script, &transcript, &listening, settled);
+    }
 }
 
 /// Whether no speech began or went on after the first `samples` of the take.

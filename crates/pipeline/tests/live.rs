@@ -60,3 +60,46 @@ fn the_prompter_follows_a_reading_and_the_report_comes_at_stop() {
     assert!(*moves.last().unwrap() >= words / 2, "it followed the reading: {moves:?}");
     assert!(follows.iter().all(|f| (0.0..=1.0).contains(&f.flow)));
 }
+
+#[test]
+fn a_take_of_several_windows_stopped_at_once_reads_as_heard_at_once() {
+    // Six recordings one after another (about 45 s, two windows), the first with a word the
+    // script has otherwise: the keeper puts that disagreement to the model while the take goes
+    // on, and the report at stop must be the one heard at once.
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/audio");
+    let stems = [
+        "jfk_inaugural_1961",
+        "librivox_sense_sensibility_0870",
+        "vctk_p226_003",
+        "librivox_sense_sensibility_0890",
+        "vctk_p225_003",
+        "cmu_goforward",
+    ];
+    let mut pcm: Vec<i16> = Vec::new();
+    let mut passages = Vec::new();
+    for stem in stems {
+        let audio = encore_audio::decode_file(&corpus.join(format!("{stem}.wav")), &mut |_| {}).unwrap();
+        pcm.extend(audio.samples.iter().map(|&s| (s * 32767.0) as i16));
+        pcm.extend(std::iter::repeat_n(0, 12_800));
+        passages.push(std::fs::read_to_string(corpus.join(format!("{stem}.txt"))).unwrap().trim().to_string());
+    }
+    assert!(passages[0].contains("fellow"));
+    passages[0] = passages[0].replacen("fellow", "loyal", 1);
+    let script = encore_script::Script::parse(&passages.join("\n")).unwrap();
+
+    let recogniser = Arc::new(recogniser());
+    let live = LiveTake::start(recogniser.clone(), script.clone(), Box::new(|_| {}));
+    // A tenth of a second at a time, at four times real time, and stopped as soon as sent.
+    for chunk in pcm.chunks(1600) {
+        live.push(chunk);
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let finished = live.finish().unwrap();
+    assert!(finished.audio.duration() > 35.0);
+    let at_once = encore_pipeline::analyse(&recogniser, &script, &finished.audio, &mut |_| {}).unwrap();
+    let verdicts =
+        |r: &encore_align::TakeReport| r.words.iter().map(|w| format!("{:?}", w.verdict)).collect::<Vec<_>>();
+    assert_eq!(verdicts(&finished.report), verdicts(&at_once));
+    let loyal = finished.report.words.iter().find(|w| w.text.as_deref() == Some("loyal")).expect("in the report");
+    assert_eq!(loyal.verdict, encore_align::Verdict::Misread, "{loyal:?}");
+}
