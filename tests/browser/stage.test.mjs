@@ -148,6 +148,8 @@ test("a piece is created, rehearsed live, uploaded and compared in the page", as
   // Upload the same recording as a file.
   await page.goto(`${address.origin}/#/pieces/${pieceId}/rehearse`);
   await page.locator("#upload").setInputFiles(recording);
+  // While it is heard, a bar shows how far (fed by GET /api/uploads/{id}).
+  await page.getByRole("progressbar").waitFor({ timeout: 5_000 });
   await page.waitForURL(/#\/takes\/\d+$/, { timeout: 60_000 });
   await page.locator(".script .w").first().waitFor();
   await page.locator(".standing").waitFor();

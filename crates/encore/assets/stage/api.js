@@ -33,11 +33,38 @@ export async function api(path, { method = "GET", json, body, headers = {} } = {
   return data;
 }
 
-/** Uploads an audio file as a take of the piece; resolves with the take (see GET /api/takes/{id}). */
-export function uploadTake(pieceId, file) {
-  return api(`/api/pieces/${pieceId}/takes`, {
-    method: "POST",
-    body: file,
-    headers: { "X-Filename": encodeURIComponent(file.name || "recording"), "Content-Type": "application/octet-stream" },
-  });
+/**
+ * Uploads an audio file as a take of the piece; resolves with the take (see GET /api/takes/{id}).
+ * `onHeard(fraction)` is told, about twice a second, how much of it has been heard.
+ */
+export async function uploadTake(pieceId, file, onHeard = () => {}) {
+  // Not crypto.randomUUID: a stage bound beyond loopback is served over plain HTTP, where it is missing.
+  const id = `u${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  let polling = true;
+  const poll = async () => {
+    while (polling) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (!polling) break;
+      try {
+        const { heard } = await api(`/api/uploads/${id}`);
+        if (polling) onHeard(heard);
+      } catch {
+        // Not started yet, or finished: the upload's own answer says which.
+      }
+    }
+  };
+  poll();
+  try {
+    return await api(`/api/pieces/${pieceId}/takes`, {
+      method: "POST",
+      body: file,
+      headers: {
+        "X-Filename": encodeURIComponent(file.name || "recording"),
+        "X-Upload-Id": id,
+        "Content-Type": "application/octet-stream",
+      },
+    });
+  } finally {
+    polling = false;
+  }
 }

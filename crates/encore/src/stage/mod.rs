@@ -126,6 +126,7 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/api/pieces", get(pieces::list).post(pieces::create))
         .route("/api/pieces/{id}", get(pieces::show).put(pieces::update).delete(pieces::remove))
         .route("/api/pieces/{id}/takes", post(takes::upload))
+        .route("/api/uploads/{id}", get(takes::upload_progress))
         .route("/api/pieces/{id}/record", get(record::record))
         .route("/api/takes/{id}", get(takes::show).delete(takes::remove))
         .route("/api/takes/{id}/audio", get(takes::audio))

@@ -1,6 +1,7 @@
 //! What every request shares: the store, the speech model (loaded on first use), the one
 //! analysis allowed at a time, the limits and the token.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,9 @@ pub struct Stage {
     /// another would make both slow and the prompter late.
     analysis: Arc<Semaphore>,
     pub limits: Limits,
+    /// How far the analysis of each upload in progress has got, 0 to 1, by the id its page
+    /// gave it: an hour-long recording takes minutes to hear, and the page shows how far.
+    uploads: Arc<Mutex<HashMap<String, f64>>>,
     /// Needed by every request when the stage listens beyond this machine.
     pub token: Option<String>,
     pub address: SocketAddr,
@@ -51,6 +55,7 @@ impl Stage {
             model: OnceCell::new(),
             analysis: Arc::new(Semaphore::new(1)),
             limits,
+            uploads: Arc::default(),
             token,
             address,
         }
@@ -116,17 +121,60 @@ impl Stage {
 
     /// Hears `audio` and judges it against `script`, in turn with other analyses. Returns the
     /// report and what analysed it.
-    pub async fn analyse(&self, script: Script, audio: Audio) -> Result<(TakeReport, String), ApiError> {
+    /// `upload` names an upload whose progress the page follows ([`Stage::upload_progress`]).
+    pub async fn analyse(
+        &self,
+        script: Script,
+        audio: Audio,
+        upload: Option<&UploadProgress>,
+    ) -> Result<(TakeReport, String), ApiError> {
         let recogniser = self.recogniser().await?;
         let _turn = self.analysis_turn().await;
+        let progress = upload.map(|upload| (self.uploads.clone(), upload.id.clone()));
         tokio::task::spawn_blocking(move || {
-            let report = pipeline::analyse(&recogniser, &script, &audio, &mut |_| {})
+            let mut heard = |fraction: f64| {
+                if let Some((uploads, id)) = &progress {
+                    lock(uploads).insert(id.clone(), fraction);
+                }
+            };
+            let report = pipeline::analyse(&recogniser, &script, &audio, &mut heard)
                 .map_err(|error| ApiError::internal(format!("cannot listen to the take: {error}")))?;
             Ok((report, pipeline::analyser(&recogniser)))
         })
         .await
         .map_err(ApiError::internal)?
     }
+}
+
+impl Stage {
+    /// Starts following an upload's analysis under the id its page chose (`X-Upload-Id`); the
+    /// progress is forgotten when the returned guard goes.
+    pub fn follow_upload(&self, id: String) -> UploadProgress {
+        lock(&self.uploads).insert(id.clone(), 0.0);
+        UploadProgress { uploads: self.uploads.clone(), id }
+    }
+
+    /// How far the analysis of an upload has got (0 to 1), while it goes on.
+    pub fn upload_progress(&self, id: &str) -> Option<f64> {
+        lock(&self.uploads).get(id).copied()
+    }
+}
+
+/// An upload whose analysis the page follows.
+pub struct UploadProgress {
+    uploads: Arc<Mutex<HashMap<String, f64>>>,
+    id: String,
+}
+
+impl Drop for UploadProgress {
+    fn drop(&mut self) {
+        lock(&self.uploads).remove(&self.id);
+    }
+}
+
+fn lock(uploads: &Mutex<HashMap<String, f64>>) -> std::sync::MutexGuard<'_, HashMap<String, f64>> {
+    // Only plain inserts and removals happen under the lock: a panic leaves the map whole.
+    uploads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Installs the default model if this is its first use, before the stage starts listening, so

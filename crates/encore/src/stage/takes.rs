@@ -24,6 +24,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use super::Stage;
 use super::api_error::ApiError;
 use super::pieces::{ScriptView, Scripts, parse_script, script_view};
+use super::state::UploadProgress;
 
 /// What the page knows of a take besides its report.
 #[derive(Serialize)]
@@ -65,7 +66,9 @@ pub struct CompareView {
     comparison: Comparison,
 }
 
-/// `POST /api/pieces/{id}/takes`: the raw audio file in the body, its name in `X-Filename`.
+/// `POST /api/pieces/{id}/takes`: the raw audio file in the body, its name in `X-Filename`,
+/// and optionally an id of the page's choosing in `X-Upload-Id`, under which
+/// `GET /api/uploads/{id}` tells how far the analysis has got.
 pub async fn upload(
     State(stage): State<Arc<Stage>>,
     Path(piece_id): Path<i64>,
@@ -73,6 +76,7 @@ pub async fn upload(
     body: Body,
 ) -> Result<Json<TakeView>, ApiError> {
     let name = file_name(&headers);
+    let progress = upload_id(&headers).map(|id| stage.follow_upload(id));
     let limit = stage.limits.upload_bytes;
     let too_big = || {
         ApiError::too_large(format!(
@@ -135,13 +139,35 @@ pub async fn upload(
             })
         })
         .await?;
-    analyse_and_save(&stage, take.id, script, audio).await?;
+    analyse_and_save(&stage, take.id, script, audio, progress.as_ref()).await?;
     show(State(stage), Path(take.id)).await
 }
 
+/// `GET /api/uploads/{id}`: how far the analysis of an upload has got, `{"heard": 0.42}`,
+/// while its `POST` goes on.
+pub async fn upload_progress(State(stage): State<Arc<Stage>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    match stage.upload_progress(&id) {
+        Some(heard) => Ok(Json(serde_json::json!({ "heard": heard })).into_response()),
+        None => Err(ApiError::not_found(format!("no upload {id} is being analysed; it may have finished"))),
+    }
+}
+
+/// The page's id for an upload: letters, digits and dashes, at most 64.
+fn upload_id(headers: &HeaderMap) -> Option<String> {
+    let id = headers.get("x-upload-id")?.to_str().ok()?;
+    let plain = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    plain.then(|| id.to_string())
+}
+
 /// Analyses a stored take and saves its report. A failure says that the take is kept.
-pub async fn analyse_and_save(stage: &Arc<Stage>, take_id: i64, script: Script, audio: Audio) -> Result<(), ApiError> {
-    let (report, analyser) = stage.analyse(script, audio).await.map_err(|error| {
+pub async fn analyse_and_save(
+    stage: &Arc<Stage>,
+    take_id: i64,
+    script: Script,
+    audio: Audio,
+    progress: Option<&UploadProgress>,
+) -> Result<(), ApiError> {
+    let (report, analyser) = stage.analyse(script, audio, progress).await.map_err(|error| {
         ApiError::new(error.status, format!("{error}; the take is kept (take {take_id}): analyse it again later"))
     })?;
     stage.store(move |store| store.save_report(take_id, &report, &analyser)).await
@@ -168,7 +194,7 @@ pub async fn analyse_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>)
     })
     .await
     .map_err(ApiError::internal)??;
-    analyse_and_save(&stage, id, script, audio).await?;
+    analyse_and_save(&stage, id, script, audio, None).await?;
     show(State(stage), Path(id)).await
 }
 

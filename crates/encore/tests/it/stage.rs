@@ -158,6 +158,39 @@ fn pieces_and_an_uploaded_take() {
 }
 
 #[test]
+fn an_upload_says_how_far_its_analysis_has_got() {
+    let stage = Stage::start(&[]);
+    let piece = stage.piece(JFK_SCRIPT);
+    // The passage four times with pauses, about 55 s: two windows, heard one after the other.
+    let jfk = encore_audio::decode_file(&corpus("jfk_inaugural_1961.wav"), &mut |_| {}).unwrap();
+    let mut samples = Vec::new();
+    for _ in 0..4 {
+        samples.extend(jfk.samples.iter().map(|&s| (s * 32767.0) as i16));
+        samples.extend(std::iter::repeat_n(0, 48_000));
+    }
+    let recording = crate::wav(&samples);
+
+    let url = stage.url(&format!("/api/pieces/{piece}/takes"));
+    let upload = std::thread::spawn(move || {
+        answer(agent().post(&url).header("X-Filename", "four times.wav").header("X-Upload-Id", "a-1").send(&recording))
+    });
+    let mut seen = Vec::new();
+    while !upload.is_finished() {
+        if let (200, progress) = stage.get("/api/uploads/a-1") {
+            seen.push(progress["heard"].as_f64().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, take) = upload.join().unwrap();
+    assert_eq!(status, 200, "{take}");
+    assert!(seen.windows(2).all(|pair| pair[0] <= pair[1]), "heard only grows: {seen:?}");
+    assert!(seen.iter().any(|&heard| heard > 0.2 && heard < 1.0), "a part heard was told: {seen:?}");
+    // Finished, it is forgotten; an id no upload gave is not found.
+    assert_eq!(stage.get("/api/uploads/a-1").0, 404);
+    assert_eq!(stage.get("/api/uploads/never").0, 404);
+}
+
+#[test]
 fn uploads_over_the_limits_are_refused() {
     let audio = std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap();
 

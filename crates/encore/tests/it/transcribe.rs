@@ -99,20 +99,5 @@ fn a_bad_recording_gets_a_message_that_names_it_and_exit_code_1() {
 
 /// Two seconds of digital silence as a 16 kHz mono 16-bit WAV.
 fn silent_wav() -> Vec<u8> {
-    let samples = 32_000u32;
-    let mut wav = Vec::new();
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + samples * 2).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&16_000u32.to_le_bytes());
-    wav.extend_from_slice(&32_000u32.to_le_bytes());
-    wav.extend_from_slice(&2u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&(samples * 2).to_le_bytes());
-    wav.resize(wav.len() + samples as usize * 2, 0);
-    wav
+    crate::wav(&[0; 32_000])
 }

@@ -122,9 +122,12 @@ export async function roomPage(main, id) {
       return;
     }
     setBusy(true);
-    status.replaceChildren(h("span", { class: "working" }, `Listening to ${chosen.name}…`));
+    const heard = h("progress", { max: 1, value: 0, "aria-label": `How much of ${chosen.name} has been heard` });
+    status.replaceChildren(h("span", { class: "working" }, `Listening to ${chosen.name}… `), heard);
     try {
-      const view = await uploadTake(piece.id, chosen);
+      const view = await uploadTake(piece.id, chosen, (fraction) => {
+        heard.value = fraction;
+      });
       sessionStorage.setItem("encore.freshTake", String(view.take.id));
       location.hash = `#/takes/${view.take.id}`;
     } catch (failure) {
