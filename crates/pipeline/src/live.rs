@@ -4,7 +4,9 @@
 //! again, each pass a fraction of a second, and moves the prompter: that is what lights the
 //! word being said. The keeper hears the take properly, one 30 s window as soon as it has
 //! been recorded, so that when the performer stops only the last window is left to hear and
-//! the report comes in a second or two rather than after the whole take is heard again.
+//! the report comes in a second or two rather than after the whole take is heard again. After
+//! each window it also puts the report's questions about the windows that can no longer
+//! change to the model, so that the stop has only the last windows' questions left.
 //!
 //! Most takes end the same way: the last words of the script, a moment's quiet, then the
 //! stop button. When the follower sees that quiet, the keeper hears the take to its end at
