@@ -1,5 +1,6 @@
 //! What every request shares: the store, the speech model (loaded on first use), the one
-//! analysis allowed at a time, the limits and the token.
+//! analysis allowed at a time, how far each upload's analysis has got, the limits and the
+//! token.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -120,8 +121,8 @@ impl Stage {
     }
 
     /// Hears `audio` and judges it against `script`, in turn with other analyses. Returns the
-    /// report and what analysed it.
-    /// `upload` names an upload whose progress the page follows ([`Stage::upload_progress`]).
+    /// report and what analysed it. With `upload`, how far it has got is kept for
+    /// [`Stage::upload_progress`].
     pub async fn analyse(
         &self,
         script: Script,
@@ -144,9 +145,7 @@ impl Stage {
         .await
         .map_err(ApiError::internal)?
     }
-}
 
-impl Stage {
     /// Starts following an upload's analysis under the id its page chose (`X-Upload-Id`); the
     /// progress is forgotten when the returned guard goes.
     pub fn follow_upload(&self, id: String) -> UploadProgress {
