@@ -64,7 +64,7 @@ impl GreedyDecoder<'_> {
                 && let Some(no_speech) = special.no_speech
             {
                 let at_start: Vec<f32> = output.logits.get(0)?.to_vec1()?;
-                no_speech_probability = softmax_at(&at_start, no_speech as usize);
+                no_speech_probability = log_probability_of(&at_start, no_speech as usize).exp() as f64;
             }
             let mut logits: Vec<f32> = output.logits.get(rows - 1)?.to_vec1()?;
             self.apply_rules(&mut logits, &tokens);
@@ -168,10 +168,6 @@ fn log_sum_exp(values: &[f32]) -> f32 {
 /// `log_softmax(logits)[index]`, without writing out the rest.
 pub fn log_probability_of(logits: &[f32], index: usize) -> f32 {
     logits[index] - log_sum_exp(logits)
-}
-
-fn softmax_at(logits: &[f32], index: usize) -> f64 {
-    (logits[index] - log_sum_exp(logits)).exp() as f64
 }
 
 #[cfg(test)]

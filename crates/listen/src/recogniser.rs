@@ -407,15 +407,14 @@ impl Recogniser {
             script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
         }
         let question = (index, heard.clone(), alternative.clone());
-        if let Some(&answer) = listening.answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&question)
-        {
+        if let Some(&answer) = lock(&listening.answers).get(&question) {
             return Ok(Some(answer));
         }
         // Questions come in the order of the take, so the window asked last is usually asked
         // again: its audio keys and values are kept, and so is the heard reading, which is the
         // same for every question about the window. The script's reading then only needs the
         // decoder from where it parts from the heard one.
-        let mut last = listening.last_window.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut last = lock(&listening.last_window);
         if last.as_ref().is_none_or(|asked| asked.index != index) {
             let audio = match &listening.newest {
                 Some((newest, audio)) if *newest == index => audio.restart(),
@@ -432,7 +431,7 @@ impl Recogniser {
         let difference = (script_score - reading.score()).clamp(-30.0, 30.0);
         let answer = (1.0 / (1.0 + (-difference).exp())) as f32;
         drop(last);
-        listening.answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(question, answer);
+        lock(&listening.answers).insert(question, answer);
         Ok(Some(answer))
     }
 
@@ -606,6 +605,12 @@ pub struct Listening {
 
 /// A question put to the model about a window: its index, the heard reading, the script's.
 type Question = (usize, String, String);
+
+/// The answers and the window asked last are caches, filled whole or not at all: a question
+/// that panicked leaves nothing that later ones cannot use.
+fn lock<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 impl Listening {
     /// Questions about the take before this time (seconds) get the same answer however the
@@ -811,8 +816,6 @@ mod tests {
         assert_eq!(texts, vec![("uh,".into(), 4.5), ("uh,".into(), 4.72), ("the".into(), 4.8), ("the".into(), 5.0)]);
     }
 
-    /// The script's reading goes on from the heard one's decoder rather than being read whole:
-    /// the score must not change for it.
     /// The model, and JFK's 11 s in one window, ready for the decoder.
     fn jfk_window() -> (Recogniser, DecoderState) {
         let dir = crate::default_model_dir();
@@ -831,6 +834,8 @@ mod tests {
         (recogniser, window)
     }
 
+    /// The script's reading goes on from the heard one's decoder rather than being read whole:
+    /// the score must not change for it.
     #[test]
     fn a_reading_scored_from_where_it_parts_scores_as_one_read_whole() {
         let (recogniser, window) = jfk_window();
