@@ -209,8 +209,7 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
         let at_the_end = index + 1 + LAST_WORDS >= script.words().len();
         let may_be_over = (at_the_end && silent_for >= QUIET_AT_THE_END) || silent_for >= QUIET_ANYWHERE;
         shared.may_be_over.store(may_be_over, Ordering::SeqCst);
-        let quiet = now - heard_at;
-        flow = 0.6 * flow + 0.4 * flow_after_silence(quiet);
+        flow = 0.6 * flow + 0.4 * flow_after_silence(now - heard_at);
         on_follow(Follow { index, heard_at, moved: step.is_some(), flow });
     }
 }
@@ -250,6 +249,7 @@ struct HeardToTheEnd {
 fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<Kept, ListenError> {
     let mut heard = recogniser.start_hearing(&ListenOptions::default(), true);
     let mut to_the_end: Option<HeardToTheEnd> = None;
+    let mut asked_until = 0.0;
     while !shared.stopping.load(Ordering::SeqCst) {
         let speech_until = shared.speech_until.load(Ordering::SeqCst);
         if shared.may_be_over.load(Ordering::SeqCst) && to_the_end.as_ref().is_none_or(|t| t.samples < speech_until) {
@@ -266,7 +266,7 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
         if heard.would_hear_more(shared.samples().len()) {
             let audio = Audio::from_samples(shared.samples().clone(), SAMPLE_RATE);
             recogniser.hear_more(&mut heard, &audio, false, &mut |_| {})?;
-            ask_settled_questions(recogniser, script, &heard, &audio);
+            asked_until = ask_settled_questions(recogniser, script, &heard, &audio, asked_until);
             continue;
         }
         std::thread::sleep(IDLE * 8);
@@ -276,13 +276,22 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
 
 /// Judges the take heard so far, asking the model only about the windows that more audio
 /// cannot change, so that their answers are remembered and the stop finds only the last
-/// windows' questions left.
-fn ask_settled_questions(recogniser: &Recogniser, script: &Script, heard: &Heard, audio: &Audio) {
+/// windows' questions left. Nothing is asked unless more is settled than the `asked_until`
+/// of the last call (past the windows kept for rescoring, nothing more ever is); returns how
+/// far is settled now.
+fn ask_settled_questions(
+    recogniser: &Recogniser,
+    script: &Script,
+    heard: &Heard,
+    audio: &Audio,
+    asked_until: f64,
+) -> f64 {
     let (transcript, _, listening) = recogniser.finish_hearing(heard.clone(), audio);
     let settled = listening.settled_until();
-    if settled > 0.0 {
+    if settled > asked_until {
         super::judge_before(recogniser, script, &transcript, &listening, settled);
     }
+    settled.max(asked_until)
 }
 
 /// Whether no speech began or went on after the first `samples` of the take.
