@@ -203,7 +203,7 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
             prompter.hear(&words)
         };
         if let Some(step) = step {
-            last_step = Some((step.index, step.end));
+            last_step = Some((step.index, when_ended(step.end, last_step.map(|(_, end)| end), last_speech, now)));
         }
         let Some((index, heard_at)) = last_step else { continue };
         let at_the_end = index + 1 + LAST_WORDS >= script.words().len();
@@ -211,6 +211,18 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
         shared.may_be_over.store(may_be_over, Ordering::SeqCst);
         flow = 0.6 * flow + 0.4 * flow_after_silence(now - heard_at);
         on_follow(Follow { index, heard_at, moved: step.is_some(), flow });
+    }
+}
+
+/// When the word the prompter just moved to ended, given the time the recogniser put on it.
+/// A word timed before the word lit before it was timed wrongly: the decoder wrote it alone,
+/// continuing its prompt, and the attention had nothing to place it by. It was said after
+/// that word, and being the last word heard that matched, it most likely ended with the last
+/// speech heard.
+fn when_ended(timed: f64, before: Option<f64>, last_speech: Option<f64>, now: f64) -> f64 {
+    match before {
+        Some(before) if timed < before => last_speech.unwrap_or(now).clamp(before, now),
+        _ => timed,
     }
 }
 
@@ -310,6 +322,17 @@ mod tests {
         assert_eq!(flow_after_silence(1.0), 1.0);
         assert!(flow_after_silence(3.0) < 0.8 && flow_after_silence(3.0) > 0.3);
         assert!((flow_after_silence(10.0) - 0.15).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_word_timed_before_the_word_lit_before_it_ended_with_the_last_speech() {
+        // "... do for your" lit at 10.0 s; "country." written alone and timed at 8.36 s.
+        assert_eq!(when_ended(8.36, Some(10.0), Some(10.26), 10.56), 10.26);
+        assert_eq!(when_ended(8.36, Some(10.0), None, 10.56), 10.56);
+        assert_eq!(when_ended(8.36, Some(10.0), Some(9.5), 10.56), 10.0);
+        // In order, the recogniser's time stands.
+        assert_eq!(when_ended(10.3, Some(10.0), Some(10.26), 10.56), 10.3);
+        assert_eq!(when_ended(0.8, None, Some(1.0), 1.2), 0.8);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 // streamed over the WebSocket as it comes (no MediaRecorder, no browser codec), and the server's
 // answers: where the performer is (follow), and at the end the take's report.
 //
-// Latency of the prompter, for tests and tuning: for each follow message that moves the place,
-// the seconds of audio sent when the word is lit, less the second at which the word ended in the
-// audio, go into window.encoreLatency.
+// For tests and tuning, each follow message that moves the place goes into window.encoreLit as
+// { index, at }: the script word lit, and the seconds of audio sent when it was. Set against
+// the report's times for the words, that is the prompter's latency as the performer sees it.
 
 const RATE = 16000;
 
@@ -16,7 +16,7 @@ export class Recorder {
     this.sent = 0;
     this.queue = [];
     this.finished = null;
-    window.encoreLatency = window.encoreLatency || [];
+    window.encoreLit = window.encoreLit || [];
   }
 
   /** Seconds of audio sent to the server so far. */
@@ -90,7 +90,7 @@ export class Recorder {
       case "ready": this.handlers.onReady?.(); break;
       case "follow": {
         this.handlers.onFollow?.(message);
-        if (message.moved) window.encoreLatency.push(this.seconds - message.heard_at);
+        if (message.moved) window.encoreLit.push({ index: message.index, at: this.seconds });
         break;
       }
       case "limit": this.handlers.onLimit?.(message.message); this.stop(); break;

@@ -31,7 +31,6 @@ export async function roomPage(main, id) {
     h("label", { for: "upload" }, "Or upload a recording of this piece: "), file,
     h("p", { class: "hint" }, "WAV, FLAC, MP3, OGG or M4A."),
   );
-  const latencyNote = h("output", { id: "latency", hidden: true });
   const stage = h("div", { class: "room" },
     h("p", { class: "quiet small" }, h("a", { href: `#/pieces/${piece.id}` }, `← ${piece.title}`)),
     h("h1", {}, `Rehearse: ${piece.title}`),
@@ -42,7 +41,6 @@ export async function roomPage(main, id) {
     prompter.element,
     crowd.element,
     upload,
-    latencyNote,
   );
   main.append(stage);
 
@@ -78,7 +76,6 @@ export async function roomPage(main, id) {
       onFollow: (message) => {
         if (message.moved) prompter.show(message.index);
         crowd.setFlow(message.flow);
-        latencyNote.value = (window.encoreLatency || []).map((s) => s.toFixed(2)).join(" ");
       },
       onLimit: (message) => { status.textContent = message; },
     });
