@@ -36,12 +36,19 @@ impl GreedyDecoder<'_> {
     /// Decodes a window (`window` holds its encoded audio, from [`Decoder::start`]) after
     /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`).
     pub fn decode(&self, window: &DecoderState, prompt: &[u32]) -> candle_core::Result<Sampled> {
-        self.decode_at_most(window, prompt, self.config.text_positions / 2)
+        self.decode_at_most(window, prompt, self.config.text_positions / 2, &|_| false)
     }
 
-    /// [`GreedyDecoder::decode`], stopping after `limit` tokens: a short stretch of audio
-    /// holds few words, and a decoder that loops on it must not run for long.
-    pub fn decode_at_most(&self, window: &DecoderState, prompt: &[u32], limit: usize) -> candle_core::Result<Sampled> {
+    /// [`GreedyDecoder::decode`], stopping after `limit` tokens, or sooner once `looped` says
+    /// the tokens so far repeat themselves: a short stretch of audio holds few words, and a
+    /// decoder that loops on it must not run for long.
+    pub fn decode_at_most(
+        &self,
+        window: &DecoderState,
+        prompt: &[u32],
+        limit: usize,
+        looped: &dyn Fn(&[u32]) -> bool,
+    ) -> candle_core::Result<Sampled> {
         let special = &self.tokenizer.special;
         let mut context = Vec::new();
         if !prompt.is_empty() {
@@ -82,7 +89,7 @@ impl GreedyDecoder<'_> {
                 break;
             }
             tokens.push(best);
-            if state.length + 1 >= self.config.text_positions {
+            if state.length + 1 >= self.config.text_positions || looped(&tokens) {
                 break;
             }
             output = self.decoder.forward(&[best], &mut state, &[])?;

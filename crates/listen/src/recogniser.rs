@@ -325,8 +325,22 @@ impl Recogniser {
         let decoder = GreedyDecoder { decoder: &self.model.decoder, tokenizer: &self.tokenizer, config: &self.config };
         let seconds = frames as f64 / 100.0;
         let limit = (seconds * MOST_TOKENS_PER_SECOND) as usize + 8;
-        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit)?;
-        let text: Vec<u32> = sampled.tokens.iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
+        // On audio that stops mid-speech the decoder seldom ends: it says the stretch again, or
+        // what it guesses comes next. Once it has gone round a loop it is stopped, and unless
+        // it ended of itself the loop is cut before the words are timed, since the warping
+        // would squeeze the last words heard, the ones the prompter wants, to make room for it.
+        let looped = |tokens: &[u32]| {
+            let words = self.words_of(tokens);
+            let texts: Vec<&str> = words.iter().map(|(_, text)| text.as_str()).collect();
+            repeating(&texts).is_some_and(|loop_| loop_.went_round(texts.len()))
+        };
+        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit, &looped)?;
+        let mut text: Vec<u32> = sampled.tokens.iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
+        let words = self.words_of(&text);
+        let texts: Vec<&str> = words.iter().map(|(_, text)| text.as_str()).collect();
+        if let Some(loop_) = repeating(&texts).filter(|_| sampled.ran_out) {
+            text.truncate(words[loop_.start].0);
+        }
         if text.is_empty() {
             return Ok(Vec::new());
         }
@@ -338,7 +352,6 @@ impl Recogniser {
         if let Some(piled) = words.iter().position(|w| w.start > end - PILED_UP && w.end - w.start < 0.05) {
             words.truncate(piled);
         }
-        words.truncate(loop_start(&words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>()));
         // Words placed on silence were not heard there.
         let recent = Audio::from_samples(samples.to_vec(), encore_audio::SAMPLE_RATE);
         let speech = encore_audio::voice_activity(&recent);
@@ -515,6 +528,21 @@ impl Recogniser {
             }
             _ => (Advance::Whole { single_ending }, n),
         }
+    }
+
+    /// Text tokens grouped into words as they are written: each with the index of its first
+    /// token. A token that starts with a space starts a word; others (the rest of a word,
+    /// punctuation) join the word before.
+    fn words_of(&self, tokens: &[u32]) -> Vec<(usize, String)> {
+        let mut words: Vec<(usize, Vec<u8>)> = Vec::new();
+        for (index, &token) in tokens.iter().enumerate().filter(|&(_, &t)| self.tokenizer.is_text(t)) {
+            let bytes = self.tokenizer.bytes(token);
+            match words.last_mut() {
+                Some((_, word)) if bytes.first() != Some(&b' ') => word.extend_from_slice(bytes),
+                _ => words.push((index, bytes.to_vec())),
+            }
+        }
+        words.into_iter().map(|(index, bytes)| (index, String::from_utf8_lossy(&bytes).into_owned())).collect()
     }
 
     /// Word times and confidences for a window's text tokens.
@@ -753,24 +781,35 @@ fn is_filler(word: &str) -> bool {
     matches!(word, "um" | "uh" | "hmm" | "er" | "erm" | "mm")
 }
 
-/// Where a decoder that looped starts repeating itself: the first word from which the rest
-/// repeats an earlier run of at least two words ("... do for you, ask what you can do for you,
-/// ask what"), or the length when it does not loop. A single word said twice is a repetition
-/// the performer may really have made, so it is kept.
-fn loop_start(words: &[&str]) -> usize {
+/// A decoder repeating itself: from word `start` on to the last, every word is the one
+/// `period` words before it ("not what your country can do for you. Not what your": the
+/// second "not", period 8).
+#[derive(Debug, PartialEq)]
+struct Repeating {
+    start: usize,
+    period: usize,
+}
+
+impl Repeating {
+    /// Whether the loop has been round once whole and begun again: then it is no chance
+    /// likeness of a performer saying a phrase twice, and decoding can stop.
+    fn went_round(&self, words: usize) -> bool {
+        words - self.start >= self.period + 2
+    }
+}
+
+/// Where a decoder that looped starts repeating itself: the first word from which the rest,
+/// two words or more, repeats what came just before it. A single word said twice, or a phrase
+/// said twice and followed by new words, is a repetition the performer may really have made,
+/// so it is not a loop.
+fn repeating(words: &[&str]) -> Option<Repeating> {
     let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     let words: Vec<String> = words.iter().map(|w| bare(w)).collect();
-    for start in 2..words.len() {
-        for period in 2..=start {
-            let rest = &words[start..];
-            if rest.len() >= 2.min(period)
-                && rest.iter().enumerate().all(|(k, w)| *w == words[start - period + k % period])
-            {
-                return start;
-            }
-        }
-    }
-    words.len()
+    (1..words.len().saturating_sub(1)).find_map(|start| {
+        (1..=start)
+            .find(|&period| words[start..].iter().enumerate().all(|(k, w)| *w == words[start - period + k % period]))
+            .map(|period| Repeating { start, period })
+    })
 }
 
 /// Writes fillers one way ("Umm," → "um,") so that later stages need not know every spelling.
@@ -793,12 +832,25 @@ mod tests {
 
     #[test]
     fn a_looped_decoding_is_cut_where_it_starts_repeating() {
-        let words: Vec<&str> = "for you, ask what you can do for your country. for you, ask what".split(' ').collect();
-        assert_eq!(loop_start(&words), 10);
-        let honest: Vec<&str> = "the the cat sat on the mat".split(' ').collect();
-        assert_eq!(loop_start(&honest), honest.len());
-        let phrase: Vec<&str> = "ask not ask not what your country".split(' ').collect();
-        assert_eq!(loop_start(&phrase), phrase.len(), "a repeated phrase followed by new words is said, not looped");
+        let words = |text: &'static str| text.split(' ').collect::<Vec<_>>();
+        let looped = words("for you, ask what you can do for your country. for you, ask what");
+        assert_eq!(repeating(&looped), Some(Repeating { start: 10, period: 10 }));
+        assert!(!repeating(&looped).unwrap().went_round(looped.len()));
+        let round = words("not what your country can do for you. not what your country can do for you. not what");
+        assert_eq!(repeating(&round), Some(Repeating { start: 8, period: 8 }));
+        assert!(repeating(&round).unwrap().went_round(round.len()));
+        let one_word = words("fellow Americans asked, asked, asked, asked,");
+        assert_eq!(repeating(&one_word), Some(Repeating { start: 3, period: 1 }));
+        assert!(repeating(&one_word).unwrap().went_round(one_word.len()));
+
+        let honest = words("the the cat sat on the mat");
+        assert_eq!(repeating(&honest), None);
+        assert_eq!(repeating(&words("and the the")), None, "a word said twice is kept");
+        let phrase = words("ask not ask not what your country");
+        assert_eq!(repeating(&phrase), None, "a repeated phrase followed by new words is said, not looped");
+        // Mid-sentence, a phrase that comes back is not yet a loop that went round.
+        let again = words("can do for you, ask what you can do for");
+        assert!(repeating(&again).is_none_or(|loop_| !loop_.went_round(again.len())));
     }
 
     #[test]
