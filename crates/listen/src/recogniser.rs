@@ -339,7 +339,7 @@ impl Recogniser {
         let words = self.words_of(&text);
         let texts: Vec<&str> = words.iter().map(|(_, text)| text.as_str()).collect();
         if let Some(loop_) = repeating(&texts).filter(|_| sampled.ran_out) {
-            text.truncate(words[loop_.start].0);
+            text.truncate(words[loop_.heard_until()].0);
         }
         if text.is_empty() {
             return Ok(Vec::new());
@@ -796,6 +796,16 @@ impl Repeating {
     fn went_round(&self, words: usize) -> bool {
         words - self.start >= self.period + 2
     }
+
+    /// Where the words heard end and the loop begins. When the loop goes back to the very
+    /// first word, that word is also the last heard: a decoder prompted with the script
+    /// begins by writing the word that follows the prompt ("you," after "... can do for"),
+    /// which the audio may say only at its end ("not what your country can do for you").
+    /// Keeping it lights that word on time; where it was the loop's, the audio has no room
+    /// left for it and the timing piles it on the last instant, where it is dropped.
+    fn heard_until(&self) -> usize {
+        if self.start == self.period { self.start + 1 } else { self.start }
+    }
 }
 
 /// Where a decoder that looped starts repeating itself: the first word from which the rest,
@@ -839,6 +849,12 @@ mod tests {
         let round = words("not what your country can do for you. not what your country can do for you. not what");
         assert_eq!(repeating(&round), Some(Repeating { start: 8, period: 8 }));
         assert!(repeating(&round).unwrap().went_round(round.len()));
+        // The first word was the prompt's next word, said at the end: it is kept.
+        let prompted = words("you, what your country can do for you, what your country");
+        assert_eq!(repeating(&prompted), Some(Repeating { start: 7, period: 7 }));
+        assert_eq!(repeating(&prompted).unwrap().heard_until(), 8);
+        // Here the loop's own first word is kept, to be dropped once timed (see heard_until).
+        assert_eq!(repeating(&looped).unwrap().heard_until(), 11);
         let one_word = words("fellow Americans asked, asked, asked, asked,");
         assert_eq!(repeating(&one_word), Some(Repeating { start: 3, period: 1 }));
         assert!(repeating(&one_word).unwrap().went_round(one_word.len()));
