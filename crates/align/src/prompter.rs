@@ -23,6 +23,11 @@ const NEAR: usize = 3;
 /// being misled) need three, and a better alignment than any path ending on words already
 /// said. Catching up a few words, which the prompter does often, stays quick.
 const FAR: usize = 8;
+/// Words a performer can say in a second, and a few more at once: a move further than that
+/// since the last is the decoder writing ahead of the audio (it knows famous lines by heart),
+/// and waits until the audio has had time to say them.
+const WORDS_PER_SECOND: f64 = 5.0;
+const WORDS_AT_ONCE: f64 = 2.0;
 
 const MATCH: i32 = 2;
 const MISMATCH: i32 = -1;
@@ -34,6 +39,8 @@ pub struct Prompter {
     readings: Vec<Reading>,
     /// The last script word said, if any yet.
     place: Option<usize>,
+    /// When it ended, in seconds.
+    said_until: f64,
 }
 
 /// The prompter moved: the performer has just said script word `index`, which ended at `end`
@@ -46,7 +53,7 @@ pub struct Step {
 
 impl Prompter {
     pub fn new(script: &Script) -> Prompter {
-        Prompter { readings: script.words().iter().map(|w| w.reading.clone()).collect(), place: None }
+        Prompter { readings: script.words().iter().map(|w| w.reading.clone()).collect(), place: None, said_until: 0.0 }
     }
 
     /// The last script word said, if any yet.
@@ -123,8 +130,14 @@ impl Prompter {
         if matches[cell] < needed || (distance >= FAR && score[cell] <= best_behind) {
             return None;
         }
+        let end = heard[i - 1].1;
+        let said = (index + 1 - next) as f64;
+        if said > WORDS_AT_ONCE + WORDS_PER_SECOND * (end - self.said_until).max(0.0) {
+            return None;
+        }
         self.place = Some(index);
-        Some(Step { index, end: heard[i - 1].1 })
+        self.said_until = self.said_until.max(end);
+        Some(Step { index, end })
     }
 }
 
@@ -132,8 +145,11 @@ impl Prompter {
 mod tests {
     use super::*;
 
-    fn heard(words: &str) -> Vec<(&str, f64)> {
-        words.split_whitespace().enumerate().map(|(k, w)| (w, k as f64 * 0.4 + 0.3)).collect()
+    /// Words heard in the last seconds, 0.4 s each, the last ending at `until` seconds.
+    fn heard(words: &str, until: f64) -> Vec<(&str, f64)> {
+        let words: Vec<&str> = words.split_whitespace().collect();
+        let count = words.len();
+        words.into_iter().enumerate().map(|(k, w)| (w, until - (count - 1 - k) as f64 * 0.4)).collect()
     }
 
     #[test]
@@ -141,26 +157,41 @@ mod tests {
         let script =
             Script::parse("Ask not what your country can do for you.\nAsk what you can do for your country.").unwrap();
         let mut prompter = Prompter::new(&script);
-        assert_eq!(prompter.hear(&heard("ask not what")).map(|s| s.index), Some(2));
-        assert_eq!(prompter.hear(&heard("not what your country can")).map(|s| s.index), Some(5));
+        assert_eq!(prompter.hear(&heard("ask not what", 1.2)).map(|s| s.index), Some(2));
+        assert_eq!(prompter.hear(&heard("not what your country can", 3.2)).map(|s| s.index), Some(5));
         // The same words again: no move.
-        assert_eq!(prompter.hear(&heard("your country can")), None);
+        assert_eq!(prompter.hear(&heard("your country can", 4.4)), None);
         assert_eq!(prompter.place(), Some(5));
         // Into the second line, whose words repeat the first's.
-        assert_eq!(prompter.hear(&heard("do for you ask what you")).map(|s| s.index), Some(11));
+        assert_eq!(prompter.hear(&heard("do for you ask what you", 6.8)).map(|s| s.index), Some(11));
+    }
+
+    #[test]
+    fn words_written_faster_than_they_can_be_said_wait_for_the_audio() {
+        let script =
+            Script::parse("Ask not what your country can do for you.\nAsk what you can do for your country.").unwrap();
+        let mut prompter = Prompter::new(&script);
+        assert_eq!(prompter.hear(&heard("ask not what your", 1.6)).map(|s| s.index), Some(3));
+        // Ten words on in 0.4 s: the decoder finishing the famous line, not the performer.
+        assert_eq!(prompter.hear(&heard("country can do for you ask what you", 2.0)), None);
+        assert_eq!(prompter.place(), Some(3));
+        // Two words on in that time can be said.
+        assert_eq!(prompter.hear(&heard("your country can", 2.0)).map(|s| s.index), Some(5));
+        // Once the audio has had time to say them, the words are followed.
+        assert_eq!(prompter.hear(&heard("do for you ask what you", 3.6)).map(|s| s.index), Some(11));
     }
 
     #[test]
     fn one_stray_word_does_not_jump_ahead() {
         let script = Script::parse("one two three four five six seven eight nine ten eleven twelve").unwrap();
         let mut prompter = Prompter::new(&script);
-        assert_eq!(prompter.hear(&heard("one two")).map(|s| s.index), Some(1));
+        assert_eq!(prompter.hear(&heard("one two", 0.8)).map(|s| s.index), Some(1));
         // "nine" alone is far ahead: not enough to move there.
-        assert_eq!(prompter.hear(&heard("um nine")), None);
+        assert_eq!(prompter.hear(&heard("um nine", 1.6)), None);
         // The next word, even misheard around it, is a step.
-        assert_eq!(prompter.hear(&heard("uh three")).map(|s| s.index), Some(2));
+        assert_eq!(prompter.hear(&heard("uh three", 2.4)).map(|s| s.index), Some(2));
         // A skip ahead with two matching words is followed.
-        assert_eq!(prompter.hear(&heard("seven eight")).map(|s| s.index), Some(7));
+        assert_eq!(prompter.hear(&heard("seven eight", 3.2)).map(|s| s.index), Some(7));
     }
 
     #[test]
@@ -171,19 +202,19 @@ mod tests {
         )
         .unwrap();
         let mut prompter = Prompter::new(&script);
-        assert_eq!(prompter.hear(&heard("and dig deep trenches in thy beauty's")).map(|s| s.index), Some(6));
+        assert_eq!(prompter.hear(&heard("and dig deep trenches in thy beauty's", 2.8)).map(|s| s.index), Some(6));
         // "beauty" is not "beauty's": the recent words match "thy beauty" further on better than
         // the words just said, but the words just said explain them as well.
-        assert_eq!(prompter.hear(&heard("in thy beauty")), None);
-        assert_eq!(prompter.hear(&heard("thy beauty's field thy youth's")).map(|s| s.index), Some(9));
+        assert_eq!(prompter.hear(&heard("in thy beauty", 4.0)), None);
+        assert_eq!(prompter.hear(&heard("thy beauty's field thy youth's", 6.0)).map(|s| s.index), Some(9));
     }
 
     #[test]
     fn fair_readings_count() {
         let script = Script::parse("In 1995 we didn't stop.").unwrap();
         let mut prompter = Prompter::new(&script);
-        assert_eq!(prompter.hear(&heard("In 1995, we")).map(|s| s.index), Some(2));
-        assert_eq!(prompter.hear(&heard("we did not")).map(|s| s.index), None, "one word split in two");
-        assert_eq!(prompter.hear(&heard("we didn't STOP!")).map(|s| s.index), Some(4));
+        assert_eq!(prompter.hear(&heard("In 1995, we", 1.2)).map(|s| s.index), Some(2));
+        assert_eq!(prompter.hear(&heard("we did not", 2.4)).map(|s| s.index), None, "one word split in two");
+        assert_eq!(prompter.hear(&heard("we didn't STOP!", 3.6)).map(|s| s.index), Some(4));
     }
 }
