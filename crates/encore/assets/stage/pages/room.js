@@ -22,6 +22,18 @@ export async function roomPage(main, id) {
   const status = h("p", { class: "lead", role: "status", "aria-live": "polite" }, "When you are ready, press Record and begin.");
   const prompter = prompterFor(piece.script.words);
   const meter = h("div", { class: "meter", "aria-hidden": "true" }, h("div"));
+  // The meter moves a few times a second, the loudest chunk since it last moved, and as a
+  // transform the compositor applies without laying out the page again. Redrawn for every
+  // 40 ms chunk, it took a sixth of a core from the listening on a machine without a GPU.
+  let loudest = 0;
+  let shown = 0;
+  const showLevel = (level) => {
+    loudest = Math.max(loudest, level);
+    if (performance.now() - shown < 125) return;
+    shown = performance.now();
+    meter.firstChild.style.transform = `scaleX(${Math.min(1, Math.sqrt(loudest) * 1.8).toFixed(2)})`;
+    loudest = 0;
+  };
   const time = h("span", { class: "clock", "aria-hidden": "true" }, "0:00");
   const record = h("button", { type: "button", class: "primary", id: "record" }, h("span", { class: "recording-dot", style: "animation:none" }), "Record");
   const stop = h("button", { type: "button", class: "primary", id: "stop", hidden: true }, "■ Stop");
@@ -72,7 +84,7 @@ export async function roomPage(main, id) {
       onReady: () => {
         status.textContent = "Listening. Begin when you are ready.";
       },
-      onLevel: (level) => { meter.firstChild.style.width = `${Math.min(100, Math.sqrt(level) * 180).toFixed(0)}%`; },
+      onLevel: showLevel,
       onFollow: (message) => {
         if (message.moved) prompter.show(message.index);
         crowd.setFlow(message.flow);
