@@ -86,7 +86,7 @@ impl Prompter {
         let mut best_behind = 0;
         for i in 1..=heard.len() {
             for j in 1..columns {
-                let same = heard[i - 1].0.matches(&script[j - 1]);
+                let same = heard[i - 1].0.matches(&script[j - 1]) || inflected(&heard[i - 1].0, &script[j - 1]);
                 let diagonal = score[(i - 1) * columns + j - 1] + if same { MATCH } else { MISMATCH };
                 let up = score[(i - 1) * columns + j] + GAP;
                 let left = score[i * columns + j - 1] + GAP;
@@ -141,6 +141,23 @@ impl Prompter {
     }
 }
 
+/// Endings tiny.en adds to or drops from a word it half heard ("ask" before a pause is
+/// written "asked,").
+const INFLECTIONS: [&str; 5] = ["s", "es", "d", "ed", "ing"];
+
+/// True when one reading is the other with an inflection added: the same word to a prompter,
+/// which lights the word said, not whether it was said right (the report judges that).
+fn inflected(heard: &Reading, script: &Reading) -> bool {
+    let one_way = |short: &Reading, long: &Reading| {
+        short.keys().iter().filter(|stem| stem.len() >= 3).any(|stem| {
+            long.keys().iter().any(|key| {
+                key.strip_prefix(stem.as_str()).is_some_and(|ending| INFLECTIONS.contains(&ending))
+            })
+        })
+    };
+    one_way(heard, script) || one_way(script, heard)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +196,18 @@ mod tests {
         assert_eq!(prompter.hear(&heard("your country can", 2.0)).map(|s| s.index), Some(5));
         // Once the audio has had time to say them, the words are followed.
         assert_eq!(prompter.hear(&heard("do for you ask what you", 3.6)).map(|s| s.index), Some(11));
+    }
+
+    #[test]
+    fn a_word_heard_with_an_ending_is_the_word() {
+        let script = Script::parse("And so, my fellow Americans, ask not what your country can do for you").unwrap();
+        let mut prompter = Prompter::new(&script);
+        assert_eq!(prompter.hear(&heard("and so my fellow americans", 2.0)).map(|s| s.index), Some(4));
+        assert_eq!(prompter.hear(&heard("fellow americans asked,", 3.6)).map(|s| s.index), Some(5));
+        assert!(inflected(&Reading::of("walking"), &Reading::of("walk")));
+        assert!(!inflected(&Reading::of("countries"), &Reading::of("country")), "not a plain ending");
+        assert!(!inflected(&Reading::of("then"), &Reading::of("the")), "'n' is no ending");
+        assert!(!inflected(&Reading::of("is"), &Reading::of("i")), "too short to be a stem");
     }
 
     #[test]
