@@ -7,8 +7,10 @@
 //! to the script word matched by the last heard word that matched. A jump far ahead needs more
 //! matching words than a step to the next word, and must explain the recent words better than
 //! the script already said does, so that a misheard word, or a phrase the script uses twice
-//! ("thy beauty's field" ... "thy beauty lies"), cannot throw the prompter to another line.
-//! Being forward only, a prompter thrown ahead could never come back.
+//! ("thy beauty's field" ... "thy beauty lies"), cannot throw the prompter to another line;
+//! nor does it move faster than a performer can speak. Being forward only, a prompter thrown
+//! ahead could never come back. A word heard with an ending added or dropped ("asked" for
+//! "ask") matches: the prompter follows what was said, the report judges how.
 
 use encore_script::{Reading, Script};
 
@@ -150,9 +152,9 @@ const INFLECTIONS: [&str; 5] = ["s", "es", "d", "ed", "ing"];
 fn inflected(heard: &Reading, script: &Reading) -> bool {
     let one_way = |short: &Reading, long: &Reading| {
         short.keys().iter().filter(|stem| stem.len() >= 3).any(|stem| {
-            long.keys().iter().any(|key| {
-                key.strip_prefix(stem.as_str()).is_some_and(|ending| INFLECTIONS.contains(&ending))
-            })
+            long.keys()
+                .iter()
+                .any(|key| key.strip_prefix(stem.as_str()).is_some_and(|ending| INFLECTIONS.contains(&ending)))
         })
     };
     one_way(heard, script) || one_way(script, heard)
