@@ -63,12 +63,6 @@ pub struct Recogniser {
     location: PathBuf,
 }
 
-/// A word being built from tokens.
-struct WordTokens {
-    tokens: Vec<u32>,
-    first_row: usize,
-}
-
 impl Recogniser {
     pub fn load(dir: &Path) -> Result<Recogniser, ListenError> {
         let files = ModelFiles::read(dir)?;
@@ -329,17 +323,11 @@ impl Recogniser {
         // what it guesses comes next. Once it has gone round a loop it is stopped, and unless
         // it ended of itself the loop is cut before the words are timed, since the warping
         // would squeeze the last words heard, the ones the prompter wants, to make room for it.
-        let looped = |tokens: &[u32]| {
-            let words = self.words_of(tokens);
-            let texts: Vec<&str> = words.iter().map(|(_, text)| text.as_str()).collect();
-            repeating(&texts).is_some_and(|loop_| loop_.went_round(texts.len()))
-        };
+        let looped = |tokens: &[u32]| self.loop_in(tokens).is_some_and(|(loop_, words)| loop_.went_round(words.len()));
         let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit, &looped)?;
         let mut text: Vec<u32> = sampled.tokens.iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
-        let words = self.words_of(&text);
-        let texts: Vec<&str> = words.iter().map(|(_, text)| text.as_str()).collect();
-        if let Some(loop_) = repeating(&texts).filter(|_| sampled.ran_out) {
-            text.truncate(words[loop_.heard_until()].0);
+        if let Some((loop_, words)) = self.loop_in(&text).filter(|_| sampled.ran_out) {
+            text.truncate(words[loop_.heard_until()]);
         }
         if text.is_empty() {
             return Ok(Vec::new());
@@ -532,7 +520,7 @@ impl Recogniser {
 
     /// Text tokens grouped into words as they are written: each with the index of its first
     /// token. A token that starts with a space starts a word; others (the rest of a word,
-    /// punctuation) join the word before.
+    /// punctuation) join the word before. Word timing and loop finding group alike.
     fn words_of(&self, tokens: &[u32]) -> Vec<(usize, String)> {
         let mut words: Vec<(usize, Vec<u8>)> = Vec::new();
         for (index, &token) in tokens.iter().enumerate().filter(|&(_, &t)| self.tokenizer.is_text(t)) {
@@ -543,6 +531,14 @@ impl Recogniser {
             }
         }
         words.into_iter().map(|(index, bytes)| (index, String::from_utf8_lossy(&bytes).into_owned())).collect()
+    }
+
+    /// Where decoded `tokens` start repeating themselves, if they do, with the index of each
+    /// word's first token.
+    fn loop_in(&self, tokens: &[u32]) -> Option<(Repeating, Vec<usize>)> {
+        let words = self.words_of(tokens);
+        let texts: Vec<&str> = words.iter().map(|(_, text)| text.as_str()).collect();
+        repeating(&texts).map(|loop_| (loop_, words.iter().map(|(first, _)| *first).collect()))
     }
 
     /// Word times and confidences for a window's text tokens.
@@ -576,32 +572,25 @@ impl Recogniser {
             log_probability_of(row, text[k] as usize).exp()
         };
 
-        // Group tokens into words: a token that starts with a space starts a word; a token
-        // of punctuation joins the word before it.
-        let mut groups: Vec<WordTokens> = Vec::new();
-        for (k, &token) in text.iter().enumerate() {
-            let bytes = self.tokenizer.bytes(token);
-            let starts_word = bytes.first() == Some(&b' ');
-            let punctuation = !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_punctuation() || *b == b' ');
-            match groups.last_mut() {
-                Some(group) if !starts_word || (punctuation && !bytes.starts_with(b" ")) => group.tokens.push(token),
-                _ => groups.push(WordTokens { tokens: vec![token], first_row: k }),
-            }
-        }
         let time_of = |row: usize| {
             (offset + starts[row.min(starts.len() - 1)] as f64 * SECONDS_PER_POSITION - timing::ATTENTION_LAG)
                 .max(offset)
         };
+        let written = self.words_of(text);
         let mut words = Vec::new();
-        for (index, group) in groups.iter().enumerate() {
-            let text_of = self.tokenizer.decode(&group.tokens).trim().to_string();
+        for (index, (first_row, written_as)) in written.iter().enumerate() {
+            let text_of = written_as.trim();
             if text_of.is_empty() {
                 continue;
             }
-            let end_row = groups.get(index + 1).map_or(text.len(), |next| next.first_row);
-            let confidence = (group.first_row..group.first_row + group.tokens.len()).map(probability).sum::<f32>()
-                / group.tokens.len() as f32;
-            words.push(HeardWord { text: text_of, start: time_of(group.first_row), end: time_of(end_row), confidence });
+            let end_row = written.get(index + 1).map_or(text.len(), |(next, _)| *next);
+            let confidence = (*first_row..end_row).map(probability).sum::<f32>() / (end_row - first_row) as f32;
+            words.push(HeardWord {
+                text: text_of.to_string(),
+                start: time_of(*first_row),
+                end: time_of(end_row),
+                confidence,
+            });
         }
         // A word the warping stretched over seconds of speech (typically the last word of a
         // window that ended early, which takes everything up to the end) is cut to a length
