@@ -164,6 +164,9 @@ fn inflected(heard: &Reading, script: &Reading) -> bool {
 mod tests {
     use super::*;
 
+    /// Two lines whose words repeat each other's: a place in one may be taken for the other.
+    const ASK_NOT: &str = "Ask not what your country can do for you.\nAsk what you can do for your country.";
+
     /// Words heard in the last seconds, 0.4 s each, the last ending at `until` seconds.
     fn heard(words: &str, until: f64) -> Vec<(&str, f64)> {
         let words: Vec<&str> = words.split_whitespace().collect();
@@ -173,8 +176,7 @@ mod tests {
 
     #[test]
     fn follows_a_reading_forward() {
-        let script =
-            Script::parse("Ask not what your country can do for you.\nAsk what you can do for your country.").unwrap();
+        let script = Script::parse(ASK_NOT).unwrap();
         let mut prompter = Prompter::new(&script);
         assert_eq!(prompter.hear(&heard("ask not what", 1.2)).map(|s| s.index), Some(2));
         assert_eq!(prompter.hear(&heard("not what your country can", 3.2)).map(|s| s.index), Some(5));
@@ -187,8 +189,7 @@ mod tests {
 
     #[test]
     fn words_written_faster_than_they_can_be_said_wait_for_the_audio() {
-        let script =
-            Script::parse("Ask not what your country can do for you.\nAsk what you can do for your country.").unwrap();
+        let script = Script::parse(ASK_NOT).unwrap();
         let mut prompter = Prompter::new(&script);
         assert_eq!(prompter.hear(&heard("ask not what your", 1.6)).map(|s| s.index), Some(3));
         // Ten words on in 0.4 s: the decoder finishing the famous line, not the performer.
