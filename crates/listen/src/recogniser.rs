@@ -299,8 +299,15 @@ impl Recogniser {
     /// follows the voice. The encoder reads that stretch alone (a few seconds rather than a
     /// padded 30 s window, which is most of the saving), and the decoder is prompted with
     /// `prompt`, the script just before, which keeps it on the script's spelling. Only for
-    /// following: a take's report always comes from [`Recogniser::listen`].
-    pub fn hear_recent(&self, audio: &Audio, from: f64, prompt: &str) -> Result<Vec<HeardWord>, ListenError> {
+    /// following: a take's report always comes from [`Recogniser::listen`]. Nothing is heard
+    /// once `give_up` says so: decoding stops at the next token.
+    pub fn hear_recent(
+        &self,
+        audio: &Audio,
+        from: f64,
+        prompt: &str,
+        give_up: &dyn Fn() -> bool,
+    ) -> Result<Vec<HeardWord>, ListenError> {
         let first = ((from.max(0.0) * encore_audio::SAMPLE_RATE as f64) as usize).min(audio.samples.len());
         let samples = &audio.samples[first..];
         // The encoder's second convolution halves the frames: keep them even.
@@ -324,7 +331,11 @@ impl Recogniser {
         // it ended of itself the loop is cut before the words are timed, since the warping
         // would squeeze the last words heard, the ones the prompter wants, to make room for it.
         let looped = |tokens: &[u32]| self.loop_in(tokens).is_some_and(|(loop_, words)| loop_.went_round(words.len()));
-        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit, &looped)?;
+        let enough = |tokens: &[u32]| give_up() || looped(tokens);
+        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit, &enough)?;
+        if give_up() {
+            return Ok(Vec::new());
+        }
         let mut text: Vec<u32> = sampled.tokens.iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
         if let Some((loop_, words)) = self.loop_in(&text).filter(|_| sampled.ran_out) {
             text.truncate(words[loop_.heard_until()]);

@@ -198,7 +198,9 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
         } else {
             let prompt = prompt_before(script, prompter.place());
             heard_the_pause = silent_for >= QUIET_AT_THE_END;
-            let Ok(words) = recogniser.hear_recent(&recent, 0.0, &prompt) else { continue };
+            // A stop needs the processor for the report: the pass under way is abandoned.
+            let stopped = || shared.stopping.load(Ordering::SeqCst);
+            let Ok(words) = recogniser.hear_recent(&recent, 0.0, &prompt, &stopped) else { continue };
             let words: Vec<(&str, f64)> = words.iter().map(|w| (w.text.as_str(), offset + w.end)).collect();
             prompter.hear(&words)
         };
