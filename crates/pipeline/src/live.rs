@@ -283,7 +283,7 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
             asked_until = ask_settled_questions(recogniser, script, &heard, &audio, asked_until);
             continue;
         }
-        std::thread::sleep(IDLE * 8);
+        std::thread::sleep(IDLE);
     }
     Ok(Kept { heard, to_the_end })
 }
