@@ -140,7 +140,7 @@ impl Recogniser {
                 windows: Vec::new(),
                 answers: Arc::default(),
                 last_window: Mutex::default(),
-                newest: None,
+                recent: Vec::new(),
             },
             keep_windows,
             times: StageTimes::default(),
@@ -214,7 +214,9 @@ impl Recogniser {
             let clock = Instant::now();
             let window = self.model.decoder.start(&encoded)?;
             if kept {
-                heard.listening.newest = Some((heard.listening.windows.len() - 1, window.restart()));
+                let recent = &mut heard.listening.recent;
+                recent.push((heard.listening.windows.len() - 1, window.restart()));
+                recent.drain(..recent.len().saturating_sub(RECENT_VIEWS));
             }
             let sampled = self.decode_window(&window, &heard.history)?;
             times.decoder += clock.elapsed().as_secs_f64();
@@ -428,9 +430,9 @@ impl Recogniser {
         // decoder from where it parts from the heard one.
         let mut last = lock(&listening.last_window);
         if last.as_ref().is_none_or(|asked| asked.index != index) {
-            let audio = match &listening.newest {
-                Some((newest, audio)) if *newest == index => audio.restart(),
-                _ => self.model.decoder.start(&window.encoded)?,
+            let audio = match listening.recent.iter().find(|(recent, _)| *recent == index) {
+                Some((_, audio)) => audio.restart(),
+                None => self.model.decoder.start(&window.encoded)?,
             };
             *last = Some(AskedWindow { index, audio, heard: None });
         }
@@ -626,9 +628,9 @@ pub struct Listening {
     answers: Arc<Mutex<HashMap<Question, f32>>>,
     /// The window asked about last (see `prefer_script`).
     last_window: Mutex<Option<AskedWindow>>,
-    /// The decoder's view of the window heard last: a live take's report waits on the
-    /// questions about it, and it was just computed.
-    newest: Option<(usize, DecoderState)>,
+    /// The decoder's views of the windows heard last, by index: a live take's report waits
+    /// on the questions about them, and they were just computed.
+    recent: Vec<(usize, DecoderState)>,
 }
 
 /// A question put to the model about a window: its index, the heard reading, the script's.
@@ -656,7 +658,7 @@ impl Clone for Listening {
             windows: self.windows.clone(),
             answers: self.answers.clone(),
             last_window: Mutex::default(),
-            newest: self.newest.as_ref().map(|(index, audio)| (*index, audio.restart())),
+            recent: self.recent.iter().map(|(index, audio)| (*index, audio.restart())).collect(),
         }
     }
 }
@@ -746,6 +748,10 @@ const FRAMES_TO_SPARE: usize = 50;
 fn whole_window_recorded(seek: usize, recorded: usize) -> bool {
     recorded / HOP >= seek + FRAMES_PER_WINDOW + FRAMES_TO_SPARE
 }
+
+/// The decoder's views kept of the windows heard last (18 MB each). A stop usually hears
+/// one window or two, and the report asks about those.
+const RECENT_VIEWS: usize = 2;
 
 /// Windows kept for rescoring: 2.3 MB each, so 20 minutes of take at most.
 const MAX_KEPT_WINDOWS: usize = 40;
