@@ -35,6 +35,14 @@ impl<'a> Spectrogram<'a> {
     /// The spectrogram of `samples` (16 kHz) followed by `padding` samples of silence, as
     /// Whisper's reference computes it so that the last window sees silence, not noise.
     pub fn new(samples: &'a [f32], padding: usize, bands: usize) -> Spectrogram<'a> {
+        Spectrogram::continuing(samples, padding, bands, &mut SettledPeak::default())
+    }
+
+    /// [`Spectrogram::new`] for a take still being recorded, of which `settled` holds the peak
+    /// of the frames that an earlier, shorter spectrogram could already not change: only the
+    /// frames after those are read for the peak, and `settled` takes in the ones this take
+    /// has settled since. The result is the same as `new` on the same samples.
+    pub fn continuing(samples: &'a [f32], padding: usize, bands: usize, settled: &mut SettledPeak) -> Spectrogram<'a> {
         let total = samples.len() + padding;
         let mut spectrogram = Spectrogram {
             samples,
@@ -50,19 +58,34 @@ impl<'a> Spectrogram<'a> {
         };
         // Frames past the take hold only the padding's silence, whose energy is the floor.
         let voiced_frames = (samples.len() / HOP + WINDOW / HOP + 1).min(spectrogram.frames);
-        spectrogram.peak = (0..voiced_frames)
+        // A frame whose STFT window ends inside the samples reads none of the padding or the
+        // reflection at the end, so more audio leaves it as it is.
+        let settled_frames =
+            if samples.len() < WINDOW / 2 { 0 } else { ((samples.len() - WINDOW / 2) / HOP + 1).min(voiced_frames) };
+        if settled.frames > settled_frames {
+            // Shorter than the take that was settled: another take.
+            *settled = SettledPeak::default();
+        }
+        settled.peak = settled.peak.max(spectrogram.peak_over(settled.frames..settled_frames));
+        settled.frames = settled_frames;
+        spectrogram.peak = settled.peak.max(spectrogram.peak_over(settled_frames..voiced_frames));
+        spectrogram
+    }
+
+    /// The loudest band energy in `frames`.
+    fn peak_over(&self, frames: std::ops::Range<usize>) -> f32 {
+        frames
             .into_par_iter()
             .fold(
-                || (vec![0.0; bands], Scratch::new(&spectrogram.fft), f32::NEG_INFINITY),
+                || (vec![0.0; self.bands], Scratch::new(&self.fft), f32::NEG_INFINITY),
                 |(mut column, mut scratch, peak), frame| {
-                    spectrogram.log_energies(frame, &mut column, &mut scratch);
+                    self.log_energies(frame, &mut column, &mut scratch);
                     let peak = column.iter().copied().fold(peak, f32::max);
                     (column, scratch, peak)
                 },
             )
             .map(|(_, _, peak)| peak)
-            .reduce(|| f32::NEG_INFINITY, f32::max);
-        spectrogram
+            .reduce(|| f32::NEG_INFINITY, f32::max)
     }
 
     /// The `FRAMES_PER_WINDOW` frames from `first`, band-major, ready to be the encoder's
@@ -111,6 +134,21 @@ impl<'a> Spectrogram<'a> {
             let energy: f32 = row.iter().zip(&scratch.power).map(|(w, p)| w * p).sum();
             *value = energy.max(1e-10).log10();
         }
+    }
+}
+
+/// The peak of a growing take's settled frames (see [`Spectrogram::continuing`]): hearing a
+/// take while it is recorded would otherwise read the whole take again for its peak at every
+/// window, and at the stop (0.05 s a minute of take).
+#[derive(Debug, Clone, Copy)]
+pub struct SettledPeak {
+    frames: usize,
+    peak: f32,
+}
+
+impl Default for SettledPeak {
+    fn default() -> SettledPeak {
+        SettledPeak { frames: 0, peak: f32::NEG_INFINITY }
     }
 }
 
@@ -172,6 +210,27 @@ mod tests {
         let loudest = (0..80).max_by(|&a, &b| at(a).total_cmp(&at(b))).unwrap();
         // 440 Hz sits near mel band 9 of 80 on the Slaney scale up to 8 kHz.
         assert!((8..=11).contains(&loudest), "loudest band {loudest}");
+    }
+
+    #[test]
+    fn a_growing_take_has_the_peak_and_frames_of_the_whole() {
+        // A voice-like signal whose loudest moment comes late, and audio cut at odd lengths.
+        let take: Vec<f32> = (0..80_000)
+            .map(|i| {
+                let t = i as f32 / 16_000.0;
+                (t * 0.7).min(1.5) * (2.0 * std::f32::consts::PI * 220.0 * t).sin() * (1.0 + (t * 3.1).sin()) / 3.0
+            })
+            .collect();
+        let mut settled = SettledPeak::default();
+        for length in [150, 16_123, 40_000, 40_001, 63_999, 80_000] {
+            let growing = Spectrogram::continuing(&take[..length], 4_800, 80, &mut settled);
+            let whole = Spectrogram::new(&take[..length], 4_800, 80);
+            assert_eq!(growing.peak, whole.peak, "{length} samples");
+            assert_eq!(growing.window(0, 600), whole.window(0, 600));
+        }
+        // A shorter take after a longer one starts again.
+        let again = Spectrogram::continuing(&take[..20_000], 0, 80, &mut settled);
+        assert_eq!(again.peak, Spectrogram::new(&take[..20_000], 0, 80).peak);
     }
 
     #[test]

@@ -142,6 +142,7 @@ impl Recogniser {
                 last_window: Mutex::default(),
                 recent: Vec::new(),
             },
+            settled_peak: mel::SettledPeak::default(),
             keep_windows,
             times: StageTimes::default(),
         }
@@ -168,7 +169,8 @@ impl Recogniser {
 
         let clock = Instant::now();
         let window_samples = FRAMES_PER_WINDOW * HOP;
-        let spectrogram = mel::Spectrogram::new(&audio.samples, window_samples, self.config.mel_bins);
+        let spectrogram =
+            mel::Spectrogram::continuing(&audio.samples, window_samples, self.config.mel_bins, &mut heard.settled_peak);
         let content_frames = spectrogram.frames.saturating_sub(FRAMES_PER_WINDOW);
         times.mel += clock.elapsed().as_secs_f64();
 
@@ -709,6 +711,8 @@ pub struct Heard {
     /// The first mel frame not heard yet.
     seek: usize,
     listening: Listening,
+    /// The loudness peak of the part of the take that more audio cannot change.
+    settled_peak: mel::SettledPeak,
     keep_windows: bool,
     times: StageTimes,
 }
