@@ -14,6 +14,8 @@
 
 use encore_script::{Reading, Script};
 
+use crate::pronunciation::{phones_of, same_onset, similarity};
+
 /// Script words before the place that the recent words may still match (they were said
 /// already, but recent audio hears them again).
 const BEHIND: usize = 12;
@@ -39,6 +41,8 @@ const GAP: i32 = -1;
 #[derive(Debug, Clone)]
 pub struct Prompter {
     readings: Vec<Reading>,
+    /// Each script word's phones, for words tiny.en writes as another that sounds alike.
+    phones: Vec<Vec<u8>>,
     /// The last script word said, if any yet.
     place: Option<usize>,
     /// When it ended, in seconds.
@@ -55,7 +59,9 @@ pub struct Step {
 
 impl Prompter {
     pub fn new(script: &Script) -> Prompter {
-        Prompter { readings: script.words().iter().map(|w| w.reading.clone()).collect(), place: None, said_until: 0.0 }
+        let readings: Vec<Reading> = script.words().iter().map(|w| w.reading.clone()).collect();
+        let phones = readings.iter().map(|r| phones_of(r.preferred())).collect();
+        Prompter { readings, phones, place: None, said_until: 0.0 }
     }
 
     /// The last script word said, if any yet.
@@ -71,6 +77,7 @@ impl Prompter {
             .map(|&(text, end)| (Reading::of(text), end))
             .filter(|(reading, _)| !reading.is_empty())
             .collect();
+        let heard_phones: Vec<Vec<u8>> = heard.iter().map(|(r, _)| phones_of(r.preferred())).collect();
         if heard.is_empty() || self.readings.is_empty() {
             return None;
         }
@@ -78,6 +85,7 @@ impl Prompter {
         let low = next.saturating_sub(BEHIND);
         let high = (next + AHEAD).min(self.readings.len());
         let script = &self.readings[low..high];
+        let script_phones = &self.phones[low..high];
 
         // Local alignment; `matches` counts the matching pairs along the best path to a cell.
         let columns = script.len() + 1;
@@ -88,7 +96,9 @@ impl Prompter {
         let mut best_behind = 0;
         for i in 1..=heard.len() {
             for j in 1..columns {
-                let same = heard[i - 1].0.matches(&script[j - 1]) || inflected(&heard[i - 1].0, &script[j - 1]);
+                let same = heard[i - 1].0.matches(&script[j - 1])
+                    || inflected(&heard[i - 1].0, &script[j - 1])
+                    || sounds_alike(&heard_phones[i - 1], &script_phones[j - 1]);
                 let diagonal = score[(i - 1) * columns + j - 1] + if same { MATCH } else { MISMATCH };
                 let up = score[(i - 1) * columns + j] + GAP;
                 let left = score[i * columns + j - 1] + GAP;
@@ -141,6 +151,19 @@ impl Prompter {
         self.said_until = self.said_until.max(end);
         Some(Step { index, end })
     }
+}
+
+/// Phones in the shortest word that may be taken for another that sounds like it: shorter
+/// words ("thy", "thee", "in", "and") sound like too many others.
+const SOUNDS_ALIKE_PHONES: usize = 3;
+
+/// True when a word heard sounds so like the script's that tiny.en most likely misheard or
+/// misspelt it ("churro" for "churl", "mimmery" for "memory"): the same onset and at most a
+/// third of the phones different. The prompter lights the word said; the report judges it.
+fn sounds_alike(heard: &[u8], script: &[u8]) -> bool {
+    heard.len().min(script.len()) >= SOUNDS_ALIKE_PHONES
+        && same_onset(heard, script)
+        && similarity(heard, script) >= 0.66
 }
 
 /// Endings tiny.en adds to or drops from a word it half heard ("ask" before a pause is
@@ -211,6 +234,20 @@ mod tests {
         assert!(!inflected(&Reading::of("countries"), &Reading::of("country")), "not a plain ending");
         assert!(!inflected(&Reading::of("then"), &Reading::of("the")), "'n' is no ending");
         assert!(!inflected(&Reading::of("is"), &Reading::of("i")), "too short to be a stem");
+    }
+
+    #[test]
+    fn a_word_heard_as_one_that_sounds_like_it_is_the_word() {
+        let script =
+            Script::parse("Thou that art now the world's fresh ornament,\nAnd tender churl mak'st waste").unwrap();
+        let mut prompter = Prompter::new(&script);
+        assert_eq!(prompter.hear(&heard("the world's fresh ornament and tender", 2.4)).map(|s| s.index), Some(9));
+        assert_eq!(prompter.hear(&heard("and tender churro", 3.2)).map(|s| s.index), Some(10));
+        let phones = |word: &str| phones_of(Reading::of(word).preferred());
+        assert!(sounds_alike(&phones("memory"), &phones("mimmery")));
+        assert!(!sounds_alike(&phones("thy"), &phones("thee")), "too short to tell");
+        assert!(!sounds_alike(&phones("tender"), &phones("slender")), "another onset");
+        assert!(!sounds_alike(&phones("ornament"), &phones("orchard")));
     }
 
     #[test]
