@@ -1,5 +1,5 @@
-//! Times one encoder window of the installed model, and the attention pieces on their own,
-//! to see where the encoder's time goes. Run: cargo run --release -p encore-listen --example encoder_speed
+//! Times one encoder window of the installed model, a decoder step (through candle and through
+//! Encore's own step), and the attention pieces on their own, to see where the time goes. Run: cargo run --release -p encore-listen --example encoder_speed
 use std::time::Instant;
 
 use candle_core::{D, Device, Tensor};
@@ -24,7 +24,14 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..50 {
         model.decoder.forward(&[616], &mut state, &[])?;
     }
-    println!("decoder step {:?}", clock.elapsed() / 50);
+    println!("decoder step through candle {:?}", clock.elapsed() / 50);
+    if let Some(mut steps) = model.decoder.steps(&state)? {
+        let clock = Instant::now();
+        for _ in 0..50 {
+            steps.step(616)?;
+        }
+        println!("decoder step, Encore's own {:?}", clock.elapsed() / 50);
+    }
     let x = Tensor::randn(0f32, 1.0, (1, 384), &Device::Cpu)?;
     let w = Tensor::randn(0f32, 1.0, (384, 51864), &Device::Cpu)?;
     let clock = Instant::now();

@@ -60,20 +60,21 @@ impl GreedyDecoder<'_> {
         context.extend(self.tokenizer.start_sequence());
 
         let mut state = window.restart();
-        let mut output = self.decoder.forward_scoring_from(&context, &mut state, &[], start_at)?;
+        let output = self.decoder.forward_scoring_from(&context, &mut state, &[], start_at)?;
+        let no_speech_probability = match special.no_speech {
+            Some(no_speech) => {
+                let at_start: Vec<f32> = output.logits.get(0)?.to_vec1()?;
+                log_probability_of(&at_start, no_speech as usize).exp() as f64
+            }
+            None => 0.0,
+        };
+        let mut logits: Vec<f32> = output.logits.get(output.logits.dim(0)? - 1)?.to_vec1()?;
+        // The prompt went through candle in one pass; the tokens after it go a step at a time.
+        let mut steps = self.decoder.steps(&state)?;
         let mut tokens: Vec<u32> = Vec::new();
         let mut log_probability_sum = 0.0;
-        let mut no_speech_probability = 0.0;
         let mut ran_out = true;
-        for step in 0..limit {
-            let rows = output.logits.dim(0)?;
-            if step == 0
-                && let Some(no_speech) = special.no_speech
-            {
-                let at_start: Vec<f32> = output.logits.get(0)?.to_vec1()?;
-                no_speech_probability = log_probability_of(&at_start, no_speech as usize).exp() as f64;
-            }
-            let mut logits: Vec<f32> = output.logits.get(rows - 1)?.to_vec1()?;
+        for (length, _) in (state.length..).zip(0..limit) {
             self.apply_rules(&mut logits, &tokens);
             let best = logits
                 .iter()
@@ -89,10 +90,13 @@ impl GreedyDecoder<'_> {
                 break;
             }
             tokens.push(best);
-            if state.length + 1 >= self.config.text_positions || looped(&tokens) {
+            if length + 1 >= self.config.text_positions || looped(&tokens) {
                 break;
             }
-            output = self.decoder.forward(&[best], &mut state, &[])?;
+            logits = match steps.as_mut() {
+                Some(steps) => steps.step(best)?,
+                None => self.decoder.forward(&[best], &mut state, &[])?.logits.get(0)?.to_vec1()?,
+            };
         }
         let count = tokens.len() + usize::from(!ran_out);
         Ok(Sampled {

@@ -117,7 +117,7 @@ pub(crate) fn sum_of_exp_below(values: &[f32], peak: f32) -> f32 {
 /// and keep the compiler from using vector instructions.
 const LANES: usize = 8;
 
-fn softmax_in_place(row: &mut [f32]) {
+pub(crate) fn softmax_in_place(row: &mut [f32]) {
     let peak = peak_of(row);
     for x in row.iter_mut() {
         *x = exp_of_non_positive(*x - peak);
@@ -198,7 +198,7 @@ impl CustomOp1 for Gelu {
     }
 }
 
-fn gelu(x: f32) -> f32 {
+pub(crate) fn gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 

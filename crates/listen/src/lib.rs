@@ -14,6 +14,7 @@ pub mod kernels;
 pub mod mel;
 pub mod model;
 mod recogniser;
+mod step;
 pub mod timing;
 pub mod tokenizer;
 mod transcript;

@@ -16,6 +16,7 @@ use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
 use crate::kernels::Gelu;
+use crate::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
 
 type Result<T> = candle_core::Result<T>;
 
@@ -255,9 +256,9 @@ struct DecoderLayer {
 /// The text decoder.
 pub struct Decoder {
     embeddings: Tensor,
-    /// The output projection, which shares the token embeddings: the largest matrix a step
-    /// reads.
-    projection: QMatMul,
+    /// The weights again, for decoding a token at a time outside candle (see [`crate::step`]);
+    /// with 8-bit weights only, since the step is written for those.
+    step_weights: Option<StepWeights>,
 
     positions: Tensor,
     layers: Vec<DecoderLayer>,
@@ -332,10 +333,15 @@ impl Decoder {
             })
             .collect::<Result<_>>()?;
         let embeddings = take(weights, "decoder/embeddings/weight")?;
+        let positions = take(weights, "decoder/position_encodings/encodings")?;
+        let step_weights = match precision {
+            Precision::Int8 => Some(step_weights(weights, config, &embeddings, &positions)?),
+            Precision::F32 => None,
+        };
         Ok(Decoder {
-            projection: precision.matrix(&embeddings)?,
+            step_weights,
             embeddings,
-            positions: take(weights, "decoder/position_encodings/encodings")?,
+            positions,
             layers,
             norm: layer_norm(weights, "decoder/layer_norm")?,
             heads: config.heads,
@@ -404,17 +410,72 @@ impl Decoder {
         state.length += count;
         let x = self.norm.forward(&x.narrow(1, first_scored, count - first_scored)?)?;
         let count = count - first_scored;
-        // One new token (a greedy step) reads the int8 projection; many at once (the prompt,
-        // the word-timing pass, rescoring) are one f32 matrix product, which a quantised
-        // product would do row by row.
-        let logits = if count == 1 {
-            self.projection.forward(&x)?.squeeze(0)?
-        } else {
-            x.squeeze(0)?.matmul(&self.embeddings.t()?)?
+        // One new token reads the 8-bit projection; many at once (the prompt, the word-timing
+        // pass, rescoring) are one f32 matrix product, which a quantised product would do row
+        // by row.
+        let logits = match &self.step_weights {
+            Some(weights) if count == 1 => {
+                let logits = weights.logits(&x.flatten_all()?.to_vec1()?);
+                let vocabulary = logits.len();
+                Tensor::from_vec(logits, (1, vocabulary), device)?
+            }
+            _ => x.squeeze(0)?.matmul(&self.embeddings.t()?)?,
         };
         let alignment = if alignment.is_empty() { None } else { Some(Tensor::stack(&alignment, 0)?) };
         Ok(DecoderOutput { logits, alignment })
     }
+}
+
+impl Decoder {
+    /// Decoding from `state` on a token at a time, outside candle and some twice as fast
+    /// ([`crate::step`]); `None` where the weights are not 8-bit.
+    pub fn steps(&self, state: &DecoderState) -> Result<Option<Steps<'_>>> {
+        self.step_weights
+            .as_ref()
+            .map(|weights| Steps::new(weights, &state.cross, &state.cache, state.length))
+            .transpose()
+    }
+}
+
+/// The decoder's weights as [`crate::step`] reads them.
+fn step_weights(
+    weights: &Weights,
+    config: &ModelConfig,
+    embeddings: &Tensor,
+    positions: &Tensor,
+) -> Result<StepWeights> {
+    let norm = |prefix: &str| {
+        Norm::new(&take(weights, &format!("{prefix}/gamma"))?, &take(weights, &format!("{prefix}/beta"))?)
+    };
+    let matrix = |prefix: &str| {
+        Int8Matrix::quantize(&take(weights, &format!("{prefix}/weight"))?, weights.get(&format!("{prefix}/bias")))
+    };
+    let layers = (0..config.decoder_layers)
+        .map(|i| {
+            let prefix = format!("decoder/layer_{i}");
+            Ok(StepLayer {
+                self_norm: norm(&format!("{prefix}/self_attention/layer_norm"))?,
+                query_key_value: matrix(&format!("{prefix}/self_attention/linear_0"))?,
+                self_out: matrix(&format!("{prefix}/self_attention/linear_1"))?,
+                cross_norm: norm(&format!("{prefix}/attention/layer_norm"))?,
+                cross_query: matrix(&format!("{prefix}/attention/linear_0"))?,
+                cross_out: matrix(&format!("{prefix}/attention/linear_2"))?,
+                feed_forward_norm: norm(&format!("{prefix}/ffn/layer_norm"))?,
+                up: matrix(&format!("{prefix}/ffn/linear_0"))?,
+                down: matrix(&format!("{prefix}/ffn/linear_1"))?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let width = embeddings.dim(1)?;
+    Ok(StepWeights {
+        embeddings: embeddings.flatten_all()?.to_vec1()?,
+        positions: positions.flatten_all()?.to_vec1()?,
+        layers,
+        norm: norm("decoder/layer_norm")?,
+        projection: Int8Matrix::quantize(embeddings, None)?,
+        heads: config.heads,
+        width,
+    })
 }
 
 /// A mask that lets each new token see every earlier token and itself, not later ones.

@@ -953,6 +953,34 @@ mod tests {
         assert!(worst < 1e-3, "largest difference {worst}");
     }
 
+    /// Greedy decoding goes a token at a time through the decoder's own step
+    /// ([`crate::step`]): at every token of JFK's line it must pick what candle's pass over
+    /// the whole line picks, with logits as close as two 8-bit products can be.
+    #[test]
+    fn a_token_at_a_time_the_step_picks_what_the_whole_pass_picks() {
+        let (recogniser, window) = jfk_window();
+        let mut tokens = recogniser.tokenizer.start_sequence();
+        let start = tokens.len();
+        tokens.extend(
+            recogniser.tokenizer.encode(" And so my fellow Americans, ask not what your country can do for you"),
+        );
+        let decoder = &recogniser.model.decoder;
+        let whole: Vec<Vec<f32>> =
+            decoder.forward(&tokens, &mut window.restart(), &[]).unwrap().logits.to_vec2().unwrap();
+        let mut state = window.restart();
+        decoder.forward(&tokens[..start], &mut state, &[]).unwrap();
+        let mut steps = decoder.steps(&state).unwrap().expect("8-bit weights decode a step at a time");
+        let pick = |logits: &[f32]| logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        for (position, &token) in tokens.iter().enumerate().skip(start) {
+            let stepped = steps.step(token).unwrap();
+            let passed = &whole[position];
+            assert_eq!(pick(&stepped), pick(passed), "the pick after token {position}");
+            let worst = stepped.iter().zip(passed).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(worst < 1.0, "after token {position} the logits differ by {worst}");
+        }
+        assert_eq!(steps.length, tokens.len());
+    }
+
     #[test]
     fn fillers_get_one_spelling() {
         assert_eq!(normalise_filler("Umm,"), "um,");

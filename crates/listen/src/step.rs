@@ -1,0 +1,477 @@
+//! The decoder's greedy step, written for the CPU.
+//!
+//! Decoding writes a window's words one token at a time, some 80 steps for 30 s of speech and
+//! a dozen for each pass of the prompter, and each step is one row multiplied by every matrix
+//! of the decoder. Through candle a step is some sixty small operations, each allocating its
+//! result and waking the thread pool: 3.5 ms, of which the arithmetic of the 52 thousand-row
+//! output projection is a third. Here a step is a few plain loops over buffers kept between
+//! steps, and what bounds it is the memory it reads: 20 MB of 8-bit projection, 8 MB of 8-bit
+//! layer weights and the window's 18 MB of audio keys and values.
+//!
+//! The weights are candle's 8-bit numbers exactly (blocks of 32 sharing a scale rounded to
+//! half precision, the input quantised the same way), so every integer product is the same
+//! and only the order of the floating-point sums differs: logits agree with
+//! [`Decoder::forward`](crate::model::Decoder::forward) to a few parts in a hundred thousand.
+
+use candle_core::{Result, Storage, Tensor};
+use rayon::prelude::*;
+
+use crate::kernels;
+
+/// Weights in a row share a scale in blocks of this many (candle's and ggml's Q8_0).
+const BLOCK: usize = 32;
+
+/// Products smaller than this many weights are done on one thread: handing a few hundred
+/// rows to another thread costs more than it saves.
+const PARALLEL_FROM: usize = 1 << 18;
+
+/// Rows given to one worker at a time in a parallel product.
+const ROWS_PER_TASK: usize = 2048;
+
+/// A matrix of 8-bit weights, each row in blocks of [`BLOCK`] that share a scale, and its bias.
+pub(crate) struct Int8Matrix {
+    rows: usize,
+    columns: usize,
+    quants: Vec<i8>,
+    scales: Vec<f32>,
+    bias: Option<Vec<f32>>,
+}
+
+impl Int8Matrix {
+    /// Quantises `weight` (`[rows, columns]`, f32) as candle's Q8_0 does.
+    pub(crate) fn quantize(weight: &Tensor, bias: Option<&Tensor>) -> Result<Int8Matrix> {
+        let (rows, columns) = weight.dims2()?;
+        if !columns.is_multiple_of(BLOCK) {
+            candle_core::bail!("an 8-bit matrix needs rows of a multiple of {BLOCK} weights, not {columns}");
+        }
+        let values = weight.flatten_all()?.to_vec1::<f32>()?;
+        let mut quants = vec![0i8; rows * columns];
+        let mut scales = vec![0f32; rows * columns / BLOCK];
+        quantize_into(&values, &mut quants, &mut scales);
+        let bias = bias.map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
+        Ok(Int8Matrix { rows, columns, quants, scales, bias })
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// `out = self · x + bias`.
+    fn apply(&self, x: &Int8Vector, out: &mut [f32]) {
+        assert!(x.quants.len() == self.columns && out.len() == self.rows);
+        if self.rows * self.columns < PARALLEL_FROM {
+            self.apply_rows(0, x, out);
+        } else {
+            out.par_chunks_mut(ROWS_PER_TASK)
+                .enumerate()
+                .for_each(|(task, out)| self.apply_rows(task * ROWS_PER_TASK, x, out));
+        }
+    }
+
+    fn apply_rows(&self, first: usize, x: &Int8Vector, out: &mut [f32]) {
+        let (columns, blocks) = (self.columns, self.columns / BLOCK);
+        let quants = &self.quants[first * columns..(first + out.len()) * columns];
+        let scales = &self.scales[first * blocks..(first + out.len()) * blocks];
+        int8_rows(quants, scales, x, out);
+        if let Some(bias) = &self.bias {
+            for (o, b) in out.iter_mut().zip(&bias[first..]) {
+                *o += b;
+            }
+        }
+    }
+}
+
+/// A vector quantised like the rows of an [`Int8Matrix`], to be multiplied by one.
+#[derive(Default)]
+struct Int8Vector {
+    quants: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl Int8Vector {
+    fn set(&mut self, values: &[f32]) {
+        self.quants.resize(values.len(), 0);
+        self.scales.resize(values.len() / BLOCK, 0.0);
+        quantize_into(values, &mut self.quants, &mut self.scales);
+    }
+}
+
+/// Each block of 32 values becomes 8-bit integers and a scale, `max |v| / 127`, rounded to half
+/// precision after the integers are taken with the unrounded one, as candle does.
+fn quantize_into(values: &[f32], quants: &mut [i8], scales: &mut [f32]) {
+    for ((block, quants), scale) in values.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)).zip(scales) {
+        let peak = block.iter().fold(0f32, |peak, v| peak.max(v.abs()));
+        let step = peak / 127.0;
+        let inverse = if step != 0.0 { 1.0 / step } else { 0.0 };
+        *scale = half::f16::from_f32(step).to_f32();
+        for (q, &v) in quants.iter_mut().zip(block) {
+            *q = (v * inverse).round() as i8;
+        }
+    }
+}
+
+/// `out[r] = row r of (quants, scales) · x`, for consecutive rows.
+#[allow(unsafe_code)]
+fn int8_rows(quants: &[i8], scales: &[f32], x: &Int8Vector, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return unsafe { avx2::int8_rows(quants, scales, x, out) };
+    }
+    let (columns, blocks) = (x.quants.len(), x.scales.len());
+    for ((row, row_scales), out) in quants.chunks_exact(columns).zip(scales.chunks_exact(blocks)).zip(out) {
+        let mut total = 0f32;
+        for (((w, v), sw), sv) in
+            row.chunks_exact(BLOCK).zip(x.quants.chunks_exact(BLOCK)).zip(row_scales).zip(&x.scales)
+        {
+            let sum: i32 = w.iter().zip(v).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum();
+            total += sw * sv * sum as f32;
+        }
+        *out = total;
+    }
+}
+
+/// `out = softmax(scale * query · keys) · values` for one head and one query, where key and
+/// value `p` are `width` numbers at `p * stride`. `scores` is scratch space. Inlined into its
+/// callers, which are compiled for the CPU's vector instructions.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn attend_one(
+    query: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    positions: usize,
+    stride: usize,
+    scale: f32,
+    scores: &mut Vec<f32>,
+    out: &mut [f32],
+) {
+    let width = query.len();
+    // Plain loops, not iterator adaptors: a closure would be compiled on its own, without the
+    // vector instructions of the function that calls this one.
+    scores.clear();
+    for p in 0..positions {
+        scores.push(scale * dot(query, &keys[p * stride..][..width]));
+    }
+    kernels::softmax_in_place(scores);
+    out.fill(0.0);
+    for (p, &weight) in scores.iter().enumerate() {
+        add_scaled(out, weight, &values[p * stride..][..width]);
+    }
+}
+
+/// Dot product in eight lanes, which the compiler turns into vector instructions.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    for (a, b) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for k in 0..8 {
+            lanes[k] += a[k] * b[k];
+        }
+    }
+    let mut total = 0.0;
+    for k in a.len() / 8 * 8..a.len() {
+        total += a[k] * b[k];
+    }
+    for lane in lanes {
+        total += lane;
+    }
+    total
+}
+
+#[inline(always)]
+fn add_scaled(out: &mut [f32], weight: f32, values: &[f32]) {
+    for (o, v) in out.iter_mut().zip(values) {
+        *o += weight * v;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{BLOCK, Int8Vector};
+
+    /// [`super::int8_rows`] in AVX2: each block of 32 products is summed in eight 32-bit lanes
+    /// (`maddubs` takes an unsigned left side, so the signs move to the right), scaled and
+    /// added to eight float lanes, which are summed once per row.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn int8_rows(quants: &[i8], scales: &[f32], x: &Int8Vector, out: &mut [f32]) {
+        let (columns, blocks) = (x.quants.len(), x.scales.len());
+        assert!(quants.len() == out.len() * columns && scales.len() == out.len() * blocks);
+        let ones = _mm256_set1_epi16(1);
+        for (r, out) in out.iter_mut().enumerate() {
+            let mut total = _mm256_setzero_ps();
+            for b in 0..blocks {
+                // SAFETY: row r's block b and x's block b are 32 bytes inside their slices (the
+                // assert above and `x`'s own length); loads are unaligned.
+                let (w, v) = unsafe {
+                    (
+                        _mm256_loadu_si256(quants.as_ptr().add(r * columns + b * BLOCK) as *const __m256i),
+                        _mm256_loadu_si256(x.quants.as_ptr().add(b * BLOCK) as *const __m256i),
+                    )
+                };
+                let pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(v, w));
+                let quads = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones));
+                total = _mm256_fmadd_ps(_mm256_set1_ps(scales[r * blocks + b] * x.scales[b]), quads, total);
+            }
+            let half = _mm_add_ps(_mm256_castps256_ps128(total), _mm256_extractf128_ps(total, 1));
+            let pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
+            *out = _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)));
+        }
+    }
+
+    /// [`super::attend_one`] compiled for AVX2 and FMA, so that its loops use them.
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn attend_one(
+        query: &[f32],
+        keys: &[f32],
+        values: &[f32],
+        positions: usize,
+        stride: usize,
+        scale: f32,
+        scores: &mut Vec<f32>,
+        out: &mut [f32],
+    ) {
+        super::attend_one(query, keys, values, positions, stride, scale, scores, out)
+    }
+}
+
+/// [`attend_one`] with the widest vector instructions the CPU has.
+#[allow(unsafe_code, clippy::too_many_arguments)]
+fn attend(
+    query: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    positions: usize,
+    stride: usize,
+    scale: f32,
+    scores: &mut Vec<f32>,
+    out: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return unsafe { avx2::attend_one(query, keys, values, positions, stride, scale, scores, out) };
+    }
+    attend_one(query, keys, values, positions, stride, scale, scores, out)
+}
+
+/// A layer norm's scale and shift.
+pub(crate) struct Norm {
+    scale: Vec<f32>,
+    shift: Vec<f32>,
+}
+
+impl Norm {
+    pub(crate) fn new(scale: &Tensor, shift: &Tensor) -> Result<Norm> {
+        Ok(Norm { scale: scale.to_vec1()?, shift: shift.to_vec1()? })
+    }
+
+    fn apply(&self, x: &[f32], out: &mut [f32]) {
+        let n = x.len() as f32;
+        let mean = x.iter().sum::<f32>() / n;
+        let variance = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let inverse = 1.0 / (variance + 1e-5).sqrt();
+        for (((o, v), s), b) in out.iter_mut().zip(x).zip(&self.scale).zip(&self.shift) {
+            *o = (v - mean) * inverse * s + b;
+        }
+    }
+}
+
+/// One decoder layer's weights, for the step.
+pub(crate) struct StepLayer {
+    pub(crate) self_norm: Norm,
+    pub(crate) query_key_value: Int8Matrix,
+    pub(crate) self_out: Int8Matrix,
+    pub(crate) cross_norm: Norm,
+    pub(crate) cross_query: Int8Matrix,
+    pub(crate) cross_out: Int8Matrix,
+    pub(crate) feed_forward_norm: Norm,
+    pub(crate) up: Int8Matrix,
+    pub(crate) down: Int8Matrix,
+}
+
+/// The decoder's weights, for the step.
+pub(crate) struct StepWeights {
+    pub(crate) embeddings: Vec<f32>,
+    pub(crate) positions: Vec<f32>,
+    pub(crate) layers: Vec<StepLayer>,
+    pub(crate) norm: Norm,
+    /// The output projection: the token embeddings, in 8 bits.
+    pub(crate) projection: Int8Matrix,
+    pub(crate) heads: usize,
+    pub(crate) width: usize,
+}
+
+impl StepWeights {
+    /// The logits of one final hidden row (already normed).
+    pub(crate) fn logits(&self, hidden: &[f32]) -> Vec<f32> {
+        let mut quantized = Int8Vector::default();
+        quantized.set(hidden);
+        let mut logits = vec![0f32; self.projection.rows()];
+        self.projection.apply(&quantized, &mut logits);
+        logits
+    }
+}
+
+/// A window being decoded a token at a time: the window's audio keys and values (shared with
+/// the [`DecoderState`](crate::model::DecoderState) it came from) and the decoder's own keys
+/// and values so far, one row of `width` per position.
+pub struct Steps<'a> {
+    weights: &'a StepWeights,
+    cross: Vec<(Tensor, Tensor)>,
+    keys: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
+    /// Tokens fed so far.
+    pub length: usize,
+    scratch: Scratch,
+}
+
+/// Buffers a step writes into, kept from one step to the next.
+#[derive(Default)]
+struct Scratch {
+    x: Vec<f32>,
+    normed: Vec<f32>,
+    quantized: Int8Vector,
+    wide: Vec<f32>,
+    attended: Vec<f32>,
+    projected: Vec<f32>,
+    scores: Vec<f32>,
+}
+
+impl<'a> Steps<'a> {
+    /// Goes on from `cross` (each layer's audio keys and values, `[1, heads, positions,
+    /// head width]`) and `cache` (each layer's own keys and values so far, in the same shape).
+    pub(crate) fn new(
+        weights: &'a StepWeights,
+        cross: &[(Tensor, Tensor)],
+        cache: &[Option<(Tensor, Tensor)>],
+        length: usize,
+    ) -> Result<Steps<'a>> {
+        // [1, heads, positions, head width] -> [positions, heads * head width]: a new row is
+        // then appended as it comes.
+        let rows = |t: &Option<(Tensor, Tensor)>, pick: fn(&(Tensor, Tensor)) -> &Tensor| -> Result<Vec<f32>> {
+            let mut out = Vec::with_capacity(448 * weights.width);
+            if let Some(pair) = t {
+                out.extend(pick(pair).squeeze(0)?.transpose(0, 1)?.flatten_all()?.to_vec1::<f32>()?);
+            }
+            Ok(out)
+        };
+        let keys = cache.iter().map(|c| rows(c, |p| &p.0)).collect::<Result<_>>()?;
+        let values = cache.iter().map(|c| rows(c, |p| &p.1)).collect::<Result<_>>()?;
+        Ok(Steps { weights, cross: cross.to_vec(), keys, values, length, scratch: Scratch::default() })
+    }
+
+    /// Feeds one token; returns the logits for the next.
+    pub fn step(&mut self, token: u32) -> Result<Vec<f32>> {
+        let weights = self.weights;
+        let (width, heads) = (weights.width, weights.heads);
+        let head_width = width / heads;
+        let scale = 1.0 / (head_width as f32).sqrt();
+        let token = token as usize;
+        let s = &mut self.scratch;
+        s.x.clear();
+        s.x.extend(
+            weights.embeddings[token * width..][..width]
+                .iter()
+                .zip(&weights.positions[self.length * width..][..width])
+                .map(|(e, p)| e + p),
+        );
+        s.normed.resize(width, 0.0);
+        s.attended.resize(width, 0.0);
+        s.projected.resize(width, 0.0);
+        for (index, layer) in weights.layers.iter().enumerate() {
+            // Self-attention over the tokens so far and this one.
+            layer.self_norm.apply(&s.x, &mut s.normed);
+            s.quantized.set(&s.normed);
+            s.wide.resize(layer.query_key_value.rows(), 0.0);
+            layer.query_key_value.apply(&s.quantized, &mut s.wide);
+            let (query, key_value) = s.wide.split_at(width);
+            self.keys[index].extend_from_slice(&key_value[..width]);
+            self.values[index].extend_from_slice(&key_value[width..]);
+            let positions = self.length + 1;
+            for head in 0..heads {
+                let part = head * head_width..(head + 1) * head_width;
+                attend(
+                    &query[part.clone()],
+                    &self.keys[index][part.start..],
+                    &self.values[index][part.start..],
+                    positions,
+                    width,
+                    scale,
+                    &mut s.scores,
+                    &mut s.attended[part],
+                );
+            }
+            s.quantized.set(&s.attended);
+            layer.self_out.apply(&s.quantized, &mut s.projected);
+            add(&mut s.x, &s.projected);
+
+            // Cross-attention over the window's audio, a head per worker.
+            layer.cross_norm.apply(&s.x, &mut s.normed);
+            s.quantized.set(&s.normed);
+            s.wide.resize(width, 0.0);
+            layer.cross_query.apply(&s.quantized, &mut s.wide);
+            let (keys, values) = &self.cross[index];
+            let (positions, key_storage, key_layout) = head_major(keys)?;
+            let (_, value_storage, value_layout) = head_major(values)?;
+            let keys = contiguous_f32(&key_storage, key_layout)?;
+            let values = contiguous_f32(&value_storage, value_layout)?;
+            let query = &s.wide;
+            s.attended.par_chunks_mut(head_width).enumerate().for_each_init(Vec::new, |scores, (head, out)| {
+                let per_head = positions * head_width;
+                attend(
+                    &query[head * head_width..][..head_width],
+                    &keys[head * per_head..][..per_head],
+                    &values[head * per_head..][..per_head],
+                    positions,
+                    head_width,
+                    scale,
+                    scores,
+                    out,
+                );
+            });
+            s.quantized.set(&s.attended);
+            layer.cross_out.apply(&s.quantized, &mut s.projected);
+            add(&mut s.x, &s.projected);
+
+            // Feed-forward.
+            layer.feed_forward_norm.apply(&s.x, &mut s.normed);
+            s.quantized.set(&s.normed);
+            s.wide.resize(layer.up.rows(), 0.0);
+            layer.up.apply(&s.quantized, &mut s.wide);
+            for v in s.wide.iter_mut() {
+                *v = kernels::gelu(*v);
+            }
+            s.quantized.set(&s.wide);
+            layer.down.apply(&s.quantized, &mut s.projected);
+            add(&mut s.x, &s.projected);
+        }
+        self.length += 1;
+        weights.norm.apply(&s.x, &mut s.normed);
+        Ok(weights.logits(&s.normed))
+    }
+}
+
+fn add(x: &mut [f32], y: &[f32]) {
+    for (x, y) in x.iter_mut().zip(y) {
+        *x += y;
+    }
+}
+
+/// The storage of a `[1, heads, positions, head width]` tensor and its number of positions.
+fn head_major(t: &Tensor) -> Result<(usize, candle_core::StorageRef<'_>, &candle_core::Layout)> {
+    let (_, _, positions, _) = t.dims4()?;
+    let (storage, layout) = t.storage_and_layout();
+    Ok((positions, storage, layout))
+}
+
+fn contiguous_f32<'s>(storage: &'s Storage, layout: &candle_core::Layout) -> Result<&'s [f32]> {
+    let (Storage::Cpu(cpu), Some((start, end))) = (storage, layout.contiguous_offsets()) else {
+        candle_core::bail!("the decoder's step reads contiguous tensors on the CPU");
+    };
+    Ok(&cpu.as_slice::<f32>()?[start..end])
+}
