@@ -468,8 +468,8 @@ fn step_weights(
         .collect::<Result<_>>()?;
     let width = embeddings.dim(1)?;
     Ok(StepWeights {
-        embeddings: embeddings.flatten_all()?.to_vec1()?,
-        positions: positions.flatten_all()?.to_vec1()?,
+        embeddings: embeddings.clone(),
+        positions: positions.clone(),
         layers,
         norm: norm("decoder/layer_norm")?,
         projection: Int8Matrix::quantize(embeddings, None)?,

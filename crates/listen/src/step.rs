@@ -44,10 +44,12 @@ impl Int8Matrix {
         if !columns.is_multiple_of(BLOCK) {
             candle_core::bail!("an 8-bit matrix needs rows of a multiple of {BLOCK} weights, not {columns}");
         }
-        let values = weight.flatten_all()?.to_vec1::<f32>()?;
         let mut quants = vec![0i8; rows * columns];
         let mut scales = vec![0f32; rows * columns / BLOCK];
-        quantize_into(&values, &mut quants, &mut scales);
+        // Read in place: a copy of the 80 MB embeddings would be the largest thing loading
+        // ever holds.
+        let (storage, layout) = weight.storage_and_layout();
+        quantize_into(contiguous_f32(&storage, layout)?, &mut quants, &mut scales);
         let bias = bias.map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
         Ok(Int8Matrix { rows, columns, quants, scales, bias })
     }
@@ -296,8 +298,9 @@ pub(crate) struct StepLayer {
 
 /// The decoder's weights, for the step.
 pub(crate) struct StepWeights {
-    pub(crate) embeddings: Vec<f32>,
-    pub(crate) positions: Vec<f32>,
+    /// `[vocabulary, width]` and `[text positions, width]`, shared with candle's decoder.
+    pub(crate) embeddings: Tensor,
+    pub(crate) positions: Tensor,
     pub(crate) layers: Vec<StepLayer>,
     pub(crate) norm: Norm,
     /// The output projection: the token embeddings, in 8 bits.
@@ -373,13 +376,14 @@ impl<'a> Steps<'a> {
         let scale = 1.0 / (head_width as f32).sqrt();
         let token = token as usize;
         let s = &mut self.scratch;
-        s.x.clear();
-        s.x.extend(
-            weights.embeddings[token * width..][..width]
-                .iter()
-                .zip(&weights.positions[self.length * width..][..width])
-                .map(|(e, p)| e + p),
-        );
+        {
+            let (embeddings, embeddings_layout) = weights.embeddings.storage_and_layout();
+            let (positions, positions_layout) = weights.positions.storage_and_layout();
+            let embedding = &contiguous_f32(&embeddings, embeddings_layout)?[token * width..][..width];
+            let position = &contiguous_f32(&positions, positions_layout)?[self.length * width..][..width];
+            s.x.clear();
+            s.x.extend(embedding.iter().zip(position).map(|(e, p)| e + p));
+        }
         s.normed.resize(width, 0.0);
         s.attended.resize(width, 0.0);
         s.projected.resize(width, 0.0);
