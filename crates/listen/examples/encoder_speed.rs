@@ -1,5 +1,6 @@
 //! Times one encoder window of the installed model, a decoder step (through candle and through
-//! Encore's own step), and the attention pieces on their own, to see where the time goes. Run: cargo run --release -p encore-listen --example encoder_speed
+//! Encore's own step), and the attention pieces on their own, to see where the time goes.
+//! Run: cargo run --release -p encore-listen --example encoder_speed
 use std::time::Instant;
 
 use candle_core::{D, Device, Tensor};

@@ -348,6 +348,16 @@ impl Decoder {
         })
     }
 
+    /// Decoding from `state` on a token at a time, outside candle (about 2 ms a step against
+    /// 3.3 ms through [`Decoder::forward`]; see [`crate::step`]); `None` where the weights
+    /// are not 8-bit.
+    pub fn steps(&self, state: &DecoderState) -> Result<Option<Steps<'_>>> {
+        self.step_weights
+            .as_ref()
+            .map(|weights| Steps::new(weights, &state.cross, &state.cache, state.length))
+            .transpose()
+    }
+
     /// Prepares to decode against one window's encoded audio.
     pub fn start(&self, audio: &Tensor) -> Result<DecoderState> {
         let cross = self
@@ -423,17 +433,6 @@ impl Decoder {
         };
         let alignment = if alignment.is_empty() { None } else { Some(Tensor::stack(&alignment, 0)?) };
         Ok(DecoderOutput { logits, alignment })
-    }
-}
-
-impl Decoder {
-    /// Decoding from `state` on a token at a time, outside candle and some twice as fast
-    /// ([`crate::step`]); `None` where the weights are not 8-bit.
-    pub fn steps(&self, state: &DecoderState) -> Result<Option<Steps<'_>>> {
-        self.step_weights
-            .as_ref()
-            .map(|weights| Steps::new(weights, &state.cross, &state.cache, state.length))
-            .transpose()
     }
 }
 
