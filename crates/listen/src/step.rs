@@ -135,32 +135,32 @@ fn int8_rows(quants: &[i8], scales: &[f32], x: &Int8Vector, out: &mut [f32]) {
     }
 }
 
-/// `out = softmax(scale * query · keys) · values` for one head and one query, where key and
-/// value `p` are `width` numbers at `p * stride`. `scores` is scratch space. Inlined into its
-/// callers, which are compiled for the CPU's vector instructions.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn attend_one(
-    query: &[f32],
-    keys: &[f32],
-    values: &[f32],
+/// One head's attention for one query: key and value `p` are `query.len()` numbers at
+/// `p * stride` in `keys` and `values`.
+struct OneQuery<'a> {
+    query: &'a [f32],
+    keys: &'a [f32],
+    values: &'a [f32],
     positions: usize,
     stride: usize,
     scale: f32,
-    scores: &mut Vec<f32>,
-    out: &mut [f32],
-) {
-    let width = query.len();
+}
+
+/// `out = softmax(scale * query · keys) · values`; `scores` is scratch space. Inlined into its
+/// callers, which are compiled for the CPU's vector instructions.
+#[inline(always)]
+fn attend_one(q: &OneQuery, scores: &mut Vec<f32>, out: &mut [f32]) {
+    let width = q.query.len();
     // Plain loops, not iterator adaptors: a closure would be compiled on its own, without the
     // vector instructions of the function that calls this one.
     scores.clear();
-    for p in 0..positions {
-        scores.push(scale * dot(query, &keys[p * stride..][..width]));
+    for p in 0..q.positions {
+        scores.push(q.scale * dot(q.query, &q.keys[p * q.stride..][..width]));
     }
     kernels::softmax_in_place(scores);
     out.fill(0.0);
     for (p, &weight) in scores.iter().enumerate() {
-        add_scaled(out, weight, &values[p * stride..][..width]);
+        add_scaled(out, weight, &q.values[p * q.stride..][..width]);
     }
 }
 
@@ -228,39 +228,20 @@ mod avx2 {
 
     /// [`super::attend_one`] compiled for AVX2 and FMA, so that its loops use them.
     #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn attend_one(
-        query: &[f32],
-        keys: &[f32],
-        values: &[f32],
-        positions: usize,
-        stride: usize,
-        scale: f32,
-        scores: &mut Vec<f32>,
-        out: &mut [f32],
-    ) {
-        super::attend_one(query, keys, values, positions, stride, scale, scores, out)
+    pub(super) fn attend_one(q: &super::OneQuery, scores: &mut Vec<f32>, out: &mut [f32]) {
+        super::attend_one(q, scores, out)
     }
 }
 
 /// [`attend_one`] with the widest vector instructions the CPU has.
-#[allow(unsafe_code, clippy::too_many_arguments)]
-fn attend(
-    query: &[f32],
-    keys: &[f32],
-    values: &[f32],
-    positions: usize,
-    stride: usize,
-    scale: f32,
-    scores: &mut Vec<f32>,
-    out: &mut [f32],
-) {
+#[allow(unsafe_code)]
+fn attend(q: &OneQuery, scores: &mut Vec<f32>, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has the features the function is compiled for.
-        return unsafe { avx2::attend_one(query, keys, values, positions, stride, scale, scores, out) };
+        return unsafe { avx2::attend_one(q, scores, out) };
     }
-    attend_one(query, keys, values, positions, stride, scale, scores, out)
+    attend_one(q, scores, out)
 }
 
 /// A layer norm's scale and shift.
@@ -401,16 +382,15 @@ impl<'a> Steps<'a> {
             let positions = self.length + 1;
             for head in 0..heads {
                 let part = head * head_width..(head + 1) * head_width;
-                attend(
-                    &query[part.clone()],
-                    &self.keys[index][part.start..],
-                    &self.values[index][part.start..],
+                let one = OneQuery {
+                    query: &query[part.clone()],
+                    keys: &self.keys[index][part.start..],
+                    values: &self.values[index][part.start..],
                     positions,
-                    width,
+                    stride: width,
                     scale,
-                    &mut s.scores,
-                    &mut s.attended[part],
-                );
+                };
+                attend(&one, &mut s.scores, &mut s.attended[part]);
             }
             s.quantized.set(&s.attended);
             layer.self_out.apply(&s.quantized, &mut s.projected);
@@ -429,16 +409,15 @@ impl<'a> Steps<'a> {
             let query = &s.wide;
             s.attended.par_chunks_mut(head_width).enumerate().for_each_init(Vec::new, |scores, (head, out)| {
                 let per_head = positions * head_width;
-                attend(
-                    &query[head * head_width..][..head_width],
-                    &keys[head * per_head..][..per_head],
-                    &values[head * per_head..][..per_head],
+                let one = OneQuery {
+                    query: &query[head * head_width..][..head_width],
+                    keys: &keys[head * per_head..][..per_head],
+                    values: &values[head * per_head..][..per_head],
                     positions,
-                    head_width,
+                    stride: head_width,
                     scale,
-                    scores,
-                    out,
-                );
+                };
+                attend(&one, scores, out);
             });
             s.quantized.set(&s.attended);
             layer.cross_out.apply(&s.quantized, &mut s.projected);
