@@ -9,6 +9,7 @@
 //! times are read.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
@@ -62,14 +63,19 @@ impl Precision {
 struct Projection {
     matrix: QMatMul,
     bias: Option<Tensor>,
+    /// The same matrix and bias for the decoder's step ([`crate::step`]), when 8-bit.
+    step: Option<Arc<Int8Matrix>>,
 }
 
 impl Projection {
     fn load(weights: &Weights, prefix: &str, precision: Precision) -> Result<Projection> {
-        Ok(Projection {
-            matrix: precision.matrix(&take(weights, &format!("{prefix}/weight"))?)?,
-            bias: weights.get(&format!("{prefix}/bias")).cloned(),
-        })
+        let weight = take(weights, &format!("{prefix}/weight"))?;
+        let bias = weights.get(&format!("{prefix}/bias"));
+        let step = match precision {
+            Precision::Int8 => Some(Arc::new(Int8Matrix::quantize(&weight, bias)?)),
+            Precision::F32 => None,
+        };
+        Ok(Projection { matrix: precision.matrix(&weight)?, bias: bias.cloned(), step })
     }
 }
 
@@ -308,7 +314,7 @@ pub struct DecoderOutput {
 
 impl Decoder {
     fn load(weights: &Weights, config: &ModelConfig, precision: Precision) -> Result<Decoder> {
-        let layers = (0..config.decoder_layers)
+        let layers: Vec<DecoderLayer> = (0..config.decoder_layers)
             .map(|i| {
                 let prefix = format!("decoder/layer_{i}");
                 Ok(DecoderLayer {
@@ -334,18 +340,9 @@ impl Decoder {
             .collect::<Result<_>>()?;
         let embeddings = take(weights, "decoder/embeddings/weight")?;
         let positions = take(weights, "decoder/position_encodings/encodings")?;
-        let step_weights = match precision {
-            Precision::Int8 => Some(step_weights(weights, config, &embeddings, &positions)?),
-            Precision::F32 => None,
-        };
-        Ok(Decoder {
-            step_weights,
-            embeddings,
-            positions,
-            layers,
-            norm: layer_norm(weights, "decoder/layer_norm")?,
-            heads: config.heads,
-        })
+        let norm = layer_norm(weights, "decoder/layer_norm")?;
+        let step_weights = step_weights(config, &layers, &norm, &embeddings, &positions)?;
+        Ok(Decoder { step_weights, embeddings, positions, layers, norm, heads: config.heads })
     }
 
     /// Decoding from `state` on a token at a time, outside candle (about 2 ms a step against
@@ -436,45 +433,50 @@ impl Decoder {
     }
 }
 
-/// The decoder's weights as [`crate::step`] reads them.
+/// The decoder's weights as [`crate::step`] reads them: the layers' own 8-bit matrices and
+/// norms, or `None` where the weights are f32.
 fn step_weights(
-    weights: &Weights,
     config: &ModelConfig,
+    layers: &[DecoderLayer],
+    norm: &LayerNorm,
     embeddings: &Tensor,
     positions: &Tensor,
-) -> Result<StepWeights> {
-    let norm = |prefix: &str| {
-        Norm::new(&take(weights, &format!("{prefix}/gamma"))?, &take(weights, &format!("{prefix}/beta"))?)
-    };
-    let matrix = |prefix: &str| {
-        Int8Matrix::quantize(&take(weights, &format!("{prefix}/weight"))?, weights.get(&format!("{prefix}/bias")))
-    };
-    let layers = (0..config.decoder_layers)
-        .map(|i| {
-            let prefix = format!("decoder/layer_{i}");
-            Ok(StepLayer {
-                self_norm: norm(&format!("{prefix}/self_attention/layer_norm"))?,
-                query_key_value: matrix(&format!("{prefix}/self_attention/linear_0"))?,
-                self_out: matrix(&format!("{prefix}/self_attention/linear_1"))?,
-                cross_norm: norm(&format!("{prefix}/attention/layer_norm"))?,
-                cross_query: matrix(&format!("{prefix}/attention/linear_0"))?,
-                cross_out: matrix(&format!("{prefix}/attention/linear_2"))?,
-                feed_forward_norm: norm(&format!("{prefix}/ffn/layer_norm"))?,
-                up: matrix(&format!("{prefix}/ffn/linear_0"))?,
-                down: matrix(&format!("{prefix}/ffn/linear_1"))?,
-            })
-        })
-        .collect::<Result<_>>()?;
-    let width = embeddings.dim(1)?;
-    Ok(StepWeights {
+) -> Result<Option<StepWeights>> {
+    let mut step_layers = Vec::with_capacity(layers.len());
+    for layer in layers {
+        let attention = &layer.self_attention;
+        let feed_forward = &layer.feed_forward;
+        let (Some(query_key_value), Some(self_out), Some(cross_query), Some(cross_out), Some(up), Some(down)) = (
+            attention.query_key_value.step.clone(),
+            attention.out.step.clone(),
+            layer.cross_query.step.clone(),
+            layer.cross_out.step.clone(),
+            feed_forward.up.step.clone(),
+            feed_forward.down.step.clone(),
+        ) else {
+            return Ok(None);
+        };
+        step_layers.push(StepLayer {
+            self_norm: Norm::of(&attention.norm)?,
+            query_key_value,
+            self_out,
+            cross_norm: Norm::of(&layer.cross_norm)?,
+            cross_query,
+            cross_out,
+            feed_forward_norm: Norm::of(&feed_forward.norm)?,
+            up,
+            down,
+        });
+    }
+    Ok(Some(StepWeights {
         embeddings: embeddings.clone(),
         positions: positions.clone(),
-        layers,
-        norm: norm("decoder/layer_norm")?,
+        layers: step_layers,
+        norm: Norm::of(norm)?,
         projection: Int8Matrix::quantize(embeddings, None)?,
         heads: config.heads,
-        width,
-    })
+        width: embeddings.dim(1)?,
+    }))
 }
 
 /// A mask that lets each new token see every earlier token and itself, not later ones.

@@ -15,6 +15,8 @@
 //! on logits of tens); both are as far from the f32 model's, and they pick the same tokens
 //! (a test holds it on JFK's line).
 
+use std::sync::Arc;
+
 use candle_core::{Result, Storage, Tensor};
 use rayon::prelude::*;
 
@@ -251,8 +253,12 @@ pub(crate) struct Norm {
 }
 
 impl Norm {
-    pub(crate) fn new(scale: &Tensor, shift: &Tensor) -> Result<Norm> {
-        Ok(Norm { scale: scale.to_vec1()?, shift: shift.to_vec1()? })
+    /// The scale and shift of one of candle's layer norms.
+    pub(crate) fn of(norm: &candle_nn::LayerNorm) -> Result<Norm> {
+        let Some(shift) = norm.bias() else {
+            candle_core::bail!("the decoder's layer norms have a shift");
+        };
+        Ok(Norm { scale: norm.weight().to_vec1()?, shift: shift.to_vec1()? })
     }
 
     fn apply(&self, x: &[f32], out: &mut [f32]) {
@@ -266,17 +272,17 @@ impl Norm {
     }
 }
 
-/// One decoder layer's weights, for the step.
+/// One decoder layer's weights, for the step: its matrices are those the layer holds.
 pub(crate) struct StepLayer {
     pub(crate) self_norm: Norm,
-    pub(crate) query_key_value: Int8Matrix,
-    pub(crate) self_out: Int8Matrix,
+    pub(crate) query_key_value: Arc<Int8Matrix>,
+    pub(crate) self_out: Arc<Int8Matrix>,
     pub(crate) cross_norm: Norm,
-    pub(crate) cross_query: Int8Matrix,
-    pub(crate) cross_out: Int8Matrix,
+    pub(crate) cross_query: Arc<Int8Matrix>,
+    pub(crate) cross_out: Arc<Int8Matrix>,
     pub(crate) feed_forward_norm: Norm,
-    pub(crate) up: Int8Matrix,
-    pub(crate) down: Int8Matrix,
+    pub(crate) up: Arc<Int8Matrix>,
+    pub(crate) down: Arc<Int8Matrix>,
 }
 
 /// The decoder's weights, for the step.
@@ -338,9 +344,10 @@ impl<'a> Steps<'a> {
         length: usize,
     ) -> Result<Steps<'a>> {
         // [1, heads, positions, head width] -> [positions, heads * head width]: a new row is
-        // then appended as it comes.
+        // then appended as it comes, up to the decoder's last position.
+        let text_positions = weights.positions.dim(0)?;
         let rows = |t: &Option<(Tensor, Tensor)>, pick: fn(&(Tensor, Tensor)) -> &Tensor| -> Result<Vec<f32>> {
-            let mut out = Vec::with_capacity(448 * weights.width);
+            let mut out = Vec::with_capacity(text_positions * weights.width);
             if let Some(pair) = t {
                 out.extend(pick(pair).squeeze(0)?.transpose(0, 1)?.flatten_all()?.to_vec1::<f32>()?);
             }
