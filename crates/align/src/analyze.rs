@@ -4,18 +4,18 @@
 //! an error.
 
 use encore_script::Script;
+use encore_take::{
+    AudioSummary, HeardWord, Hearing, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, TakeWord,
+    Unrecognised, Verdict,
+};
 
 use crate::finding::round;
 use crate::hesitation::{Allowance, Place};
 use crate::miscue::{classify, following};
 use crate::path::{StepKind, align};
 use crate::pronunciation::similarity;
-use crate::take_report::{AudioSummary, FORMAT, ScriptSummary};
 use crate::token::Token;
-use crate::{
-    AlignOptions, HeardWord, Hearing, Hesitation, LinePace, Stumble, Summary, TakeReport, TakeWord, Unrecognised,
-    Verdict, findings,
-};
+use crate::{AlignOptions, findings};
 
 /// How fast confidence grows with the alignment margin: a margin of this many cost units gives
 /// about 63% of full confidence.
@@ -104,7 +104,7 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
     let lines = line_paces(&words, script, &hesitations);
     let summary = summarize(&words, script, &hesitations, &stumbles);
     let mut report = TakeReport {
-        format: FORMAT.to_string(),
+        format: TakeReport::FORMAT.to_string(),
         audio: AudioSummary { duration: finite(hearing.duration), speech: finite(hearing.speech) },
         script: ScriptSummary { words: script.len(), lines: script.line_count() },
         words,

@@ -3,45 +3,13 @@
 //! gets a cost (a skipped word costs more than a filler, a long pause more than a short one) and
 //! the costliest are kept.
 
-use serde::{Deserialize, Serialize};
-
 use encore_script::Script;
-
-use crate::{TakeReport, TakeWord, Verdict};
+use encore_take::{Finding, FindingKind, TakeReport, TakeWord, Verdict};
 
 /// How many findings a report keeps.
 const KEPT: usize = 3;
 /// Findings cheaper than this are not worth mentioning.
 const WORTH_MENTIONING: f64 = 0.2;
-
-/// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    Skipped,
-    Misread,
-    Inserted,
-    Repeated,
-    FalseStart,
-    Fillers,
-    Hesitation,
-    Stumble,
-    Pace,
-}
-
-/// One reason the take was not clean, in plain words.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub kind: FindingKind,
-    /// The script word it is about, if one.
-    pub script_index: Option<usize>,
-    /// The script line it is about, if one.
-    pub line: Option<usize>,
-    /// What it cost the take; findings are ranked by it.
-    pub cost: f64,
-    /// "you skipped 'whom' in line 3".
-    pub message: String,
-}
 
 /// The two or three findings that cost the most, costliest first.
 pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {

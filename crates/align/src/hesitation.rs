@@ -4,19 +4,6 @@
 //! below a floor), and clause ends, sentence ends, line ends and the pauses marked with `/` get a
 //! much longer allowance.
 
-use serde::{Deserialize, Serialize};
-
-/// A silence longer than the performer's usual pause at that place.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Hesitation {
-    pub start: f64,
-    pub end: f64,
-    /// `end - start`, seconds.
-    pub duration: f64,
-    /// The script word said after the silence, if any.
-    pub before_script_index: Option<usize>,
-}
-
 /// Where a gap between two words falls in the script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Place {

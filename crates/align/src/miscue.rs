@@ -2,6 +2,7 @@
 //! insertion. The alignment uses this both to price an insertion (so that the best path prefers
 //! the believable explanation) and, after the path is found, to label it.
 
+use encore_take::Verdict;
 use serde::{Deserialize, Serialize};
 
 use crate::Costs;
@@ -20,6 +21,17 @@ pub enum Miscue {
     Repeated,
     /// A fragment or a wrong word right before the word the performer meant.
     FalseStart,
+}
+
+impl From<Miscue> for Verdict {
+    fn from(miscue: Miscue) -> Self {
+        match miscue {
+            Miscue::Inserted => Verdict::Inserted,
+            Miscue::Filler => Verdict::Filler,
+            Miscue::Repeated => Verdict::Repeated,
+            Miscue::FalseStart => Verdict::FalseStart,
+        }
+    }
 }
 
 /// Labels a spoken word inserted before script word `next`, with its cost and the script word it

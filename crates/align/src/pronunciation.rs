@@ -297,12 +297,16 @@ mod tests {
 
     #[test]
     fn dictionary_and_guess() {
-        assert_eq!(spelled("forced"), "F AO R S T");
-        assert_eq!(spelled("montreal"), "M AH N T R IY AO L");
-        assert_eq!(spelled("nineteen"), "N AY N T IY N");
-        // Not in CMUdict: guessed from the letters.
-        assert_eq!(spelled("puddy"), "P AH D IY");
-        assert_eq!(spelled("zzxqj"), "Z K S K JH");
+        for (word, phones) in [
+            ("forced", "F AO R S T"),
+            ("montreal", "M AH N T R IY AO L"),
+            ("nineteen", "N AY N T IY N"),
+            // Not in CMUdict: guessed from the letters.
+            ("puddy", "P AH D IY"),
+            ("zzxqj", "Z K S K JH"),
+        ] {
+            assert_eq!(spelled(word), phones, "{word}");
+        }
     }
 
     #[test]

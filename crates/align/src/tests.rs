@@ -4,7 +4,9 @@
 
 use encore_script::Script;
 
-use crate::{AlignOptions, HeardWord, Hearing, Rescorer, TakeReport, Unrecognised, Verdict, analyze};
+use encore_take::{HeardWord, Hearing, TakeReport, Unrecognised, Verdict};
+
+use crate::{AlignOptions, Rescorer, analyze};
 
 /// Builds a hearing from text: each word lasts 0.3 s with 0.1 s between words; a token "|2.5"
 /// adds 2.5 s of silence before the next word; "word@0.4" gives the word confidence 0.4.
@@ -24,7 +26,7 @@ pub(crate) fn hearing(text: &str) -> Hearing {
         words.push(HeardWord { text: word.to_string(), start, end: start + 0.3, confidence });
         time += 0.4;
     }
-    Hearing { duration: time + 0.5, speech: words.len() as f64 * 0.3, words, unrecognised: Vec::new() }
+    Hearing { duration: time + 0.5, speech: words.len() as f64 * 0.3, words, ..Hearing::default() }
 }
 
 /// Renders a report compactly: `word` correct, `word=heard` correct but said differently,
@@ -257,7 +259,7 @@ fn a_rushed_line_is_found() {
         word.end -= 1.0;
     }
     let report = analyze(&script, &heard, &AlignOptions::default());
-    let pace = report.findings.iter().find(|f| f.kind == crate::FindingKind::Pace).expect("a pace finding");
+    let pace = report.findings.iter().find(|f| f.kind == encore_take::FindingKind::Pace).expect("a pace finding");
     assert_eq!(pace.line, Some(2));
     assert!(
         pace.message.starts_with("line 2 was ") && pace.message.ends_with("% faster than your usual pace"),
@@ -306,7 +308,7 @@ fn a_huge_script_aligns_in_reasonable_time() {
                 confidence: 0.9,
             })
             .collect(),
-        unrecognised: Vec::new(),
+        ..Hearing::default()
     };
     let started = std::time::Instant::now();
     let report = analyze(&script, &heard, &AlignOptions::default());

@@ -3,8 +3,8 @@
 //! the script; words are matched between versions by their spoken form, and a word the later
 //! version added has nothing to compare with.
 
-use encore_align::TakeReport;
 use encore_script::Script;
+use encore_take::TakeReport;
 use serde::Serialize;
 
 use crate::word_outcome::observe;
@@ -106,10 +106,10 @@ pub fn compare(before: (&TakeReport, &Script), after: (&TakeReport, &Script)) ->
 
 #[cfg(test)]
 mod tests {
-    use encore_align::Verdict;
+    use encore_take::Verdict;
 
     use super::*;
-    use crate::testing::take;
+    use encore_take::testing::take;
 
     fn changes(comparison: &Comparison) -> Vec<Change> {
         comparison.words.iter().map(|word| word.change).collect()

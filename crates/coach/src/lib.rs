@@ -21,6 +21,3 @@ pub use standing::{Standing, standing};
 pub use take_score::TakeScore;
 pub use trouble_spot::{TroubleSpot, trouble};
 pub use word_outcome::WordOutcome;
-
-#[cfg(test)]
-mod testing;

@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use encore_align::TakeReport;
+use encore_take::TakeReport;
 use serde::Serialize;
 
 use crate::TakeScore;
@@ -81,7 +81,7 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::take;
+    use encore_take::testing::take;
 
     const SCRIPT: &str = "four score and seven years ago our fathers brought forth";
 

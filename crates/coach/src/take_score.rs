@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use encore_align::TakeReport;
+use encore_take::TakeReport;
 use serde::Serialize;
 
 /// The few numbers a take is judged by, from its report.
@@ -68,7 +68,7 @@ pub(crate) fn whole(rate: f64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::take;
+    use encore_take::testing::take;
 
     #[test]
     fn stumbles_count_every_kind_of_slip_but_fillers() {

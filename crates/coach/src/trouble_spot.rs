@@ -4,8 +4,8 @@
 //! at least two takes are gathered into spans, and the spans that went wrong in the most takes come
 //! first.
 
-use encore_align::TakeReport;
 use encore_script::Script;
+use encore_take::TakeReport;
 use serde::Serialize;
 
 use crate::script_map;
@@ -111,7 +111,7 @@ pub fn trouble(takes: &[(&TakeReport, &Script)], current: &Script) -> Vec<Troubl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::take;
+    use encore_take::testing::take;
 
     const SCRIPT: &str = "four score and seven years ago our fathers brought forth on this continent";
 

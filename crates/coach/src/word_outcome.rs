@@ -2,7 +2,7 @@
 //! and the trouble that came just before it (a hesitation, unclear speech, extra words). Comparing
 //! takes and finding trouble spots both work on these, one per script word.
 
-use encore_align::{TakeReport, Verdict};
+use encore_take::{TakeReport, Verdict};
 use serde::Serialize;
 
 /// What happened to one script word in one take.
@@ -128,7 +128,7 @@ pub(crate) fn observe(report: &TakeReport, script_words: usize) -> Vec<Observed>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::take;
+    use encore_take::testing::take;
 
     #[test]
     fn extras_and_pauses_belong_to_the_next_script_word() {

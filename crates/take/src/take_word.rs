@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Verdict;
-
 /// An entry of `words` in the take report (`encore.take/1`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TakeWord {
@@ -37,4 +35,36 @@ pub struct TakeWord {
     /// For a repetition or false start: the script word repeated or attempted.
     #[serde(default)]
     pub relates_to: Option<usize>,
+}
+
+/// The verdict of one entry in `words` of the take report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A script word said as written (fairly: "1995" read as "nineteen ninety-five").
+    Correct,
+    /// Another word said in place of a script word.
+    Misread,
+    /// A script word not said.
+    Skipped,
+    /// A spoken word that is not in the script.
+    Inserted,
+    /// "um", "uh" and the like.
+    Filler,
+    /// Script words said again.
+    Repeated,
+    /// A fragment or wrong word right before the word meant.
+    FalseStart,
+}
+
+impl Verdict {
+    /// True for the verdicts of script words.
+    pub fn is_script_word(self) -> bool {
+        matches!(self, Verdict::Correct | Verdict::Misread | Verdict::Skipped)
+    }
+
+    /// True when the script word was said (rightly or not).
+    pub fn is_said(self) -> bool {
+        matches!(self, Verdict::Correct | Verdict::Misread)
+    }
 }

@@ -1,10 +1,9 @@
-//! Take reports built by hand for the tests, from a script and a line of marks, so that each test
-//! says exactly what happened in the take.
+//! Take reports built by hand for the tests (the `testing` feature), from a script and a line of
+//! marks, so that each test says exactly what happened in the take.
 
-use encore_align::{
-    AudioSummary, FORMAT, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, TakeWord, Verdict,
-};
 use encore_script::Script;
+
+use crate::{AudioSummary, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, TakeWord, Verdict};
 
 /// A take of `script` as `marks` describe it, one mark per whitespace-separated token, in the
 /// order things happened. Marks that stand for the next script word: `.` said right, `x` skipped,
@@ -12,7 +11,7 @@ use encore_script::Script;
 /// insertion, `r:word` a repetition of an earlier script word, `s:frag` a false start at the next
 /// word, `h` a hesitation, `?` unclear speech. Script words left without a mark are said right.
 /// Each heard word lasts 0.3 s with 0.1 s between words; a hesitation is 1.5 s.
-pub(crate) fn take(script: &str, marks: &str) -> (TakeReport, Script) {
+pub fn take(script: &str, marks: &str) -> (TakeReport, Script) {
     let script = Script::parse(script).expect("a test script");
     let words = script.words();
     let mut entries: Vec<TakeWord> = Vec::new();
@@ -189,7 +188,7 @@ fn assemble(
         })
         .collect();
     TakeReport {
-        format: FORMAT.to_string(),
+        format: TakeReport::FORMAT.to_string(),
         audio: AudioSummary { duration, speech: speaking_time },
         script: ScriptSummary { words: script.len(), lines: script.line_count() },
         words,
@@ -199,4 +198,13 @@ fn assemble(
         summary,
         findings: Vec::new(),
     }
+}
+
+/// A take of a four-word script said right, with the summary's accuracy and words correct per
+/// minute set as given: for tests that only compare takes by their numbers.
+pub fn scored(accuracy: f64, wcpm: f64) -> TakeReport {
+    let (mut report, _) = take("one two three four", "");
+    report.summary.accuracy = accuracy;
+    report.summary.wcpm = wcpm;
+    report
 }

@@ -1,0 +1,20 @@
+//! The take's formats, as data: what the recogniser heard ([`Hearing`], `encore.transcript/1`)
+//! and what the aligner made of it ([`TakeReport`], `encore.take/1`).
+//!
+//! They are the contract between the stages: `listen` writes a `Hearing`, `align` reads it and
+//! writes a `TakeReport`, and `coach`, `store` and the binary read reports. Keeping the types
+//! here, with nothing but `serde` beneath them, lets each of those crates name them without
+//! compiling the recogniser or the aligner. Fields may be added; none may change meaning (see
+//! `docs/take-report.md` and `docs/transcript.md`).
+
+mod hearing;
+mod take_report;
+mod take_word;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use hearing::{HeardWord, Hearing, Unrecognised};
+pub use take_report::{
+    AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport,
+};
+pub use take_word::{TakeWord, Verdict};

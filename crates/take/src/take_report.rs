@@ -1,0 +1,149 @@
+//! The report of one take, format `encore.take/1`: the contract that the command line, the web
+//! stage and the tests share. Fields may be added; none may change meaning (see
+//! `docs/take-report.md` and `docs/take-report.schema.json`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::TakeWord;
+
+/// What happened in one take, word by word and line by line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TakeReport {
+    /// Always `encore.take/1`.
+    pub format: String,
+    pub audio: AudioSummary,
+    pub script: ScriptSummary,
+    /// Every script word once, and every extra spoken word, in the order things happened.
+    pub words: Vec<TakeWord>,
+    pub hesitations: Vec<Hesitation>,
+    /// Speech no heard word accounts for.
+    #[serde(default)]
+    pub stumbles: Vec<Stumble>,
+    pub lines: Vec<LinePace>,
+    pub summary: Summary,
+    /// The two or three findings that cost the most.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+}
+
+/// The length of the audio and how much of it was speech.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AudioSummary {
+    pub duration: f64,
+    pub speech: f64,
+}
+
+/// The size of the script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptSummary {
+    pub words: usize,
+    pub lines: usize,
+}
+
+impl TakeReport {
+    /// The value of `format`.
+    pub const FORMAT: &'static str = "encore.take/1";
+}
+
+/// The take in numbers: how much of the script was said and said right, how fast, and how often
+/// each kind of stumble happened.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// Correct script words over all script words.
+    pub accuracy: f64,
+    /// Said script words (correct or misread) over all script words.
+    pub completeness: f64,
+    /// Words correct per minute of speaking time (first heard word to last).
+    pub wcpm: f64,
+    /// Spoken words (fillers aside) per minute of speaking time.
+    pub wpm: f64,
+    pub fillers: usize,
+    /// Times the performer went back: a run of repeated words counts once.
+    pub repetitions: usize,
+    pub hesitations: usize,
+    pub misread: usize,
+    pub skipped: usize,
+    /// Inserted words, less those the rescorer judged not to have been said.
+    pub inserted: usize,
+    #[serde(default)]
+    pub correct: usize,
+    #[serde(default)]
+    pub false_starts: usize,
+    #[serde(default)]
+    pub self_corrections: usize,
+    #[serde(default)]
+    pub stumbles: usize,
+    #[serde(default)]
+    pub rescored: usize,
+    #[serde(default)]
+    pub uncertain: usize,
+    /// Seconds from the first heard word to the last.
+    #[serde(default)]
+    pub speaking_time: f64,
+}
+
+/// Pace per script line, so that a rushed or dragging line stands out against the performer's own
+/// pace.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LinePace {
+    /// The line number in the script text, from 1.
+    pub line: usize,
+    /// When the first said word of the line started; `None` if no word of it was said.
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    /// Script words of the line that were said (correct or misread).
+    #[serde(default)]
+    pub words: usize,
+    /// Said words per minute over the line's time; `None` when too short to tell.
+    pub wpm: Option<f64>,
+}
+
+/// A silence longer than the performer's usual pause at that place.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Hesitation {
+    pub start: f64,
+    pub end: f64,
+    /// `end - start`, seconds.
+    pub duration: f64,
+    /// The script word said after the silence, if any.
+    pub before_script_index: Option<usize>,
+}
+
+/// Speech that voice activity found and the recogniser did not write down (Whisper drops mumbles
+/// and cut-off attempts), placed before the script word said after it: evidence of a possible
+/// stumble there.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stumble {
+    pub start: f64,
+    pub end: f64,
+    pub before_script_index: Option<usize>,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    Skipped,
+    Misread,
+    Inserted,
+    Repeated,
+    FalseStart,
+    Fillers,
+    Hesitation,
+    Stumble,
+    Pace,
+}
+
+/// One reason the take was not clean, in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// The script word it is about, if one.
+    pub script_index: Option<usize>,
+    /// The script line it is about, if one.
+    pub line: Option<usize>,
+    /// What it cost the take; findings are ranked by it.
+    pub cost: f64,
+    /// "you skipped 'whom' in line 3".
+    pub message: String,
+}
