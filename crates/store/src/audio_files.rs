@@ -11,7 +11,7 @@ use rusqlite::{Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Context, io_error};
-use crate::{Store, StoreError};
+use crate::{SqliteStore, StoreError};
 
 /// Extensions longer than this are not audio extensions.
 const MAX_EXTENSION: usize = 16;
@@ -29,7 +29,7 @@ pub struct StoredAudio {
     pub path: PathBuf,
 }
 
-impl Store {
+impl SqliteStore {
     /// Copies audio into the store and returns where it is. Saving bytes the store already
     /// holds (under the same extension) reuses the file. The file is complete on disk when this
     /// returns, so a take may then refer to it.
@@ -45,6 +45,11 @@ impl Store {
         }
         write_atomically(&self.audio_dir, &audio.path, bytes)?;
         Ok(audio)
+    }
+
+    /// The bytes of audio kept by `save_audio`.
+    pub fn read_audio(&self, audio: &StoredAudio) -> Result<Vec<u8>, StoreError> {
+        std::fs::read(&audio.path).map_err(io_error(&audio.path))
     }
 
     /// Deletes those of `candidates` (hash, extension) that no take refers to any more. Call it
@@ -138,7 +143,7 @@ mod tests {
     use super::*;
     use crate::test_support::temp_store;
 
-    fn audio_files(store: &Store) -> Vec<String> {
+    fn audio_files(store: &SqliteStore) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&store.audio_dir)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

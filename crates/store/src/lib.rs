@@ -8,21 +8,26 @@
 //! - Rows never point at nothing: a take is either absent, or present with its audio and its
 //!   script version; its report may be missing, which means "not analysed yet".
 //!
-//! Everything sits in one directory chosen by the caller: `encore.db` (SQLite in WAL mode, with
+//! The rest of Encore sees one interface, [`Store`], with one backend today, [`SqliteStore`]:
+//! everything sits in one directory chosen by the caller: `encore.db` (SQLite in WAL mode, with
 //! migrations that are only ever added) and `audio/`, named by content hash.
 
 mod audio_files;
 mod error;
 mod pieces;
 mod schema;
+mod sqlite;
 mod store;
 mod takes;
 
 pub use audio_files::StoredAudio;
 pub use error::StoreError;
 pub use pieces::{Piece, PieceSummary, ScriptVersion};
+pub use sqlite::SqliteStore;
 pub use store::Store;
 pub use takes::{NewTake, Take};
 
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod tests;

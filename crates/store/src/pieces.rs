@@ -5,8 +5,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::Context;
-use crate::store::now;
-use crate::{Store, StoreError};
+use crate::sqlite::now;
+use crate::{SqliteStore, StoreError};
 
 /// A piece the performer rehearses, with its current script.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +48,7 @@ const PIECE_FROM: &str = "
      AND script_version.version = (SELECT max(version) FROM script_version AS latest WHERE latest.piece_id = piece.id)";
 const SCRIPT_VERSION_SELECT: &str = "SELECT id, piece_id, version, text, created_at FROM script_version";
 
-impl Store {
+impl SqliteStore {
     /// Adds a piece with the first version of its script. The title is trimmed, and must differ
     /// from every other title ignoring case.
     pub fn add_piece(&self, title: &str, script_text: &str) -> Result<Piece, StoreError> {
@@ -296,125 +296,4 @@ fn script_version_from_row(row: &Row) -> rusqlite::Result<ScriptVersion> {
         text: row.get(3)?,
         created_at: row.get(4)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::test_support::temp_store;
-
-    fn titles(store: &Store) -> Vec<String> {
-        store.pieces().unwrap().into_iter().map(|summary| summary.piece.title).collect()
-    }
-
-    #[test]
-    fn a_new_piece_has_version_one_of_its_script() {
-        let (_dir, store) = temp_store();
-        let piece = store.add_piece("  Hamlet  ", "To be, or not to be").unwrap();
-        assert_eq!(piece.title, "Hamlet");
-        assert_eq!(piece.script.version, 1);
-        assert_eq!(piece.script.piece_id, piece.id);
-        assert_eq!(piece.script.text, "To be, or not to be");
-        assert_eq!(store.piece(piece.id).unwrap(), piece);
-        assert_eq!(store.script_version(piece.script.id).unwrap(), piece.script);
-    }
-
-    #[test]
-    fn pieces_are_listed_by_title_ignoring_case() {
-        let (_dir, store) = temp_store();
-        store.add_piece("macbeth", "x").unwrap();
-        store.add_piece("Hamlet", "x").unwrap();
-        store.add_piece("Ödipus", "x").unwrap();
-        store.add_piece("Othello", "x").unwrap();
-        assert_eq!(titles(&store), ["Hamlet", "macbeth", "Othello", "Ödipus"]);
-        let summary = &store.pieces().unwrap()[0];
-        assert_eq!((summary.takes, summary.last_take_at, summary.best_accuracy), (0, None, None));
-    }
-
-    #[test]
-    fn titles_are_unique_ignoring_case() {
-        let (_dir, store) = temp_store();
-        store.add_piece("Hamlet", "x").unwrap();
-        let error = store.add_piece(" HAMLET ", "y").unwrap_err();
-        assert!(matches!(&error, StoreError::TitleTaken { title } if title == "Hamlet"), "{error:?}");
-        // Beyond ASCII too, which SQLite's NOCASE would miss.
-        store.add_piece("Ödipus", "x").unwrap();
-        assert!(matches!(store.add_piece("ödipus", "x"), Err(StoreError::TitleTaken { .. })));
-        assert!(matches!(store.add_piece("   ", "x"), Err(StoreError::EmptyTitle)));
-        assert_eq!(titles(&store), ["Hamlet", "Ödipus"]);
-    }
-
-    #[test]
-    fn find_piece_by_id_title_and_prefix() {
-        let (_dir, store) = temp_store();
-        let hamlet = store.add_piece("Hamlet", "x").unwrap();
-        let hamilton = store.add_piece("Hamilton", "x").unwrap();
-        let macbeth = store.add_piece("Macbeth", "x").unwrap();
-        let year = store.add_piece("1984", "x").unwrap();
-        let check = |name: &str, expected: &Piece| assert_eq!(&store.find_piece(name).unwrap(), expected, "{name}");
-        check(&hamlet.id.to_string(), &hamlet);
-        check("hamlet", &hamlet);
-        check(" HAMILTON ", &hamilton);
-        check("mac", &macbeth);
-        check("hamle", &hamlet);
-        // Digits that are no piece's id are a title.
-        check("1984", &year);
-        check("19", &year);
-    }
-
-    #[test]
-    fn find_piece_explains_what_it_could_not_find() {
-        let (_dir, store) = temp_store();
-        let error = store.find_piece("hamlet").unwrap_err();
-        assert!(matches!(&error, StoreError::NoSuchPiece { known, .. } if known.is_empty()), "{error:?}");
-        store.add_piece("Hamlet", "x").unwrap();
-        store.add_piece("Hamilton", "x").unwrap();
-        let error = store.find_piece("ham").unwrap_err();
-        assert!(
-            matches!(&error, StoreError::AmbiguousPiece { name, matches } if name == "ham" && matches == &["Hamilton", "Hamlet"]),
-            "{error:?}"
-        );
-        let error = store.find_piece("lear").unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "there is no piece called \"lear\"; your pieces are: Hamilton, Hamlet (see `encore piece list`)"
-        );
-        assert!(matches!(store.find_piece(""), Err(StoreError::NoSuchPiece { .. })));
-        assert!(matches!(store.find_piece("99"), Err(StoreError::NoSuchPiece { .. })));
-        let error = store.piece(99).unwrap_err();
-        assert!(
-            matches!(&error, StoreError::NoSuchPiece { name, known } if name == "99" && known.len() == 2),
-            "{error:?}"
-        );
-    }
-
-    #[test]
-    fn rename_keeps_titles_unique() {
-        let (_dir, store) = temp_store();
-        let hamlet = store.add_piece("Hamlet", "x").unwrap();
-        store.add_piece("Macbeth", "x").unwrap();
-        let renamed = store.rename_piece(hamlet.id, " The Tragedy of Hamlet ").unwrap();
-        assert_eq!(renamed.title, "The Tragedy of Hamlet");
-        assert_eq!(renamed.script, hamlet.script);
-        assert!(matches!(store.rename_piece(hamlet.id, "MACBETH"), Err(StoreError::TitleTaken { .. })));
-        assert!(matches!(store.rename_piece(hamlet.id, ""), Err(StoreError::EmptyTitle)));
-        // A piece may change the case of its own title.
-        assert_eq!(store.rename_piece(hamlet.id, "THE TRAGEDY OF HAMLET").unwrap().title, "THE TRAGEDY OF HAMLET");
-        assert!(matches!(store.rename_piece(99, "Lear"), Err(StoreError::NoSuchPiece { .. })));
-    }
-
-    #[test]
-    fn an_edit_adds_a_version_and_no_edit_adds_none() {
-        let (_dir, store) = temp_store();
-        let piece = store.add_piece("Hamlet", "To be").unwrap();
-        let second = store.edit_script(piece.id, "To be, or not to be").unwrap();
-        assert_eq!(second.version, 2);
-        assert_ne!(second.id, piece.script.id);
-        assert_eq!(store.edit_script(piece.id, "To be, or not to be").unwrap(), second);
-        assert_eq!(store.piece(piece.id).unwrap().script, second);
-        // The first version is still there.
-        assert_eq!(store.script_version(piece.script.id).unwrap(), piece.script);
-        assert!(matches!(store.edit_script(99, "x"), Err(StoreError::NoSuchPiece { .. })));
-        assert!(matches!(store.script_version(99), Err(StoreError::NoSuchScriptVersion { id: 99 })));
-    }
 }

@@ -1,15 +1,18 @@
-//! The handle on one data directory: opening it (creating, configuring and migrating the
-//! database), the write transaction every change goes through, and the health check.
+//! The SQLite backend, the store of one performer's machine: one data directory, opened
+//! (created, configured and migrated), the write transaction every change goes through, the
+//! health check, and the [`Store`] interface over the queries in `pieces.rs`, `takes.rs` and
+//! `audio_files.rs`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-use crate::StoreError;
 use crate::audio_files::audio_path;
 use crate::error::{Context, io_error};
 use crate::schema;
+use crate::{NewTake, Piece, PieceSummary, ScriptVersion, Store, StoreError, StoredAudio, Take};
+use encore_take::TakeReport;
 
 /// The database file inside the data directory.
 const DATABASE: &str = "encore.db";
@@ -18,20 +21,20 @@ const AUDIO: &str = "audio";
 /// How long a write waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A data directory of pieces and takes. One `Store` is one database connection: it can move
-/// between threads but not be shared; open another for another thread or process.
+/// A data directory of pieces and takes. One `SqliteStore` is one database connection: it can
+/// move between threads but not be shared; open another for another thread or process.
 #[derive(Debug)]
-pub struct Store {
+pub struct SqliteStore {
     pub(crate) connection: Connection,
     dir: PathBuf,
     pub(crate) audio_dir: PathBuf,
     schema_version: u32,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens the store in `dir`, creating the directory, its `audio/` folder and the database as
     /// needed, and bringing the schema up to date.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
         const ACTION: &str = "opening the store";
         let audio_dir = dir.join(AUDIO);
         std::fs::create_dir_all(&audio_dir).map_err(io_error(&audio_dir))?;
@@ -51,7 +54,7 @@ impl Store {
         connection.pragma_update(None, "synchronous", "FULL").context(ACTION)?;
         connection.pragma_update(None, "foreign_keys", true).context(ACTION)?;
         let schema_version = schema::migrate(&connection)?;
-        Ok(Store { connection, dir: dir.to_path_buf(), audio_dir, schema_version })
+        Ok(SqliteStore { connection, dir: dir.to_path_buf(), audio_dir, schema_version })
     }
 
     /// The user's data directory for Encore (for example `~/.local/share/encore` on Linux), or
@@ -148,6 +151,63 @@ impl Store {
     }
 }
 
+impl Store for SqliteStore {
+    fn add_piece(&self, title: &str, script_text: &str) -> Result<Piece, StoreError> {
+        SqliteStore::add_piece(self, title, script_text)
+    }
+    fn pieces(&self) -> Result<Vec<PieceSummary>, StoreError> {
+        SqliteStore::pieces(self)
+    }
+    fn piece(&self, id: i64) -> Result<Piece, StoreError> {
+        SqliteStore::piece(self, id)
+    }
+    fn find_piece(&self, name: &str) -> Result<Piece, StoreError> {
+        SqliteStore::find_piece(self, name)
+    }
+    fn rename_piece(&self, id: i64, title: &str) -> Result<Piece, StoreError> {
+        SqliteStore::rename_piece(self, id, title)
+    }
+    fn edit_script(&self, piece_id: i64, text: &str) -> Result<ScriptVersion, StoreError> {
+        SqliteStore::edit_script(self, piece_id, text)
+    }
+    fn script_version(&self, id: i64) -> Result<ScriptVersion, StoreError> {
+        SqliteStore::script_version(self, id)
+    }
+    fn remove_piece(&self, id: i64) -> Result<(), StoreError> {
+        SqliteStore::remove_piece(self, id)
+    }
+    fn save_audio(&self, bytes: &[u8], extension: &str) -> Result<StoredAudio, StoreError> {
+        SqliteStore::save_audio(self, bytes, extension)
+    }
+    fn read_audio(&self, audio: &StoredAudio) -> Result<Vec<u8>, StoreError> {
+        SqliteStore::read_audio(self, audio)
+    }
+    fn add_take(&self, take: &NewTake) -> Result<Take, StoreError> {
+        SqliteStore::add_take(self, take)
+    }
+    fn save_report(&self, take_id: i64, report: &TakeReport, analyser: &str) -> Result<(), StoreError> {
+        SqliteStore::save_report(self, take_id, report, analyser)
+    }
+    fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError> {
+        SqliteStore::takes(self, piece_id)
+    }
+    fn take(&self, id: i64) -> Result<Take, StoreError> {
+        SqliteStore::take(self, id)
+    }
+    fn all_takes(&self) -> Result<Vec<Take>, StoreError> {
+        SqliteStore::all_takes(self)
+    }
+    fn remove_take(&self, id: i64) -> Result<(), StoreError> {
+        SqliteStore::remove_take(self, id)
+    }
+    fn check(&self) -> Result<Vec<String>, StoreError> {
+        SqliteStore::check(self)
+    }
+    fn schema_version(&self) -> u32 {
+        SqliteStore::schema_version(self)
+    }
+}
+
 /// Now, in unix seconds.
 pub(crate) fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
@@ -176,7 +236,7 @@ mod tests {
     fn open_creates_missing_directories() {
         let dir = tempfile::tempdir().unwrap();
         let nested = dir.path().join("a/b/encore");
-        let store = Store::open(&nested).unwrap();
+        let store = SqliteStore::open(&nested).unwrap();
         assert!(nested.join("audio").is_dir());
         assert_eq!(store.dir(), nested);
     }
@@ -186,7 +246,7 @@ mod tests {
         let (dir, store) = temp_store();
         let piece = store.add_piece("Hamlet", "To be, or not to be").unwrap();
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
         assert_eq!(store.schema_version(), schema::known_version());
         assert_eq!(store.piece(piece.id).unwrap(), piece);
     }
@@ -197,7 +257,7 @@ mod tests {
         let newer = schema::known_version() + 1;
         store.connection.pragma_update(None, "user_version", newer).unwrap();
         drop(store);
-        let error = Store::open(dir.path()).unwrap_err();
+        let error = SqliteStore::open(dir.path()).unwrap_err();
         assert!(
             matches!(error, StoreError::NewerSchema { found, known } if found == newer && known == schema::known_version()),
             "{error:?}"
@@ -214,13 +274,13 @@ mod tests {
     #[test]
     fn store_is_send() {
         fn assert_send<T: Send>() {}
-        assert_send::<Store>();
+        assert_send::<SqliteStore>();
     }
 
     #[test]
     fn default_dir_ends_in_encore() {
         // Where there is no home directory (some CI sandboxes) there is nothing to check.
-        if let Some(dir) = Store::default_dir() {
+        if let Some(dir) = SqliteStore::default_dir() {
             assert!(dir.to_string_lossy().to_lowercase().contains("encore"), "{}", dir.display());
         }
     }

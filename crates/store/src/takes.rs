@@ -7,10 +7,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::audio_files::{audio_path, file_has_size, is_valid_name};
 use crate::error::Context;
 use crate::pieces::no_such_piece_id;
-use crate::store::now;
-use crate::{Store, StoreError, StoredAudio};
+use crate::sqlite::now;
+use crate::{SqliteStore, StoreError, StoredAudio};
 
-/// What `add_take` needs: the audio must already be in the store (`Store::save_audio`).
+/// What `add_take` needs: the audio must already be in the store (`SqliteStore::save_audio`).
 #[derive(Debug, Clone)]
 pub struct NewTake<'a> {
     pub piece_id: i64,
@@ -35,7 +35,7 @@ pub struct Take {
     pub duration: Option<f64>,
     /// `None` until the take is analysed. Also `None`, with `analysed_at` set, when the stored
     /// report cannot be read (a newer Encore wrote it): analysing again replaces it.
-    pub report: Option<encore_align::TakeReport>,
+    pub report: Option<encore_take::TakeReport>,
     pub analysed_at: Option<i64>,
     /// What made the report, for example the recogniser and model.
     pub analyser: Option<String>,
@@ -46,7 +46,7 @@ const TAKE_SELECT: &str = "
            source_name, recorded_at, duration, report, analysed_at, analyser
     FROM take";
 
-impl Store {
+impl SqliteStore {
     /// Adds a take, recorded now. Refused if its audio file is not in the store, or its script
     /// version is not one of the piece's.
     pub fn add_take(&self, take: &NewTake) -> Result<Take, StoreError> {
@@ -118,7 +118,7 @@ impl Store {
     pub fn save_report(
         &self,
         take_id: i64,
-        report: &encore_align::TakeReport,
+        report: &encore_take::TakeReport,
         analyser: &str,
     ) -> Result<(), StoreError> {
         const ACTION: &str = "saving a report";
@@ -220,50 +220,8 @@ fn take_from_row(row: &Row, audio_dir: &std::path::Path) -> rusqlite::Result<Tak
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Piece;
     use crate::test_support::{report, temp_store};
-
-    fn add_take(store: &Store, piece: &Piece, bytes: &[u8]) -> Take {
-        let audio = store.save_audio(bytes, "wav").unwrap();
-        let take = NewTake {
-            piece_id: piece.id,
-            script_version_id: piece.script.id,
-            audio: &audio,
-            source_name: "take.wav".into(),
-            duration: Some(3.5),
-        };
-        store.add_take(&take).unwrap()
-    }
-
-    #[test]
-    fn a_take_is_stored_and_listed() {
-        let (_dir, store) = temp_store();
-        let piece = store.add_piece("Hamlet", "To be").unwrap();
-        let first = add_take(&store, &piece, b"one");
-        let second = add_take(&store, &piece, b"two");
-        assert_eq!(first.report, None);
-        assert_eq!(first.audio.path, store.save_audio(b"one", "wav").unwrap().path);
-        assert_eq!(store.take(first.id).unwrap(), first);
-        assert_eq!(store.takes(piece.id).unwrap(), [first.clone(), second.clone()]);
-        assert_eq!(store.all_takes().unwrap(), [first, second.clone()]);
-        let summary = &store.pieces().unwrap()[0];
-        assert_eq!((summary.takes, summary.last_take_at), (2, Some(second.recorded_at)));
-        assert!(matches!(store.take(99), Err(StoreError::NoSuchTake { id: 99 })));
-        assert!(matches!(store.takes(99), Err(StoreError::NoSuchPiece { .. })));
-    }
-
-    #[test]
-    fn old_takes_stay_on_the_script_they_were_performed_against() {
-        let (_dir, store) = temp_store();
-        let piece = store.add_piece("Hamlet", "To be").unwrap();
-        let old = add_take(&store, &piece, b"one");
-        let edited = store.edit_script(piece.id, "To be, or not to be").unwrap();
-        let piece = store.piece(piece.id).unwrap();
-        let new = add_take(&store, &piece, b"two");
-        assert_eq!(store.take(old.id).unwrap().script_version_id, old.script_version_id);
-        assert_eq!(store.script_version(old.script_version_id).unwrap().text, "To be");
-        assert_eq!(new.script_version_id, edited.id);
-    }
+    use crate::tests::add_take;
 
     #[test]
     fn a_take_without_its_audio_is_refused() {
@@ -287,26 +245,6 @@ mod tests {
             Err(StoreError::AudioNotInStore { .. })
         ));
         assert_eq!(store.all_takes().unwrap(), []);
-    }
-
-    #[test]
-    fn a_take_must_use_one_of_its_pieces_scripts() {
-        let (_dir, store) = temp_store();
-        let hamlet = store.add_piece("Hamlet", "To be").unwrap();
-        let macbeth = store.add_piece("Macbeth", "Tomorrow").unwrap();
-        let audio = store.save_audio(b"one", "wav").unwrap();
-        let take = NewTake {
-            piece_id: hamlet.id,
-            script_version_id: macbeth.script.id,
-            audio: &audio,
-            source_name: "take.wav".into(),
-            duration: None,
-        };
-        assert!(matches!(store.add_take(&take), Err(StoreError::ScriptVersionOfAnotherPiece { .. })));
-        let take = NewTake { script_version_id: 99, ..take };
-        assert!(matches!(store.add_take(&take), Err(StoreError::NoSuchScriptVersion { id: 99 })));
-        let take = NewTake { piece_id: 99, ..take };
-        assert!(matches!(store.add_take(&take), Err(StoreError::NoSuchPiece { .. })));
     }
 
     #[test]
@@ -360,26 +298,6 @@ mod tests {
         store.remove_take(second.id).unwrap();
         assert!(!second.audio.path.exists());
         assert!(matches!(store.remove_take(second.id), Err(StoreError::NoSuchTake { .. })));
-        assert_eq!(store.check().unwrap(), Vec::<String>::new());
-    }
-
-    #[test]
-    fn removing_a_piece_removes_its_takes_scripts_and_unshared_audio() {
-        let (_dir, store) = temp_store();
-        let hamlet = store.add_piece("Hamlet", "To be").unwrap();
-        let macbeth = store.add_piece("Macbeth", "Tomorrow").unwrap();
-        let own = add_take(&store, &hamlet, b"hamlet only");
-        let shared = add_take(&store, &hamlet, b"both");
-        let other = add_take(&store, &macbeth, b"both");
-        store.edit_script(hamlet.id, "To be, or not").unwrap();
-        store.remove_piece(hamlet.id).unwrap();
-        assert!(!own.audio.path.exists());
-        assert!(shared.audio.path.is_file());
-        assert_eq!(store.all_takes().unwrap(), [other]);
-        assert!(matches!(store.script_version(hamlet.script.id), Err(StoreError::NoSuchScriptVersion { .. })));
-        assert!(matches!(store.piece(hamlet.id), Err(StoreError::NoSuchPiece { .. })));
-        assert!(matches!(store.remove_piece(hamlet.id), Err(StoreError::NoSuchPiece { .. })));
-        assert_eq!(store.pieces().unwrap().len(), 1);
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
 

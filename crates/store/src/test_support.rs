@@ -2,27 +2,21 @@
 
 use tempfile::TempDir;
 
-use crate::Store;
+use crate::SqliteStore;
 
-pub(crate) fn temp_store() -> (TempDir, Store) {
+pub(crate) fn temp_store() -> (TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = Store::open(dir.path()).expect("a new store opens");
+    let store = SqliteStore::open(dir.path()).expect("a new store opens");
     (dir, store)
 }
 
-/// A report of an empty take, with the given accuracy and words correct per minute.
-pub(crate) fn report(accuracy: f64, wcpm: f64) -> encore_align::TakeReport {
-    serde_json::from_value(serde_json::json!({
-        "format": "encore.take/1",
-        "audio": { "duration": 3.5, "speech": 2.0 },
-        "script": { "words": 4, "lines": 1 },
-        "words": [],
-        "hesitations": [],
-        "lines": [],
-        "summary": {
-            "accuracy": accuracy, "completeness": 1.0, "wcpm": wcpm, "wpm": wcpm,
-            "fillers": 0, "repetitions": 0, "hesitations": 0, "misread": 0, "skipped": 0, "inserted": 0
-        }
-    }))
-    .expect("a valid encore.take/1 report")
+/// A report with the given accuracy and words correct per minute.
+pub(crate) fn report(accuracy: f64, wcpm: f64) -> encore_take::TakeReport {
+    encore_take::testing::scored(accuracy, wcpm)
+}
+
+/// Runs `test` against a fresh, empty store of every backend.
+pub(crate) fn on_every_backend(test: impl Fn(&dyn crate::Store)) {
+    let (_dir, sqlite) = temp_store();
+    test(&sqlite);
 }

@@ -5,26 +5,16 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use encore_store::{NewTake, Store};
+use encore_store::{NewTake, SqliteStore, Store};
 
 /// Set in the child process that `killed_writers_leave_the_store_consistent` kills.
 const WRITER_DIR: &str = "ENCORE_STORE_TEST_WRITER_DIR";
 
-fn report(accuracy: f64) -> encore_align::TakeReport {
-    serde_json::from_value(serde_json::json!({
-        "format": "encore.take/1",
-        "audio": { "duration": 1.0, "speech": 1.0 },
-        "script": { "words": 1, "lines": 1 },
-        "words": [], "hesitations": [], "lines": [],
-        "summary": {
-            "accuracy": accuracy, "completeness": 1.0, "wcpm": 100.0, "wpm": 100.0,
-            "fillers": 0, "repetitions": 0, "hesitations": 0, "misread": 0, "skipped": 0, "inserted": 0
-        }
-    }))
-    .unwrap()
+fn report(accuracy: f64) -> encore_take::TakeReport {
+    encore_take::testing::scored(accuracy, 100.0)
 }
 
-fn add_take(store: &Store, piece_id: i64, bytes: &[u8]) -> encore_store::Take {
+fn add_take(store: &dyn Store, piece_id: i64, bytes: &[u8]) -> encore_store::Take {
     let piece = store.piece(piece_id).unwrap();
     let audio = store.save_audio(bytes, "wav").unwrap();
     let take = NewTake {
@@ -47,7 +37,7 @@ fn two_stores_write_to_one_directory_at_once() {
         .map(|writer| {
             let dir = dir.path().to_path_buf();
             std::thread::spawn(move || {
-                let store = Store::open(&dir).unwrap();
+                let store = SqliteStore::open(&dir).unwrap();
                 let piece = store.add_piece(&format!("Piece {writer}"), "To be").unwrap();
                 for index in 0..50 {
                     // Every fifth take has the same audio as the other writer's, so both also
@@ -61,7 +51,7 @@ fn two_stores_write_to_one_directory_at_once() {
         })
         .collect();
     let pieces: Vec<i64> = writers.into_iter().map(|writer| writer.join().unwrap()).collect();
-    let store = Store::open(dir.path()).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
     assert_eq!(store.all_takes().unwrap().len(), 100);
     for piece in pieces {
         let takes = store.takes(piece).unwrap();
@@ -77,7 +67,7 @@ fn two_stores_write_to_one_directory_at_once() {
 #[ignore = "run as a child process by killed_writers_leave_the_store_consistent"]
 fn writer_killed_by_the_parent() {
     let Some(dir) = std::env::var_os(WRITER_DIR) else { return };
-    let store = Store::open(Path::new(&dir)).unwrap();
+    let store = SqliteStore::open(Path::new(&dir)).unwrap();
     let process = std::process::id();
     let keep = match store.find_piece("Kept") {
         Ok(piece) => piece,
@@ -122,7 +112,7 @@ fn killed_writers_leave_the_store_consistent() {
         // Wait for the writer to get going, then a little longer each round, so kills land at
         // different points of its work.
         let started = Instant::now();
-        while Store::open(dir.path()).unwrap().find_piece("Kept").is_err() {
+        while SqliteStore::open(dir.path()).unwrap().find_piece("Kept").is_err() {
             assert!(started.elapsed() < Duration::from_secs(30), "the writer never started");
             assert!(child.try_wait().unwrap().is_none(), "the writer exited early");
             std::thread::sleep(Duration::from_millis(5));
@@ -132,13 +122,13 @@ fn killed_writers_leave_the_store_consistent() {
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
 
-        let store = Store::open(dir.path()).unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
         assert_eq!(store.check().unwrap(), Vec::<String>::new(), "after kill {round}");
         for take in store.all_takes().unwrap() {
             assert_eq!(std::fs::metadata(&take.audio.path).unwrap().len(), take.audio.bytes);
             store.script_version(take.script_version_id).unwrap();
         }
     }
-    let store = Store::open(dir.path()).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
     assert!(!store.all_takes().unwrap().is_empty(), "the writers never added a take");
 }

@@ -1,0 +1,52 @@
+//! The store as the rest of Encore sees it: one trait for every backend. The rehearsal layer
+//! holds a `Box<dyn Store>` and never names a backend, so that a second one (PostgreSQL, for a
+//! club) can sit beside SQLite without touching it; the interface tests (`tests.rs`) run against
+//! every backend.
+//!
+//! Every backend keeps the two invariants of the crate: a take's audio is complete before any row
+//! refers to it, and a row never points at nothing.
+
+use crate::{NewTake, Take};
+use crate::{Piece, PieceSummary, ScriptVersion, StoreError, StoredAudio};
+use encore_take::TakeReport;
+
+/// Pieces, their script versions, and takes with their audio and reports. Each call is one
+/// transaction. A store can move between threads but is not shared: open another for another
+/// thread.
+pub trait Store: Send {
+    /// Adds a piece with the first version of its script. Titles are unique, ignoring case.
+    fn add_piece(&self, title: &str, script_text: &str) -> Result<Piece, StoreError>;
+    /// Every piece with a summary of its takes, by title.
+    fn pieces(&self) -> Result<Vec<PieceSummary>, StoreError>;
+    fn piece(&self, id: i64) -> Result<Piece, StoreError>;
+    /// A piece by what the user typed: its number, its title, or the start of one title.
+    fn find_piece(&self, name: &str) -> Result<Piece, StoreError>;
+    fn rename_piece(&self, id: i64, title: &str) -> Result<Piece, StoreError>;
+    /// Adds a version of the piece's script; the takes keep the version they were read from.
+    fn edit_script(&self, piece_id: i64, text: &str) -> Result<ScriptVersion, StoreError>;
+    fn script_version(&self, id: i64) -> Result<ScriptVersion, StoreError>;
+    /// Removes a piece with its script versions, its takes and the audio no other take uses.
+    fn remove_piece(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Keeps audio (complete when this returns) for a take to refer to. The same bytes saved
+    /// twice are kept once.
+    fn save_audio(&self, bytes: &[u8], extension: &str) -> Result<StoredAudio, StoreError>;
+    /// The bytes of audio kept by [`Store::save_audio`].
+    fn read_audio(&self, audio: &StoredAudio) -> Result<Vec<u8>, StoreError>;
+    /// Adds a take, recorded now, whose audio is already kept.
+    fn add_take(&self, take: &NewTake) -> Result<Take, StoreError>;
+    /// Keeps the report of a take, replacing any earlier one.
+    fn save_report(&self, take_id: i64, report: &TakeReport, analyser: &str) -> Result<(), StoreError>;
+    /// The takes of a piece, oldest first.
+    fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError>;
+    fn take(&self, id: i64) -> Result<Take, StoreError>;
+    /// Every take of every piece, oldest first.
+    fn all_takes(&self) -> Result<Vec<Take>, StoreError>;
+    /// Removes a take, and its audio if no other take uses it.
+    fn remove_take(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Looks for damage; one sentence per problem, none when the store is healthy.
+    fn check(&self) -> Result<Vec<String>, StoreError>;
+    /// The schema version of the data, after opening always the latest this build knows.
+    fn schema_version(&self) -> u32;
+}
