@@ -9,6 +9,17 @@ use crate::resample::resample_all;
 /// The sample rate of every [`Audio`], in Hz.
 pub const SAMPLE_RATE: u32 = 16_000;
 
+/// How long `samples` samples at [`SAMPLE_RATE`] last, in seconds.
+pub fn seconds(samples: usize) -> f64 {
+    samples as f64 / f64::from(SAMPLE_RATE)
+}
+
+/// How many samples at [`SAMPLE_RATE`] fit in `seconds` (rounded down; none for a negative or
+/// not-a-number length).
+pub fn samples_in(seconds: f64) -> usize {
+    (seconds * f64::from(SAMPLE_RATE)) as usize
+}
+
 /// A take's sound: mono f32 samples at 16 kHz, in [-1, 1].
 #[derive(Debug, Clone)]
 pub struct Audio {
@@ -18,7 +29,7 @@ pub struct Audio {
 impl Audio {
     /// Length in seconds.
     pub fn duration(&self) -> f64 {
-        self.samples.len() as f64 / f64::from(SAMPLE_RATE)
+        seconds(self.samples.len())
     }
 
     /// Mono 16-bit PCM (as a browser's recorder sends it), resampled to 16 kHz if needed.

@@ -237,11 +237,18 @@ fn check_usable(
             _ => AudioError::TooShort { name, seconds },
         });
     }
-    let peak = audio.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
-    if peak < SILENCE_PEAK || voice_activity(&audio).is_empty() {
-        return Err(AudioError::Silent { name });
-    }
+    check_not_silent(&audio, &name)?;
     Ok(audio)
+}
+
+/// Refuses audio with no voice in it: a muted or unplugged microphone, an empty room. A take
+/// recorded in the stage is checked here as samples, before anything is kept.
+pub fn check_not_silent(audio: &Audio, name: &str) -> Result<(), AudioError> {
+    let peak = audio.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+    if peak < SILENCE_PEAK || voice_activity(audio).is_empty() {
+        return Err(AudioError::Silent { name: name.to_string() });
+    }
+    Ok(())
 }
 
 /// Drops encoder priming and padding as an MP4 edit list says.

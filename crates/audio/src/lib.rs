@@ -12,8 +12,10 @@ mod error;
 mod progress;
 mod resample;
 mod voice_activity;
+mod wav;
 
-pub use audio::{Audio, SAMPLE_RATE};
-pub use decode::{decode_bytes, decode_file};
+pub use audio::{Audio, SAMPLE_RATE, samples_in, seconds};
+pub use decode::{check_not_silent, decode_bytes, decode_file};
 pub use error::AudioError;
 pub use voice_activity::{SpeechSpan, voice_activity};
+pub use wav::pcm16_wav;

@@ -1,24 +1,27 @@
-//! Takes as WAV files: 16-bit mono at 16 kHz, the way the stage stores a recording, and inside
-//! the HTML page as a base64 data URI, so that the page plays on its own with nothing fetched.
+//! Audio written as WAV files, the one place Encore writes audio: 16-bit mono at 16 kHz, the way
+//! the stage keeps a recorded take, the way tests make takes, and inside the HTML report as a
+//! base64 data URI, so that the page plays on its own with nothing fetched.
 
-use encore_audio::{Audio, SAMPLE_RATE};
+use crate::{Audio, SAMPLE_RATE};
 
-/// The audio as a `data:audio/wav;base64,...` URI.
-pub fn data_uri(audio: &Audio) -> String {
-    let mut uri = String::from("data:audio/wav;base64,");
-    base64(&wav(audio), &mut uri);
-    uri
-}
+impl Audio {
+    /// The audio as a canonical 44-byte-header 16-bit PCM WAV file.
+    pub fn to_wav(&self) -> Vec<u8> {
+        let samples: Vec<i16> = self.samples.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32_767.0).round() as i16).collect();
+        pcm16_wav(&samples)
+    }
 
-/// A canonical 44-byte-header PCM WAV file of the samples.
-fn wav(audio: &Audio) -> Vec<u8> {
-    let samples: Vec<i16> = audio.samples.iter().map(|&s| (s.clamp(-1.0, 1.0) * 32_767.0).round() as i16).collect();
-    pcm16(&samples)
+    /// The audio as a `data:audio/wav;base64,...` URI.
+    pub fn to_wav_data_uri(&self) -> String {
+        let mut uri = String::from("data:audio/wav;base64,");
+        base64(&self.to_wav(), &mut uri);
+        uri
+    }
 }
 
 /// A canonical 44-byte-header PCM WAV file of 16 kHz mono 16-bit samples: how the stage keeps
 /// a recorded take (the samples the page sent, unchanged, in a file any player opens).
-pub fn pcm16(samples: &[i16]) -> Vec<u8> {
+pub fn pcm16_wav(samples: &[i16]) -> Vec<u8> {
     let data_bytes = (samples.len() * 2) as u32;
     let mut bytes = Vec::with_capacity(44 + data_bytes as usize);
     bytes.extend_from_slice(b"RIFF");
@@ -71,21 +74,23 @@ mod tests {
 
     #[test]
     fn wav_header_and_samples() {
-        let bytes = wav(&Audio { samples: vec![0.0, 1.0, -1.0] });
+        let bytes = Audio { samples: vec![0.0, 1.0, -1.0] }.to_wav();
         assert_eq!(bytes.len(), 44 + 6);
         assert_eq!(&bytes[..4], b"RIFF");
         assert_eq!(u32::from_le_bytes(bytes[24..28].try_into().unwrap()), 16_000);
         assert_eq!(i16::from_le_bytes([bytes[46], bytes[47]]), 32_767);
         assert_eq!(i16::from_le_bytes([bytes[48], bytes[49]]), -32_767);
-        assert!(data_uri(&Audio { samples: vec![] }).starts_with("data:audio/wav;base64,UklGR"));
+        assert!(Audio { samples: vec![] }.to_wav_data_uri().starts_with("data:audio/wav;base64,UklGR"));
     }
 
     #[test]
     fn a_recorded_take_decodes_to_the_same_samples() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/audio/jfk_inaugural_1961.wav");
-        let original = encore_audio::decode_file(std::path::Path::new(path), &mut |_| {}).unwrap();
+        let original = crate::decode_file(std::path::Path::new(path), &mut |_| {}).unwrap();
         let samples: Vec<i16> = original.samples.iter().map(|&s| (s * 32_768.0).round() as i16).collect();
-        let audio = encore_audio::decode_bytes(pcm16(&samples), "take.wav", &mut |_| {}).unwrap();
+        let audio = crate::decode_bytes(pcm16_wav(&samples), "take.wav", &mut |_| {}).unwrap();
         assert_eq!(audio.samples, original.samples);
+        // A recording's samples, taken as they come, are the same as its WAV file decoded.
+        assert_eq!(Audio::from_pcm16(&samples, SAMPLE_RATE).samples, original.samples);
     }
 }
