@@ -3,8 +3,8 @@
 //! report's extra words are compared with them by kind and by place in the script (the index of
 //! the next script word, give or take one).
 
-use encore_align::{TakeReport, Verdict};
 use encore_script::{Script, fair_match};
+use encore_take::{TakeReport, Verdict};
 
 use crate::tally::Tally;
 

@@ -4,8 +4,9 @@
 //! said (skipped), a word replaced was said differently (misread). The report must find the
 //! miscue at its place and flag nothing else.
 
-use encore_align::{AlignOptions, TakeReport, Verdict};
+use encore_align::AlignOptions;
 use encore_script::{Script, fair_match};
+use encore_take::{TakeReport, Verdict};
 
 /// The three edits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +162,7 @@ pub fn judge(report: &TakeReport, edited: Option<&Edited>) -> Outcome {
 }
 
 /// Aligns a script (given as text) with a hearing.
-pub fn analyze(text: &str, hearing: &encore_align::Hearing, options: &AlignOptions) -> Option<(Script, TakeReport)> {
+pub fn analyze(text: &str, hearing: &encore_take::Hearing, options: &AlignOptions) -> Option<(Script, TakeReport)> {
     let script = Script::parse(text).ok()?;
     let report = encore_align::analyze(&script, hearing, options);
     Some((script, report))

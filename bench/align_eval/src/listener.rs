@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
-use encore_align::{Hearing, Rescorer};
-use encore_listen::{ListenOptions, Listening, Recogniser, Transcript};
+use encore_align::Rescorer;
+use encore_listen::{ListenOptions, Listening, Recogniser};
+use encore_take::Hearing;
 use serde::{Deserialize, Serialize};
 
 /// What listening to one recording gave.
-pub struct Heard {
+pub struct HeardRecording {
     pub hearing: Hearing,
-    pub transcript: Transcript,
     audio: PathBuf,
     prompt: Option<String>,
     cache_file: PathBuf,
@@ -35,7 +35,8 @@ pub struct Heard {
 struct Cached {
     size: u64,
     modified: u128,
-    transcript: Transcript,
+    /// Named `transcript` in the cache files written before `Hearing` was one type.
+    transcript: Hearing,
     #[serde(default)]
     answers: BTreeMap<String, Option<f32>>,
 }
@@ -66,7 +67,7 @@ impl Listener {
 
     /// Hears a recording; with `prompt` (the script, for `--bias-to-script`), the recogniser is
     /// prompted with it and the transcript is cached under the prompt's hash as well.
-    pub fn hear(&mut self, audio_path: &Path, stem: &str, prompt: Option<&str>) -> anyhow::Result<Heard> {
+    pub fn hear(&mut self, audio_path: &Path, stem: &str, prompt: Option<&str>) -> anyhow::Result<HeardRecording> {
         let metadata =
             std::fs::metadata(audio_path).with_context(|| format!("cannot read {}", audio_path.display()))?;
         let size = metadata.len();
@@ -76,15 +77,8 @@ impl Listener {
             Some(prompt) => self.cache.join(format!("{stem}.bias-{:016x}.json", fnv1a(prompt))),
             None => self.cache.join(format!("{stem}.json")),
         };
-        let mut heard = Heard {
+        let mut heard = HeardRecording {
             hearing: Hearing::default(),
-            transcript: Transcript {
-                format: String::new(),
-                duration: 0.0,
-                speech: 0.0,
-                words: Vec::new(),
-                unrecognised: Vec::new(),
-            },
             audio: audio_path.to_path_buf(),
             prompt: prompt.map(str::to_string),
             cache_file,
@@ -100,35 +94,33 @@ impl Listener {
             && cached.modified == modified
         {
             self.cached += 1;
-            heard.hearing = Hearing::from(&cached.transcript);
-            heard.transcript = cached.transcript;
+            heard.hearing = cached.transcript;
             heard.answers = RefCell::new(cached.answers);
             return Ok(heard);
         }
-        let (transcript, listening) = self.listen(&heard)?;
-        heard.hearing = Hearing::from(&transcript);
-        heard.transcript = transcript;
+        let (hearing, listening) = self.listen(&heard)?;
+        heard.hearing = hearing;
         heard.listening = RefCell::new(Some(listening));
         self.save(&heard)?;
         Ok(heard)
     }
 
-    fn listen(&self, heard: &Heard) -> anyhow::Result<(Transcript, Listening)> {
+    fn listen(&self, heard: &HeardRecording) -> anyhow::Result<(Hearing, Listening)> {
         let recogniser = self.recogniser()?;
         let audio = encore_audio::decode_file(&heard.audio, &mut |_| {})?;
         let options = ListenOptions { script_prompt: heard.prompt.clone(), ..ListenOptions::default() };
-        let (transcript, _, listening) = recogniser.listen(&audio, &options, &mut |_| {})?;
+        let (hearing, _, listening) = recogniser.listen(&audio, &options, &mut |_| {})?;
         self.listened.set(self.listened.get() + 1);
-        Ok((transcript, listening))
+        Ok((hearing, listening))
     }
 
     /// Writes the transcript and the answers about it to the cache.
-    pub fn save(&self, heard: &Heard) -> anyhow::Result<()> {
+    pub fn save(&self, heard: &HeardRecording) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.cache)?;
         let cached = Cached {
             size: heard.size,
             modified: heard.modified,
-            transcript: heard.transcript.clone(),
+            transcript: heard.hearing.clone(),
             answers: heard.answers.borrow().clone(),
         };
         std::fs::write(&heard.cache_file, serde_json::to_vec(&cached)?)?;
@@ -137,14 +129,14 @@ impl Listener {
     }
 
     /// Saves the answers given since the last save, if any.
-    pub fn save_answers(&self, heard: &Heard) -> anyhow::Result<()> {
+    pub fn save_answers(&self, heard: &HeardRecording) -> anyhow::Result<()> {
         if heard.new_answers.get() > 0 { self.save(heard) } else { Ok(()) }
     }
 
     /// The model's answer to one question about a heard recording: from the cache, or from the
     /// model, listening to the recording again when its encoded audio is not at hand (the
     /// transcript is deterministic, so it is the one cached). A failure is no opinion.
-    fn answer(&self, heard: &Heard, start: f64, end: f64, said: &[&str], script: &[&str]) -> Option<f32> {
+    fn answer(&self, heard: &HeardRecording, start: f64, end: f64, said: &[&str], script: &[&str]) -> Option<f32> {
         let question = format!("{start:.4} {end:.4} {} | {}", said.join(" "), script.join(" "));
         if let Some(answer) = heard.answers.borrow().get(&question) {
             return *answer;
@@ -155,8 +147,7 @@ impl Listener {
         }
         let recogniser = self.recogniser().ok()?;
         let listening = heard.listening.borrow();
-        let answer =
-            recogniser.prefer_script(listening.as_ref()?, &heard.transcript, start, end, script).ok().flatten();
+        let answer = recogniser.prefer_script(listening.as_ref()?, &heard.hearing, start, end, script).ok().flatten();
         heard.answers.borrow_mut().insert(question, answer);
         heard.new_answers.set(heard.new_answers.get() + 1);
         answer
@@ -171,7 +162,7 @@ fn fnv1a(text: &str) -> u64 {
 /// The model's second opinion, as `encore analyze` asks it; a failure is no opinion.
 pub struct ModelRescorer<'a> {
     pub listener: &'a Listener,
-    pub heard: &'a Heard,
+    pub heard: &'a HeardRecording,
     /// Questions asked, and those the model had an opinion on.
     pub asked: Cell<usize>,
     pub answered: Cell<usize>,

@@ -124,7 +124,7 @@ fn main() -> anyhow::Result<()> {
             totals.designed_any.add(any);
             tally_questions(totals, rescorer.as_ref(), config);
             if options.verbose {
-                let heard_text: Vec<&str> = heard.transcript.words.iter().map(|w| w.text.as_str()).collect();
+                let heard_text: Vec<&str> = heard.hearing.words.iter().map(|w| w.text.as_str()).collect();
                 eprintln!("{} [{}] heard: {}", recording.stem, CONFIGS[config], heard_text.join(" "));
                 eprintln!("  reference: {reference:?}\n  predicted: {predicted:?}");
             }
@@ -211,16 +211,16 @@ fn tally_questions(totals: &mut Totals, rescorer: Option<&ModelRescorer>, config
 }
 
 /// The model's rescorer for a recording.
-fn rescorer<'a>(listener: &'a Listener, heard: &'a listener::Heard) -> Option<ModelRescorer<'a>> {
+fn rescorer<'a>(listener: &'a Listener, heard: &'a listener::HeardRecording) -> Option<ModelRescorer<'a>> {
     Some(ModelRescorer { listener, heard, asked: Default::default(), answered: Default::default() })
 }
 
 /// The entries of a report that are not plain correct words, for the verbose log.
-fn flagged(report: &encore_align::TakeReport) -> String {
+fn flagged(report: &encore_take::TakeReport) -> String {
     report
         .words
         .iter()
-        .filter(|w| w.verdict != encore_align::Verdict::Correct)
+        .filter(|w| w.verdict != encore_take::Verdict::Correct)
         .map(|w| format!("{:?}({}|{})", w.verdict, w.text.as_deref().unwrap_or("-"), w.heard.as_deref().unwrap_or("-")))
         .collect::<Vec<_>>()
         .join(" ")

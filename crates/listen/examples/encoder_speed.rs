@@ -1,16 +1,16 @@
 //! Times one encoder window of the installed model, a decoder step (through candle and through
 //! Encore's own step), and the attention pieces on their own, to see where the time goes.
-//! Run: cargo run --release -p encore-listen --example encoder_speed
+//! Run: cargo run --release -p encore-listen --features internals --example encoder_speed
 use std::time::Instant;
 
 use candle_core::{D, Device, Tensor};
 
 fn main() -> anyhow::Result<()> {
-    let files = encore_listen::install::ModelFiles::read(&encore_listen::default_model_dir())?;
-    let model = encore_listen::model::Whisper::load(
+    let files = encore_listen::internals::ModelFiles::read(&encore_listen::default_model_dir())?;
+    let model = encore_listen::internals::Whisper::load(
         &files.weights,
         &files.config,
-        encore_listen::model::Precision::from_environment(),
+        encore_listen::internals::Precision::from_environment(),
     )?;
     let mel = Tensor::randn(0f32, 1.0, (1, 80, 3000), &Device::Cpu)?;
     for _ in 0..3 {

@@ -28,7 +28,7 @@ pub struct ModelConfig {
     pub suppress_at_begin: Vec<u32>,
 }
 
-pub const FORMAT: &str = "encore.whisper/1";
+pub const MODEL_FORMAT: &str = "encore.whisper/1";
 
 impl ModelConfig {
     pub fn head_width(&self) -> usize {

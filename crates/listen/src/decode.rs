@@ -6,12 +6,10 @@
 //! says where the next window must start, so no sentence is cut at a 30 s boundary.
 
 use crate::config::ModelConfig;
-use crate::kernels;
+use crate::cpu::kernels;
 use crate::model::{Decoder, DecoderState};
 use crate::tokenizer::Tokenizer;
-
-/// The reference lets the first timestamp be at most 1 s into the window.
-const MAX_INITIAL_TIMESTAMP_STEPS: u32 = 50;
+use crate::whisper::MAX_INITIAL_TIMESTAMP_STEPS;
 
 /// What greedy decoding produced for a window.
 #[derive(Debug, Clone)]

@@ -35,6 +35,12 @@ pub enum ListenError {
     #[error("cannot write the speech model to {path}: {source}; check the disk space and permissions")]
     Write { path: PathBuf, source: std::io::Error },
 
+    #[error(
+        "cannot give the recogniser {threads} threads: this program already runs its parallel work \
+         on {running}; ask for the thread count once, before the first model is loaded"
+    )]
+    Threads { threads: usize, running: usize },
+
     #[error("the recogniser failed: {0}; this is a bug in Encore, please report it")]
     Inference(#[from] candle_core::Error),
 }

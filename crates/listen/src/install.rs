@@ -14,7 +14,7 @@ use std::process::Command;
 use candle_core::{DType, Device, Tensor};
 
 use crate::ListenError;
-use crate::config::{FORMAT, ModelConfig};
+use crate::config::{MODEL_FORMAT, ModelConfig};
 use crate::ctranslate2::{self, Checkpoint, ElementType};
 use crate::tokenizer::Tokenizer;
 
@@ -31,6 +31,17 @@ pub fn default_model_dir() -> PathBuf {
             .unwrap_or_else(|| std::env::temp_dir().join("encore-cache"))
     });
     cache.join("models").join(DEFAULT_NAME)
+}
+
+/// The default model's directory, installing the model there first if this is its first use
+/// (saying so through `say`): the one way every command, the stage and the tests find it.
+pub fn default_model_installed(say: &mut dyn FnMut(&str)) -> Result<PathBuf, ListenError> {
+    let dir = default_model_dir();
+    if !is_model_dir(&dir) {
+        say("first use: installing the speech model (once)");
+        install(&dir, None, say)?;
+    }
+    Ok(dir)
 }
 
 /// Whether a directory holds a model Encore can read (either format).
@@ -224,7 +235,7 @@ fn config_from(checkpoint: &Checkpoint, ct2_config: &[u8], source: &str) -> Resu
         ct2.alignment_heads
     };
     Ok(ModelConfig {
-        format: FORMAT.into(),
+        format: MODEL_FORMAT.into(),
         source: source.into(),
         mel_bins: conv[1],
         audio_positions: shape("encoder/position_encodings/encodings")?[0],

@@ -1,25 +1,37 @@
 //! Listening: Whisper, written on candle, hears a take and gives every word a time.
 //!
-//! The crate owns everything about the model: installing and converting it
-//! ([`install`]), the features it hears ([`mel`]), the network ([`model`]), decoding
-//! ([`decode`]), word times ([`timing`]) and the result ([`Transcript`]). Nothing outside it
-//! depends on candle, so the rest of Encore builds and tests without the model.
+//! The crate owns everything about the model: installing and converting it (`install`), the
+//! features it hears (`mel`), the network (`model`) and the CPU code under it (`cpu`),
+//! decoding (`decode`), word times (`timing`) and the recogniser that puts them together
+//! ([`Recogniser`]), whose result is an [`encore_take::Hearing`]. Nothing outside it depends
+//! on candle, so the rest of Encore builds and tests without the model. Only what callers use
+//! is public; the `internals` feature opens the model itself to the crate's examples.
 
-pub mod config;
-pub mod ctranslate2;
-pub mod decode;
+mod config;
+mod cpu;
+mod ctranslate2;
+mod decode;
 mod error;
-pub mod install;
-pub mod kernels;
-pub mod mel;
-pub mod model;
+mod install;
+mod mel;
+mod model;
 mod recogniser;
-mod step;
-pub mod timing;
-pub mod tokenizer;
-mod transcript;
+mod stage_times;
+mod timing;
+mod tokenizer;
+mod whisper;
 
+pub use config::ModelConfig;
 pub use error::ListenError;
-pub use install::{PACKAGE, default_model_dir, install, is_model_dir};
-pub use recogniser::{Heard, ListenOptions, Listening, Recogniser};
-pub use transcript::{FORMAT, HeardWord, Progress, Span, StageTimes, Transcript};
+pub use install::{PACKAGE, default_model_dir, default_model_installed, install, is_model_dir};
+pub use recogniser::{ListenOptions, Listening, LiveHearing, Recogniser};
+pub use stage_times::{ListeningProgress, StageTimes};
+
+/// The model below the recogniser, for the examples that time its parts: not a stable
+/// interface, and off unless the `internals` feature is on.
+#[cfg(feature = "internals")]
+pub mod internals {
+    pub use crate::install::ModelFiles;
+    pub use crate::model::{Precision, Whisper};
+    pub use crate::tokenizer::Tokenizer;
+}

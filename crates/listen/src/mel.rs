@@ -10,10 +10,7 @@ use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
-pub const WINDOW: usize = 400;
-pub const HOP: usize = 160;
-/// Mel frames in one 30 s window.
-pub const FRAMES_PER_WINDOW: usize = 3000;
+use crate::whisper::{FRAMES_PER_WINDOW, HOP, STFT_WINDOW as WINDOW};
 
 /// The log-mel spectrogram of a take, computed window by window as decoding asks for it.
 ///
@@ -170,7 +167,7 @@ impl Scratch {
 
 /// Slaney-style mel filters (librosa's default), `bands × (WINDOW/2 + 1)`.
 fn mel_filters(bands: usize) -> Vec<f32> {
-    const SAMPLE_RATE: f64 = 16_000.0;
+    const SAMPLE_RATE: f64 = crate::whisper::SAMPLE_RATE as f64;
     let to_mel = |hz: f64| {
         if hz < 1000.0 { hz * 3.0 / 200.0 } else { 15.0 + (hz / 1000.0).ln() / (6.4f64.ln() / 27.0) }
     };

@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
-use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
+use candle_core::{D, Device, IndexOp, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
-use crate::kernels::Gelu;
-use crate::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
+use crate::cpu::kernels::Gelu;
+use crate::cpu::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
 
 type Result<T> = candle_core::Result<T>;
 
@@ -63,7 +63,7 @@ impl Precision {
 struct Projection {
     matrix: QMatMul,
     bias: Option<Tensor>,
-    /// The same matrix and bias for the decoder's step ([`crate::step`]), when 8-bit.
+    /// The same matrix and bias for the decoder's step ([`crate::cpu::step`]), when 8-bit.
     step: Option<Arc<Int8Matrix>>,
 }
 
@@ -124,7 +124,7 @@ fn attend_all(query: &Tensor, key: &Tensor, value: &Tensor) -> Result<Tensor> {
     for item in 0..batch {
         let range = item * per_item..(item + 1) * per_item;
         let (q, k, v) = (&query[range.clone()], &key[range.clone()], &value[range]);
-        out.extend(crate::kernels::attend_all(q, k, v, heads, positions, width));
+        out.extend(crate::cpu::kernels::attend_all(q, k, v, heads, positions, width));
     }
     Tensor::from_vec(out, shape, &device)
 }
@@ -262,7 +262,7 @@ struct DecoderLayer {
 /// The text decoder.
 pub struct Decoder {
     embeddings: Tensor,
-    /// The weights again, for decoding a token at a time outside candle (see [`crate::step`]);
+    /// The weights again, for decoding a token at a time outside candle (see [`crate::cpu::step`]);
     /// with 8-bit weights only, since the step is written for those.
     step_weights: Option<StepWeights>,
 
@@ -346,7 +346,7 @@ impl Decoder {
     }
 
     /// Decoding from `state` on a token at a time, outside candle (about 2 ms a step against
-    /// 3.3 ms through [`Decoder::forward`]; see [`crate::step`]); `None` where the weights
+    /// 3.3 ms through [`Decoder::forward`]; see [`crate::cpu::step`]); `None` where the weights
     /// are not 8-bit.
     pub fn steps(&self, state: &DecoderState) -> Result<Option<Steps<'_>>> {
         self.step_weights
@@ -433,7 +433,7 @@ impl Decoder {
     }
 }
 
-/// The decoder's weights as [`crate::step`] reads them: the layers' own 8-bit matrices and
+/// The decoder's weights as [`crate::cpu::step`] reads them: the layers' own 8-bit matrices and
 /// norms, or `None` where the weights are f32.
 fn step_weights(
     config: &ModelConfig,
@@ -497,9 +497,4 @@ impl Whisper {
     pub fn load(weights: &Weights, config: &ModelConfig, precision: Precision) -> Result<Whisper> {
         Ok(Whisper { encoder: Encoder::load(weights, config)?, decoder: Decoder::load(weights, config, precision)? })
     }
-}
-
-/// Turns stored weights into f32 tensors on the CPU.
-pub fn weights_from(named: impl IntoIterator<Item = (String, Tensor)>) -> Result<Weights> {
-    named.into_iter().map(|(name, tensor)| Ok((name, tensor.to_dtype(DType::F32)?))).collect()
 }

@@ -9,8 +9,6 @@
 use candle_core::{D, Tensor};
 use encore_audio::SpeechSpan;
 
-/// Seconds per encoder position (two mel frames).
-pub const SECONDS_PER_POSITION: f64 = 0.02;
 const MEDIAN_FILTER_WIDTH: usize = 7;
 /// The decoder attends to a sound a little after it begins: on the corpus's forced-aligned
 /// words (9 recordings, 258 words) the warped times were late by a median 0.10 s at both

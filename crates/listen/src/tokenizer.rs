@@ -137,6 +137,9 @@ impl Tokenizer {
         self.pieces.get(token as usize).map_or(&[], Vec::as_slice)
     }
 
+    /// The text of `tokens`: decoding itself never needs it (words are built from the bytes
+    /// of each token), so it is there only for the examples (`internals`).
+    #[cfg(feature = "internals")]
     pub fn decode(&self, tokens: &[u32]) -> String {
         let bytes: Vec<u8> =
             tokens.iter().filter(|&&t| self.is_text(t)).flat_map(|&t| self.bytes(t).to_vec()).collect();

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use encore_audio::Audio;
-use encore_listen::{ListenError, ListenOptions, Recogniser, Transcript, default_model_dir, install, is_model_dir};
+use encore_listen::{ListenError, ListenOptions, Recogniser, default_model_dir, default_model_installed, install};
+use encore_take::Hearing;
 
 fn corpus(stem: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/audio").join(stem)
@@ -15,10 +16,7 @@ fn corpus(stem: &str) -> PathBuf {
 fn recogniser() -> &'static Recogniser {
     static RECOGNISER: OnceLock<Recogniser> = OnceLock::new();
     RECOGNISER.get_or_init(|| {
-        let dir = default_model_dir();
-        if !is_model_dir(&dir) {
-            install(&dir, None, &mut |message| eprintln!("{message}")).expect("the model installs");
-        }
+        let dir = default_model_installed(&mut |message| eprintln!("{message}")).expect("the model installs");
         Recogniser::load(&dir).expect("the model loads")
     })
 }
@@ -27,7 +25,7 @@ fn load(stem: &str) -> Audio {
     encore_audio::decode_file(&corpus(&format!("{stem}.wav")), &mut |_| {}).expect("the recording decodes")
 }
 
-fn hear(audio: &Audio, verbatim: bool) -> Transcript {
+fn hear(audio: &Audio, verbatim: bool) -> Hearing {
     recogniser()
         .transcribe(audio, &ListenOptions { verbatim, ..ListenOptions::default() }, &mut |_| {})
         .expect("transcribes")
@@ -41,7 +39,7 @@ fn normalise(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn words(transcript: &Transcript) -> Vec<String> {
+fn words(transcript: &Hearing) -> Vec<String> {
     normalise(&transcript.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
 }
 
@@ -69,17 +67,22 @@ fn jfk_is_heard_exactly_with_plausible_times() {
     assert!(transcript.words[you + 1].start - transcript.words[you].end > 0.3, "{:?}", &transcript.words[you..you + 2]);
 }
 
+/// The JFK passage `times` times, each followed by 3.5 s of silence.
+fn jfk_again_and_again(times: usize) -> Audio {
+    let jfk = load("jfk_inaugural_1961");
+    let mut samples = Vec::new();
+    for _ in 0..times {
+        samples.extend_from_slice(&jfk.samples);
+        samples.extend(std::iter::repeat_n(0.0, 8_000 * 7));
+    }
+    Audio::from_samples(samples, 16_000)
+}
+
 #[test]
 fn a_long_take_is_read_window_by_window_without_losing_or_repeating_words() {
     // About 75 s: the JFK passage five times with pauses, so sentences straddle the 30 s
     // window edges.
-    let jfk = load("jfk_inaugural_1961");
-    let mut samples = Vec::new();
-    for _ in 0..5 {
-        samples.extend_from_slice(&jfk.samples);
-        samples.extend(std::iter::repeat_n(0.0, 8_000 * 7));
-    }
-    let long = Audio::from_samples(samples, 16_000);
+    let long = jfk_again_and_again(5);
     let mut reported = Vec::new();
     let transcript =
         recogniser().transcribe(&long, &ListenOptions::default(), &mut |p| reported.push(p.done)).unwrap().0;
@@ -101,12 +104,7 @@ fn a_long_take_is_read_window_by_window_without_losing_or_repeating_words() {
 fn a_take_heard_while_recorded_reads_like_the_whole_take_heard_at_once() {
     // The JFK passage three times with pauses (about 45 s), arriving a second at a time as
     // from a microphone: the windows heard early must give the words heard at once.
-    let jfk = load("jfk_inaugural_1961");
-    let mut samples = Vec::new();
-    for _ in 0..3 {
-        samples.extend_from_slice(&jfk.samples);
-        samples.extend(std::iter::repeat_n(0.0, 8_000 * 7));
-    }
+    let samples = jfk_again_and_again(3).samples;
     let whole = Audio::from_samples(samples.clone(), 16_000);
     let at_once = words(&recogniser().transcribe(&whole, &ListenOptions::default(), &mut |_| {}).unwrap().0);
 

@@ -7,29 +7,30 @@ mod live;
 
 pub use live::{FinishedTake, Follow, LiveTake};
 
-use encore_align::{AlignOptions, Hearing, Rescorer, TakeReport};
+use encore_align::{AlignOptions, Rescorer};
 use encore_audio::Audio;
-use encore_listen::{ListenOptions, Listening, Recogniser, Transcript};
+use encore_listen::{ListenOptions, Listening, Recogniser};
 use encore_script::Script;
+use encore_take::{Hearing, TakeReport};
 
 /// Hears `audio` and compares it with `script`. `progress` gets the fraction of the audio
 /// heard, 0 to 1.
-pub fn analyse(
+pub fn analyze(
     recogniser: &Recogniser,
     script: &Script,
     audio: &Audio,
     progress: &mut dyn FnMut(f64),
 ) -> Result<TakeReport, encore_listen::ListenError> {
-    let (transcript, _, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
+    let (hearing, _, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
         progress(if p.total > 0.0 { p.done / p.total } else { 1.0 })
     })?;
-    Ok(judge(recogniser, script, &transcript, &listening))
+    Ok(judge(recogniser, script, &hearing, &listening))
 }
 
 /// The take report from what was heard, putting each disagreement with the script back to
 /// the model.
-fn judge(recogniser: &Recogniser, script: &Script, transcript: &Transcript, listening: &Listening) -> TakeReport {
-    judge_before(recogniser, script, transcript, listening, f64::INFINITY)
+fn judge(recogniser: &Recogniser, script: &Script, hearing: &Hearing, listening: &Listening) -> TakeReport {
+    judge_before(recogniser, script, hearing, listening, f64::INFINITY)
 }
 
 /// [`judge`], putting to the model only the disagreements that end before `asked_before`
@@ -37,19 +38,18 @@ fn judge(recogniser: &Recogniser, script: &Script, transcript: &Transcript, list
 fn judge_before(
     recogniser: &Recogniser,
     script: &Script,
-    transcript: &Transcript,
+    hearing: &Hearing,
     listening: &Listening,
     asked_before: f64,
 ) -> TakeReport {
-    let hearing = Hearing::from(transcript);
-    let rescorer = ModelRescorer { recogniser, listening, transcript, asked_before };
+    let rescorer = ModelRescorer { recogniser, listening, hearing, asked_before };
     let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
-    encore_align::analyze(script, &hearing, &options)
+    encore_align::analyze(script, hearing, &options)
 }
 
 /// What analysed a take, kept with its report so that `encore reanalyze` can tell which
 /// reports an upgrade made stale.
-pub fn analyser(recogniser: &Recogniser) -> String {
+pub fn analyzer(recogniser: &Recogniser) -> String {
     let model = recogniser.location().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     format!("encore {} ({model})", env!("CARGO_PKG_VERSION"))
 }
@@ -59,7 +59,7 @@ pub fn analyser(recogniser: &Recogniser) -> String {
 struct ModelRescorer<'a> {
     recogniser: &'a Recogniser,
     listening: &'a Listening,
-    transcript: &'a Transcript,
+    hearing: &'a Hearing,
     asked_before: f64,
 }
 
@@ -68,6 +68,6 @@ impl Rescorer for ModelRescorer<'_> {
         if end >= self.asked_before {
             return None;
         }
-        self.recogniser.prefer_script(self.listening, self.transcript, start, end, script).ok().flatten()
+        self.recogniser.prefer_script(self.listening, self.hearing, start, end, script).ok().flatten()
     }
 }

@@ -18,10 +18,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use encore_align::{Prompter, TakeReport};
+use encore_align::Prompter;
 use encore_audio::{Audio, SAMPLE_RATE};
-use encore_listen::{Heard, ListenError, ListenOptions, Recogniser};
+use encore_listen::{ListenError, ListenOptions, LiveHearing, Recogniser};
 use encore_script::Script;
+use encore_take::TakeReport;
 use serde::Serialize;
 
 /// Seconds of recent audio the follower hears on each pass: long enough to hold a few words
@@ -56,7 +57,8 @@ pub struct Follow {
 
 /// A live take once stopped.
 pub struct FinishedTake {
-    /// The take's audio, to be stored.
+    /// The take's audio as it was heard: every sample pushed. (The stage keeps the samples it
+    /// received, which are these, so it has no need of this copy; a caller without them has.)
     pub audio: Audio,
     pub report: TakeReport,
     /// True when the take had been heard to its end before the stop, because the performer
@@ -145,8 +147,8 @@ impl LiveTake {
                 (heard, false)
             }
         };
-        let (transcript, _, listening) = self.recogniser.finish_hearing(heard, &audio);
-        let report = super::judge(&self.recogniser, &self.script, &transcript, &listening);
+        let (hearing, _, listening) = self.recogniser.finish_hearing(heard, &audio);
+        let report = super::judge(&self.recogniser, &self.script, &hearing, &listening);
         Ok(FinishedTake { audio, report, heard_before_stop })
     }
 }
@@ -247,13 +249,13 @@ fn prompt_before(script: &Script, place: Option<usize>) -> String {
 /// What the keeper heard by the time the take stopped.
 struct Kept {
     /// The take heard as far as whole windows go.
-    heard: Heard,
+    heard: LiveHearing,
     /// The take heard to its end, when it seemed to be over.
     to_the_end: Option<HeardToTheEnd>,
 }
 
 struct HeardToTheEnd {
-    heard: Heard,
+    heard: LiveHearing,
     /// How much of the take it heard.
     samples: usize,
 }
@@ -272,8 +274,8 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
             recogniser.hear_more(&mut whole, &audio, true, &mut |_| {})?;
             // Judging it now puts the report's questions to the model while the performer is
             // still reaching for the button; the answers are kept with the windows.
-            let (transcript, _, listening) = recogniser.finish_hearing(whole.clone(), &audio);
-            super::judge(recogniser, script, &transcript, &listening);
+            let (hearing, _, listening) = recogniser.finish_hearing(whole.clone(), &audio);
+            super::judge(recogniser, script, &hearing, &listening);
             to_the_end = Some(HeardToTheEnd { heard: whole, samples: audio.samples.len() });
             continue;
         }
@@ -296,14 +298,14 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
 fn ask_settled_questions(
     recogniser: &Recogniser,
     script: &Script,
-    heard: &Heard,
+    heard: &LiveHearing,
     audio: &Audio,
     asked_until: f64,
 ) -> f64 {
-    let (transcript, _, listening) = recogniser.finish_hearing(heard.clone(), audio);
+    let (hearing, _, listening) = recogniser.finish_hearing(heard.clone(), audio);
     let settled = listening.settled_until();
     if settled > asked_until {
-        super::judge_before(recogniser, script, &transcript, &listening, settled);
+        super::judge_before(recogniser, script, &hearing, &listening, settled);
     }
     settled.max(asked_until)
 }

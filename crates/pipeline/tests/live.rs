@@ -4,14 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use encore_listen::{Recogniser, default_model_dir, install, is_model_dir};
+use encore_listen::{Recogniser, default_model_installed};
 use encore_pipeline::{Follow, LiveTake};
 
 fn recogniser() -> Recogniser {
-    let dir = default_model_dir();
-    if !is_model_dir(&dir) {
-        install(&dir, None, &mut |message| eprintln!("{message}")).expect("the model installs");
-    }
+    let dir = default_model_installed(&mut |message| eprintln!("{message}")).expect("the model installs");
     Recogniser::load(&dir).expect("the model loads")
 }
 
@@ -46,9 +43,8 @@ fn the_prompter_follows_a_reading_and_the_report_comes_at_stop() {
     assert!(finished.heard_before_stop, "the pause before the stop was used to hear the take");
     assert_eq!(report.summary.correct, words, "{:?}", report.summary);
     // Heard to its end in the pause, the take reads as it does heard at once.
-    let at_once = encore_pipeline::analyse(&recogniser, &script, &finished.audio, &mut |_| {}).unwrap();
-    let verdicts =
-        |r: &encore_align::TakeReport| r.words.iter().map(|w| format!("{:?}", w.verdict)).collect::<Vec<_>>();
+    let at_once = encore_pipeline::analyze(&recogniser, &script, &finished.audio, &mut |_| {}).unwrap();
+    let verdicts = |r: &encore_take::TakeReport| r.words.iter().map(|w| format!("{:?}", w.verdict)).collect::<Vec<_>>();
     assert_eq!(verdicts(report), verdicts(&at_once));
     assert_eq!(report.summary.correct, at_once.summary.correct);
     let follows = follows.lock().unwrap();
@@ -96,10 +92,9 @@ fn a_take_of_several_windows_stopped_at_once_reads_as_heard_at_once() {
     }
     let finished = live.finish().unwrap();
     assert!(finished.audio.duration() > 35.0);
-    let at_once = encore_pipeline::analyse(&recogniser, &script, &finished.audio, &mut |_| {}).unwrap();
-    let verdicts =
-        |r: &encore_align::TakeReport| r.words.iter().map(|w| format!("{:?}", w.verdict)).collect::<Vec<_>>();
+    let at_once = encore_pipeline::analyze(&recogniser, &script, &finished.audio, &mut |_| {}).unwrap();
+    let verdicts = |r: &encore_take::TakeReport| r.words.iter().map(|w| format!("{:?}", w.verdict)).collect::<Vec<_>>();
     assert_eq!(verdicts(&finished.report), verdicts(&at_once));
     let loyal = finished.report.words.iter().find(|w| w.text.as_deref() == Some("loyal")).expect("in the report");
-    assert_eq!(loyal.verdict, encore_align::Verdict::Misread, "{loyal:?}");
+    assert_eq!(loyal.verdict, encore_take::Verdict::Misread, "{loyal:?}");
 }

@@ -89,7 +89,8 @@ pub fn fair_match(script: &[&str], heard: &[&str]) -> bool {
 }
 
 /// True for a filled pause ("um", "uh", "er", "hmm" and their drawn-out spellings) given as a
-/// canonical token.
+/// canonical token: Encore's one list of fillers, used by the recogniser (to merge a filler it
+/// wrote in a loop), the aligner and the prompter.
 pub fn is_filler(token: &str) -> bool {
     let mut squeezed = String::new();
     for c in token.chars() {
@@ -97,10 +98,7 @@ pub fn is_filler(token: &str) -> bool {
             squeezed.push(c);
         }
     }
-    matches!(
-        squeezed.as_str(),
-        "um" | "uh" | "er" | "erm" | "hm" | "m" | "mhm" | "ah" | "uhm" | "eh" | "huh" | "em" | "mm"
-    )
+    matches!(squeezed.as_str(), "um" | "uh" | "er" | "erm" | "hm" | "m" | "mhm" | "ah" | "uhm" | "eh" | "huh" | "em")
 }
 
 /// All run-together keys of a sequence of written tokens (the product of their readings, bounded).

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use candle_core::{Result, Storage, Tensor};
 use rayon::prelude::*;
 
-use crate::kernels;
+use crate::cpu::kernels;
 
 /// Weights in a row share a scale in blocks of this many (candle's and ggml's Q8_0).
 const BLOCK: usize = 32;

@@ -1,0 +1,260 @@
+//! Putting a disagreement back to the model: where the aligner finds the take and the script
+//! apart, it asks how likely the script's words are on that stretch of audio against what was
+//! heard. Both readings are scored teacher-forced on a window kept from listening, so the
+//! windows' encoded audio is kept (in [`Listening`]) and the answers are cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use candle_core::Tensor;
+use encore_take::{HeardWord, Hearing};
+
+use super::Recogniser;
+use crate::ListenError;
+use crate::decode::log_probability_of;
+use crate::model::DecoderState;
+use crate::whisper::{HOP, SAMPLE_RATE};
+
+/// The encoded audio of a take, window by window, kept after listening for rescoring.
+pub struct Listening {
+    pub(super) windows: Vec<KeptWindow>,
+    /// Every answer given, by window and the two readings: a live take asks about the take
+    /// heard so far before it ends, and asks again at the end (shared by clones).
+    answers: Arc<Mutex<HashMap<Question, f32>>>,
+    /// The window asked about last (see `prefer_script`).
+    last_window: Mutex<Option<AskedWindow>>,
+    /// The decoder's views of the windows heard last, by index: a live take's report waits
+    /// on the questions about them, and they were just computed.
+    pub(super) recent: Vec<(usize, DecoderState)>,
+}
+
+#[derive(Clone)]
+pub(super) struct KeptWindow {
+    pub(super) offset: f64,
+    pub(super) frames: usize,
+    pub(super) encoded: Tensor,
+    /// Where the next window starts (seconds): the words this window was read with are the
+    /// ones heard before, which are settled as soon as it has been decoded.
+    pub(super) words_until: f64,
+}
+
+/// A question put to the model about a window: its index, the heard reading, the script's.
+type Question = (usize, String, String);
+
+/// The answers and the window asked last are caches, filled whole or not at all: a question
+/// that panicked leaves nothing that later ones cannot use.
+fn lock<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Listening {
+    /// Nothing kept yet.
+    pub(super) fn empty() -> Listening {
+        Listening { windows: Vec::new(), answers: Arc::default(), last_window: Mutex::default(), recent: Vec::new() }
+    }
+
+    /// Questions about the take before this time (seconds) get the same answer however the
+    /// take goes on: the windows they are put to, and the words heard in those, no longer
+    /// change as more is heard. It is where the window heard last stopped reading.
+    pub fn settled_until(&self) -> f64 {
+        self.windows.last().map_or(0.0, |window| window.words_until)
+    }
+}
+
+impl Clone for Listening {
+    /// The same windows and answers; the decoder's views are made again when asked.
+    fn clone(&self) -> Listening {
+        Listening {
+            windows: self.windows.clone(),
+            answers: self.answers.clone(),
+            last_window: Mutex::default(),
+            recent: self.recent.iter().map(|(index, audio)| (*index, audio.restart())).collect(),
+        }
+    }
+}
+
+/// The decoder's view of a window asked about, and the heard reading of it.
+struct AskedWindow {
+    index: usize,
+    audio: DecoderState,
+    heard: Option<AskedReading>,
+}
+
+/// A reading of a window run through the decoder teacher-forced.
+struct AskedReading {
+    text: String,
+    tokens: Vec<u32>,
+    /// The decoder after every token but the end of text.
+    state: DecoderState,
+    /// At each position, the log-probability of the token that follows.
+    next_token: Vec<f64>,
+    /// The position of `<|notimestamps|>`, the first that predicts text.
+    scored_from: usize,
+}
+
+impl AskedReading {
+    /// The log-likelihood of the text, then the end of text, given the window's audio.
+    fn score(&self) -> f64 {
+        self.next_token[self.scored_from..].iter().sum()
+    }
+}
+
+impl Recogniser {
+    /// How likely it is (0 to 1) that the performer said `script` rather than what was heard
+    /// between `start` and `end`: both readings of the window are scored teacher-forced
+    /// through the decoder, on the same audio and with the same surrounding words, and the
+    /// difference of their log-likelihoods becomes a probability. `None` when that stretch of
+    /// audio was not kept (very long takes) or holds no window.
+    pub fn prefer_script(
+        &self,
+        listening: &Listening,
+        transcript: &Hearing,
+        start: f64,
+        end: f64,
+        script: &[&str],
+    ) -> Result<Option<f32>, ListenError> {
+        let frame_seconds = HOP as f64 / SAMPLE_RATE as f64;
+        let Some(index) = listening
+            .windows
+            .iter()
+            .rposition(|w| w.offset <= start + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6)
+        else {
+            return Ok(None);
+        };
+        let window = &listening.windows[index];
+        // The window is read with the words it heard itself, not those the next window heard
+        // at its end: so its readings are settled as soon as it is decoded, and a live take
+        // can ask about them while it goes on.
+        let in_window: Vec<&HeardWord> = transcript
+            .words
+            .iter()
+            .filter(|w| w.start >= window.offset - 1e-6 && w.start < window.words_until - 1e-6)
+            .collect();
+        let middle = (start + end) / 2.0;
+        let inside = |w: &HeardWord| {
+            let centre = (w.start + w.end) / 2.0;
+            centre >= start && centre <= end || (w.start <= middle && middle < w.end && start == end)
+        };
+        let mut heard = String::new();
+        let mut alternative = String::new();
+        let mut placed = false;
+        for word in &in_window {
+            if inside(word) {
+                if !placed {
+                    script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+                    placed = true;
+                }
+            } else {
+                if !placed && word.start >= end {
+                    script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+                    placed = true;
+                }
+                alternative.push_str(&format!(" {}", word.text));
+            }
+            heard.push_str(&format!(" {}", word.text));
+        }
+        if !placed {
+            script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+        }
+        let question = (index, heard.clone(), alternative.clone());
+        if let Some(&answer) = lock(&listening.answers).get(&question) {
+            return Ok(Some(answer));
+        }
+        // Questions come in the order of the take, so the window asked last is usually asked
+        // again: its audio keys and values are kept, and so is the heard reading, which is the
+        // same for every question about the window. The script's reading then only needs the
+        // decoder from where it parts from the heard one.
+        let mut last = lock(&listening.last_window);
+        if last.as_ref().is_none_or(|asked| asked.index != index) {
+            let audio = match listening.recent.iter().find(|(recent, _)| *recent == index) {
+                Some((_, audio)) => audio.restart(),
+                None => self.model.decoder.start(&window.encoded)?,
+            };
+            *last = Some(AskedWindow { index, audio, heard: None });
+        }
+        let asked = last.as_mut().expect("set just above");
+        if asked.heard.as_ref().is_none_or(|reading| reading.text != heard) {
+            asked.heard = Some(self.read_through(&asked.audio, &heard)?);
+        }
+        let reading = asked.heard.as_ref().expect("set just above");
+        let script_score = self.read_after(reading, &alternative)?;
+        let difference = (script_score - reading.score()).clamp(-30.0, 30.0);
+        let answer = (1.0 / (1.0 + (-difference).exp())) as f32;
+        drop(last);
+        lock(&listening.answers).insert(question, answer);
+        Ok(Some(answer))
+    }
+
+    /// The tokens of `text` as a whole reading of a window: the start sequence, no
+    /// timestamps, the text, the end of text.
+    fn reading_tokens(&self, text: &str) -> Vec<u32> {
+        let special = &self.tokenizer.special;
+        let mut tokens = self.tokenizer.start_sequence();
+        tokens.push(special.no_timestamps);
+        tokens.extend(self.tokenizer.encode(text));
+        tokens.push(special.end_of_text);
+        tokens
+    }
+
+    /// Runs `text` through the decoder teacher-forced on a window's audio, keeping what
+    /// another reading that starts the same way can go on from.
+    fn read_through(&self, audio: &DecoderState, text: &str) -> Result<AskedReading, ListenError> {
+        let tokens = self.reading_tokens(text);
+        let mut state = audio.restart();
+        let output = self.model.decoder.forward(&tokens[..tokens.len() - 1], &mut state, &[])?;
+        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+        let next_token =
+            logits.iter().zip(&tokens[1..]).map(|(row, &next)| log_probability_of(row, next as usize) as f64).collect();
+        let scored_from = self.tokenizer.start_sequence().len();
+        Ok(AskedReading { text: text.to_string(), tokens, state, next_token, scored_from })
+    }
+
+    /// The log-likelihood of `text` as a reading of the window `heard` was read on (see
+    /// [`AskedReading::score`]): the positions it shares with `heard` are taken from there,
+    /// and only the rest is run through the decoder.
+    fn read_after(&self, heard: &AskedReading, text: &str) -> Result<f64, ListenError> {
+        let tokens = self.reading_tokens(text);
+        let shared = heard.tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
+        // Position p predicts token p + 1, so the heard reading answers for the positions
+        // before the first difference. Two or more positions are run again even so: a single
+        // position is decoded through the quantised projection, which scores a little
+        // differently from the whole-reading pass.
+        let from = (shared - 1).min(tokens.len().saturating_sub(3)).max(heard.scored_from);
+        let mut state = heard.state.truncated(from)?;
+        let output = self.model.decoder.forward(&tokens[from..tokens.len() - 1], &mut state, &[])?;
+        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+        let before: f64 = heard.next_token[heard.scored_from..from].iter().sum();
+        let after: f64 = logits
+            .iter()
+            .zip(&tokens[from + 1..])
+            .map(|(row, &next)| log_probability_of(row, next as usize) as f64)
+            .sum();
+        Ok(before + after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::jfk_window;
+
+    /// The script's reading goes on from the heard one's decoder rather than being read whole:
+    /// the score must not change for it.
+    #[test]
+    fn a_reading_scored_from_where_it_parts_scores_as_one_read_whole() {
+        let (recogniser, window) = jfk_window();
+        let heard = " And so my fellow Americans, ask not what your country can do for you";
+        let reading = recogniser.read_through(&window, heard).unwrap();
+        for other in [
+            " And so my yellow Americans, ask not what your country can do for you",
+            " And so my fellow Americans, ask not what your country can do for",
+            " And so my fellow Americans, ask not what your country can do for you, ask",
+            " So my fellow Americans, ask not what your country can do for you",
+            heard,
+        ] {
+            let whole = recogniser.read_through(&window, other).unwrap().score();
+            let after = recogniser.read_after(&reading, other).unwrap();
+            assert!((whole - after).abs() < 1e-3, "{other:?}: read whole {whole}, after the heard reading {after}");
+            assert!(other == heard || reading.score() - whole > 0.1, "{other:?} is not what was said");
+        }
+    }
+}
