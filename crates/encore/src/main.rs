@@ -1,12 +1,10 @@
 //! The `encore` command: parse the arguments, run the command, turn errors into messages and
-//! exit codes. Everything else lives in the pipeline's crates and in `cli/`.
+//! exit codes. The commands are in `cli/`, the web stage in `stage/`, the renderings of a take
+//! in `report/`; what they do for a performer is in `encore-rehearsal`.
 
 mod cli;
 mod report;
 mod stage;
-
-/// The stages composed: audio and script in, take report out.
-use encore_pipeline as pipeline;
 
 use std::process::ExitCode;
 

@@ -3,29 +3,30 @@
 //! analyses (see `pipeline`) and prints the report as the script with every verdict, as JSON,
 //! and optionally as an HTML page.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use encore_rehearsal::SpeechModel;
 use encore_script::Script;
 
 use super::args::AnalyzeArgs;
-use super::{model, progress};
-use crate::{pipeline, report};
+use super::progress;
+use crate::report;
 
-pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<()> {
+pub fn run(args: &AnalyzeArgs, model: &SpeechModel) -> anyhow::Result<()> {
     let script = read_script(&args.script)?;
 
     let bar = progress::seconds_bar("reading", 1.0);
     let audio = encore_audio::decode_file(&args.audio, &mut |fraction| bar.set_position((fraction * 10.0) as u64))?;
     bar.finish_and_clear();
 
-    let recogniser = model::recogniser(explicit_model)?;
+    let recogniser = model.load(&mut |message| progress::say(message))?;
     let bar = progress::seconds_bar("listening", audio.duration());
-    let take = pipeline::analyse(&recogniser, &script, &audio, &mut |done| {
+    let take = encore_rehearsal::judge(&recogniser, &script, &audio, &mut |done| {
         bar.set_position((done * audio.duration() * 10.0) as u64)
     })
-    .with_context(|| format!("cannot listen to {}", args.audio.display()))?;
+    .with_context(|| format!("cannot listen to {}", args.audio.display()))?
+    .report;
     bar.finish_and_clear();
 
     if let Some(path) = &args.html {
@@ -35,15 +36,7 @@ pub fn run(args: &AnalyzeArgs, explicit_model: Option<&Path>) -> anyhow::Result<
         progress::say(&format!("wrote {}", path.display()));
     }
 
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &take)?;
-        writeln!(out)?;
-    } else {
-        out.write_all(report::terminal::render(&take, &script, report::terminal::colour_on_stdout()).as_bytes())?;
-    }
-    out.flush()?;
-    Ok(())
+    super::print_report(&take, &script, args.json, None)
 }
 
 /// Reads and parses the script, naming the file in every error.

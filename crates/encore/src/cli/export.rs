@@ -1,20 +1,16 @@
 //! `encore export`: one stored take's report in the format another tool wants.
 
-use std::path::Path;
-
 use anyhow::Context;
+use encore_rehearsal::{RehearsalError, Settings};
 
 use super::args::{ExportArgs, ExportFormat};
-use super::store;
 use crate::report;
 
-pub fn run(args: &ExportArgs, data: Option<&Path>) -> anyhow::Result<()> {
-    let store = store::open(data)?;
-    let take = store::take(&store, args.take)?;
-    let report = take.report.as_ref().with_context(|| {
-        format!("take {} has no report yet; analyse it with: encore reanalyze --take {}", take.id, take.id)
-    })?;
-    let script = store::script_of(&store, &take)?;
+pub fn run(args: &ExportArgs, settings: &Settings) -> anyhow::Result<()> {
+    let store = settings.open_store()?;
+    let take = store.take(args.take)?;
+    let report = take.report.as_ref().ok_or(RehearsalError::NotAnalyzed { id: take.id })?;
+    let script = encore_rehearsal::script_of(store.as_ref(), &take)?;
     let text = match args.format {
         ExportFormat::Json => serde_json::to_string_pretty(report)? + "\n",
         ExportFormat::Csv => report::csv::render(report, &script),
@@ -22,7 +18,7 @@ pub fn run(args: &ExportArgs, data: Option<&Path>) -> anyhow::Result<()> {
         ExportFormat::Vtt => report::subtitles::vtt(report, &script),
         ExportFormat::Textgrid => report::textgrid::render(report, &script),
         ExportFormat::Html => {
-            let audio = encore_audio::decode_file(&take.audio.path, &mut |_| {})
+            let audio = encore_rehearsal::stored_audio(store.as_ref(), &take)
                 .with_context(|| format!("cannot read the stored audio of take {}", take.id))?;
             let piece = store.piece(take.piece_id)?;
             report::html::render(report, &script, &audio, &format!("{}, take {}", piece.title, take.id))

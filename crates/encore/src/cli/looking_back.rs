@@ -1,24 +1,23 @@
 //! `encore history`, `encore compare` and `encore trouble`: what the takes of a piece say
-//! together. The numbers come from `encore-coach`; this module lays them out for a terminal.
+//! together. The rehearsal layer finds and judges them; this module lays them out for a
+//! terminal.
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
 
-use encore_align::{TakeReport, Verdict};
-use encore_coach::{Change, ComparedWord, TakeScore, WordOutcome};
-use encore_script::Script;
+use encore_coach::{Change, ComparedWord, WordOutcome};
+use encore_rehearsal::{ScriptVersions, Settings};
 use encore_store::{Store, Take};
+use encore_take::Verdict;
 use serde::Serialize;
 
-use super::store::{self, minutes, when};
+use super::format::{minutes, when};
 
-pub fn run_history(piece: &str, json: bool, data: Option<&Path>) -> anyhow::Result<()> {
-    let store = store::open(data)?;
-    let piece = store::piece(&store, piece)?;
+pub fn run_history(piece: &str, json: bool, settings: &Settings) -> anyhow::Result<()> {
+    let store = settings.open_store()?;
+    let piece = store.find_piece(piece)?;
     let takes = store.takes(piece.id)?;
-    let versions = script_versions(&store, &takes)?;
-    let rows = history_rows(&takes, &versions);
+    let rows = history_rows(store.as_ref(), &takes)?;
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -48,32 +47,26 @@ struct HistoryRow {
     personal_best: bool,
 }
 
-fn history_rows(takes: &[Take], versions: &[(i64, u32, Script)]) -> Vec<HistoryRow> {
-    let mut earlier: Vec<&TakeReport> = Vec::new();
-    takes
-        .iter()
-        .map(|take| {
-            let score = take.report.as_ref().map(TakeScore::of);
-            let personal_best =
-                take.report.as_ref().is_some_and(|report| encore_coach::standing(report, &earlier).personal_best);
-            if let Some(report) = &take.report {
-                earlier.push(report);
-            }
-            HistoryRow {
-                id: take.id,
-                recorded_at: take.recorded_at,
-                script_version: versions.iter().find(|v| v.0 == take.script_version_id).map_or(0, |v| v.1),
-                duration: take.duration,
-                analysed: score.is_some(),
-                accuracy: score.map(|s| s.accuracy),
-                wcpm: score.map(|s| s.wcpm),
-                fillers: score.map(|s| s.fillers),
-                hesitations: score.map(|s| s.hesitations),
-                stumbles: score.map(|s| s.stumbles),
-                personal_best,
-            }
-        })
-        .collect()
+fn history_rows(store: &dyn Store, takes: &[Take]) -> anyhow::Result<Vec<HistoryRow>> {
+    let mut versions = ScriptVersions::default();
+    let mut rows = Vec::with_capacity(takes.len());
+    for (take, (score, personal_best)) in takes.iter().zip(encore_rehearsal::scored_history(takes)) {
+        let script_version = versions.get(store, take.script_version_id)?.map_or(0, |(version, _)| version.version);
+        rows.push(HistoryRow {
+            id: take.id,
+            recorded_at: take.recorded_at,
+            script_version,
+            duration: take.duration,
+            analysed: score.is_some(),
+            accuracy: score.map(|s| s.accuracy),
+            wcpm: score.map(|s| s.wcpm),
+            fillers: score.map(|s| s.fillers),
+            hesitations: score.map(|s| s.hesitations),
+            stumbles: score.map(|s| s.stumbles),
+            personal_best,
+        });
+    }
+    Ok(rows)
 }
 
 fn render_history(title: &str, rows: &[HistoryRow]) -> String {
@@ -105,10 +98,10 @@ fn render_history(title: &str, rows: &[HistoryRow]) -> String {
             if row.personal_best { "  personal best" } else { "" },
         );
     }
-    let analysed: Vec<&HistoryRow> = rows.iter().filter(|r| r.analysed).collect();
-    if analysed.len() >= 2 {
+    let analyzed: Vec<&HistoryRow> = rows.iter().filter(|r| r.analysed).collect();
+    if analyzed.len() >= 2 {
         let series =
-            |f: fn(&HistoryRow) -> f64| encore_coach::sparkline(&analysed.iter().map(|r| f(r)).collect::<Vec<_>>());
+            |f: fn(&HistoryRow) -> f64| encore_coach::sparkline(&analyzed.iter().map(|r| f(r)).collect::<Vec<_>>());
         let _ = writeln!(text);
         let _ = writeln!(text, "accuracy  {}", series(|r| r.accuracy.unwrap_or(0.0)));
         let _ = writeln!(text, "wcpm      {}", series(|r| r.wcpm.unwrap_or(0.0)));
@@ -121,15 +114,10 @@ fn render_history(title: &str, rows: &[HistoryRow]) -> String {
     text
 }
 
-pub fn run_compare(before: i64, after: i64, data: Option<&Path>) -> anyhow::Result<()> {
-    let store = store::open(data)?;
-    let (take_a, take_b) = (store::take(&store, before)?, store::take(&store, after)?);
-    if take_a.piece_id != take_b.piece_id {
-        anyhow::bail!("takes {before} and {after} are of different pieces; compare two takes of the same piece");
-    }
-    let (report_a, report_b) = (analysed(&take_a)?, analysed(&take_b)?);
-    let (script_a, script_b) = (store::script_of(&store, &take_a)?, store::script_of(&store, &take_b)?);
-    let comparison = encore_coach::compare((report_a, &script_a), (report_b, &script_b));
+pub fn run_compare(before: i64, after: i64, settings: &Settings) -> anyhow::Result<()> {
+    let store = settings.open_store()?;
+    let compared = encore_rehearsal::compare(store.as_ref(), before, after)?;
+    let (take_a, take_b, comparison) = (compared.before, compared.after, compared.comparison);
     let mut text = String::new();
     let _ = writeln!(
         text,
@@ -188,37 +176,24 @@ fn describe(outcome: &WordOutcome) -> String {
     if parts.is_empty() { "fine".into() } else { parts.join(", ") }
 }
 
-pub fn run_trouble(piece: &str, data: Option<&Path>) -> anyhow::Result<()> {
-    let store = store::open(data)?;
-    let piece = store::piece(&store, piece)?;
+pub fn run_trouble(piece: &str, settings: &Settings) -> anyhow::Result<()> {
+    let store = settings.open_store()?;
+    let piece = store.find_piece(piece)?;
     let takes = store.takes(piece.id)?;
-    let versions = script_versions(&store, &takes)?;
-    let current = Script::parse(&piece.script.text)?;
-    let analysed: Vec<(&TakeReport, &Script)> = takes
-        .iter()
-        .filter_map(|t| {
-            let script = &versions.iter().find(|v| v.0 == t.script_version_id)?.2;
-            Some((t.report.as_ref()?, script))
-        })
-        .collect();
-    let spots = encore_coach::trouble(&analysed, &current);
+    let trouble = encore_rehearsal::trouble(store.as_ref(), &piece, &takes, &mut ScriptVersions::default())?;
+    let (analyzed, spots) = (trouble.analyzed, trouble.spots);
     let mut text = String::new();
-    if analysed.len() < 2 {
+    if analyzed < 2 {
         let _ = writeln!(
             text,
             "Trouble spots need at least two analysed takes of \"{}\"; there are {}.",
-            piece.title,
-            analysed.len()
+            piece.title, analyzed
         );
     } else if spots.is_empty() {
-        let _ = writeln!(
-            text,
-            "No trouble spots in \"{}\": nothing went wrong twice in {} takes.",
-            piece.title,
-            analysed.len()
-        );
+        let _ =
+            writeln!(text, "No trouble spots in \"{}\": nothing went wrong twice in {} takes.", piece.title, analyzed);
     } else {
-        let _ = writeln!(text, "Trouble spots in \"{}\" ({} takes), worst first:", piece.title, analysed.len());
+        let _ = writeln!(text, "Trouble spots in \"{}\" ({} takes), worst first:", piece.title, analyzed);
         for (rank, spot) in spots.iter().enumerate() {
             let _ = writeln!(text);
             let _ = writeln!(
@@ -236,24 +211,6 @@ pub fn run_trouble(piece: &str, data: Option<&Path>) -> anyhow::Result<()> {
     }
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
-}
-
-/// The script versions the takes were read from: (id, version, script).
-fn script_versions(store: &Store, takes: &[Take]) -> anyhow::Result<Vec<(i64, u32, Script)>> {
-    let mut versions: Vec<(i64, u32, Script)> = Vec::new();
-    for take in takes {
-        if !versions.iter().any(|v| v.0 == take.script_version_id) {
-            let version = store.script_version(take.script_version_id)?;
-            versions.push((version.id, version.version, Script::parse(&version.text)?));
-        }
-    }
-    Ok(versions)
-}
-
-fn analysed(take: &Take) -> anyhow::Result<&TakeReport> {
-    take.report.as_ref().ok_or_else(|| {
-        anyhow::anyhow!("take {} has no report yet; analyse it with: encore reanalyze --take {}", take.id, take.id)
-    })
 }
 
 fn percent(fraction: f64) -> String {

@@ -1,36 +1,60 @@
-//! The command line: arguments, and one module per command.
+//! The command line: arguments, and one module per command (or family of commands). Each
+//! command parses what it needs, calls the rehearsal layer (`encore-rehearsal`) and prints the
+//! answer; none of them keeps, judges or looks back on takes itself.
 
 mod analyze;
 mod args;
 mod export;
+mod format;
 mod looking_back;
-pub mod model;
+mod model;
 mod pieces;
 mod progress;
-mod store;
 mod takes;
 mod transcribe;
 
 pub use args::Args;
 use args::Command;
+use encore_rehearsal::{Settings, SpeechModel};
+
+/// A take's report on stdout: as JSON, or as the script with every verdict marked, followed by
+/// `after` (a line on how the take stands) when there is one.
+fn print_report(
+    report: &encore_take::TakeReport,
+    script: &encore_script::Script,
+    json: bool,
+    after: Option<&str>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        let colour = crate::report::terminal::colour_on_stdout();
+        out.write_all(crate::report::terminal::render(report, script, colour).as_bytes())?;
+        if let Some(after) = after {
+            writeln!(out)?;
+            writeln!(out, "{after}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if let Some(threads) = args.threads {
-        model::use_threads(threads);
-    }
-    let data = args.data.as_deref();
-    let model = args.model.as_deref();
+    let settings = Settings { data: args.data, model: SpeechModel::new(args.model.as_deref(), args.threads) };
     match args.command {
-        Command::Piece(command) => pieces::run(&command, data),
-        Command::Take(command) => takes::run_take(&command, data, model),
-        Command::History { piece, json } => looking_back::run_history(&piece, json, data),
-        Command::Compare { before, after } => looking_back::run_compare(before, after, data),
-        Command::Trouble { piece } => looking_back::run_trouble(&piece, data),
-        Command::Export(command) => export::run(&command, data),
-        Command::Reanalyze(command) => takes::run_reanalyze(&command, data, model),
-        Command::Analyze(command) => analyze::run(&command, model),
-        Command::Transcribe(command) => transcribe::run(&command, model),
-        Command::Model(command) => model::run(&command, model),
-        Command::Stage(command) => crate::stage::run(&command, data, model),
+        Command::Piece(command) => pieces::run(&command, &settings),
+        Command::Take(command) => takes::run_take(&command, &settings),
+        Command::History { piece, json } => looking_back::run_history(&piece, json, &settings),
+        Command::Compare { before, after } => looking_back::run_compare(before, after, &settings),
+        Command::Trouble { piece } => looking_back::run_trouble(&piece, &settings),
+        Command::Export(command) => export::run(&command, &settings),
+        Command::Reanalyze(command) => takes::run_reanalyze(&command, &settings),
+        Command::Analyze(command) => analyze::run(&command, &settings.model),
+        Command::Transcribe(command) => transcribe::run(&command, &settings.model),
+        Command::Model(command) => model::run(&command, &settings.model),
+        Command::Stage(command) => crate::stage::run(&command, &settings),
     }
 }

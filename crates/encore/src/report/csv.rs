@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use encore_align::{TakeReport, Verdict};
 use encore_script::Script;
+use encore_take::{TakeReport, Verdict};
 
 /// The columns, in order.
 pub const HEADER: &str = "index,script_index,line,text,heard,verdict,start,end,confidence,uncertain,self_corrected";
@@ -91,10 +91,8 @@ fn quote(field: &str) -> String {
 /// withdrew.
 #[cfg(test)]
 pub(super) mod sample {
-    use encore_align::{
-        AudioSummary, FORMAT, Hesitation, LinePace, ScriptSummary, Summary, TakeReport, TakeWord, Verdict,
-    };
     use encore_script::Script;
+    use encore_take::{AudioSummary, Hesitation, LinePace, ScriptSummary, Summary, TakeReport, TakeWord, Verdict};
 
     pub const SCRIPT: &str = "Four score and seven years ago.\nOur fathers brought forth, on this \"continent\"";
 
@@ -158,7 +156,7 @@ pub(super) mod sample {
         words[11].relates_to = Some(8);
         words[16].rescored = true;
         TakeReport {
-            format: FORMAT.to_string(),
+            format: TakeReport::FORMAT.to_string(),
             audio: AudioSummary { duration: 7.25, speech: 5.5 },
             script: ScriptSummary { words: s.len(), lines: s.line_count() },
             words,
@@ -188,10 +186,14 @@ mod tests {
 
     #[test]
     fn fields_are_quoted_as_rfc_4180_says() {
-        assert_eq!(quote("plain"), "plain");
-        assert_eq!(quote("forth,"), "\"forth,\"");
-        assert_eq!(quote("\"continent\""), "\"\"\"continent\"\"\"");
-        assert_eq!(quote("two\nlines"), "\"two\nlines\"");
+        for (field, quoted) in [
+            ("plain", "plain"),
+            ("forth,", "\"forth,\""),
+            ("\"continent\"", "\"\"\"continent\"\"\""),
+            ("two\nlines", "\"two\nlines\""),
+        ] {
+            assert_eq!(quote(field), quoted);
+        }
     }
 
     #[test]

@@ -5,11 +5,11 @@
 
 use std::fmt::Write;
 
-use encore_align::{TakeReport, TakeWord, Verdict};
 use encore_audio::Audio;
 use encore_script::Script;
+use encore_take::{TakeReport, TakeWord, Verdict};
 
-use super::{Mark, count, lines, percent, shown, wav};
+use super::{Mark, count, lines, percent, shown};
 
 /// The whole page. `title` names the take (usually the audio file's name).
 pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) -> String {
@@ -116,7 +116,7 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
 </html>
 "#,
         version = env!("CARGO_PKG_VERSION"),
-        audio = wav::data_uri(audio),
+        audio = audio.to_wav_data_uri(),
     )
 }
 
@@ -206,7 +206,8 @@ audio.addEventListener("timeupdate",()=>{
 
 #[cfg(test)]
 mod tests {
-    use encore_align::{AlignOptions, HeardWord, Hearing, analyze};
+    use encore_align::{AlignOptions, analyze};
+    use encore_take::{HeardWord, Hearing};
 
     use super::*;
 
@@ -223,7 +224,7 @@ mod tests {
                 confidence: 0.9,
             })
             .collect();
-        let hearing = Hearing { duration: 3.0, speech: 2.0, words, unrecognised: vec![] };
+        let hearing = Hearing { duration: 3.0, speech: 2.0, words, ..Hearing::default() };
         let report = analyze(&script, &hearing, &AlignOptions::default());
         let page = render(&report, &script, &Audio { samples: vec![0.0; 48_000] }, "take <1>.wav");
         assert!(page.contains("data:audio/wav;base64,UklGR"));

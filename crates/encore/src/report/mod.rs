@@ -8,9 +8,8 @@ pub mod html;
 pub mod subtitles;
 pub mod terminal;
 pub mod textgrid;
-pub mod wav;
 
-use encore_align::{TakeReport, TakeWord, Verdict};
+use encore_take::{TakeReport, TakeWord, Verdict};
 
 /// One script line as it was performed.
 #[derive(Debug)]
@@ -113,7 +112,7 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The counts both views print after the scores, in this order; each view adds its own extras.
-pub fn counts(summary: &encore_align::Summary, script_words: usize) -> Vec<String> {
+pub fn counts(summary: &encore_take::Summary, script_words: usize) -> Vec<String> {
     let s = summary;
     vec![
         format!("{} of {} words correct", s.correct, script_words),

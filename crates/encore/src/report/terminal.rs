@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use encore_align::{TakeReport, TakeWord, Verdict};
 use encore_script::Script;
+use encore_take::{TakeReport, TakeWord, Verdict};
 
 use super::{Line, Mark, count, lines, percent, shown};
 
@@ -129,7 +129,8 @@ impl Paint {
 
 #[cfg(test)]
 mod tests {
-    use encore_align::{AlignOptions, HeardWord, Hearing, analyze};
+    use encore_align::{AlignOptions, analyze};
+    use encore_take::{HeardWord, Hearing};
 
     use super::*;
 
@@ -143,7 +144,7 @@ mod tests {
                 HeardWord { text: text.to_string(), start, end: start + 0.3, confidence: 0.95 }
             })
             .collect();
-        Hearing { duration: 20.0, speech: 10.0, words, unrecognised: Vec::new() }
+        Hearing { duration: 20.0, speech: 10.0, words, ..Hearing::default() }
     }
 
     fn check(script: &str, heard: &str, expected_lines: &str) {

@@ -6,8 +6,8 @@
 
 use std::fmt::Write;
 
-use encore_align::{TakeReport, TakeWord, Verdict};
 use encore_script::Script;
+use encore_take::{TakeReport, TakeWord, Verdict};
 
 use super::csv::verdict;
 use super::subtitles::spoken;

@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use encore_rehearsal::RehearsalError;
 use encore_store::StoreError;
 
 #[derive(Debug)]
@@ -61,6 +62,20 @@ impl From<StoreError> for ApiError {
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, error.to_string())
+    }
+}
+
+impl From<RehearsalError> for ApiError {
+    fn from(error: RehearsalError) -> ApiError {
+        match error {
+            RehearsalError::Store(error) => error.into(),
+            RehearsalError::Audio(error) => ApiError::unprocessable(error.to_string()),
+            RehearsalError::DifferentPieces { .. } => ApiError::bad_request(error.to_string()),
+            RehearsalError::NotAnalyzed { .. } | RehearsalError::StoredScript { .. } => {
+                ApiError::unprocessable(error.to_string())
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 

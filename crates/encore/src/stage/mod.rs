@@ -17,13 +17,12 @@ mod state;
 mod takes;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
 use axum::routing::{get, post};
-use encore_store::Store;
+use encore_rehearsal::Settings;
 
 use self::state::Limits;
 pub use self::state::Stage;
@@ -53,13 +52,8 @@ pub struct StageArgs {
 
 /// Serves the stage until Ctrl-C, keeping pieces and takes in `data` (the global `--data`,
 /// default: the store's own directory).
-pub fn run(args: &StageArgs, data: Option<&Path>, explicit_model: Option<&Path>) -> anyhow::Result<()> {
-    let data = match data {
-        Some(dir) => dir.to_path_buf(),
-        None => Store::default_dir()
-            .context("cannot tell where your data directory is; choose one with --data DIR or ENCORE_DATA")?,
-    };
-    let store = Store::open(&data).with_context(|| format!("cannot open Encore's store in {}", data.display()))?;
+pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
+    let store = settings.open_store()?;
 
     let listener =
         std::net::TcpListener::bind(SocketAddr::new(args.bind, args.port)).map_err(|error| match error.kind() {
@@ -76,14 +70,14 @@ pub fn run(args: &StageArgs, data: Option<&Path>, explicit_model: Option<&Path>)
 
     // The model loads on first use (the rehearsal room asks for it when it opens), so that an
     // idle stage stays small; a first-time install happens here, where the terminal shows it.
-    state::ensure_model_installed(explicit_model)?;
+    settings.model.install_on_first_use(&mut |message| eprintln!("encore: {message}"))?;
 
     let token = (!args.bind.is_loopback()).then(auth::new_token);
     let limits = Limits {
         upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
         seconds: args.max_upload_minutes as f64 * 60.0,
     };
-    let stage = Arc::new(Stage::new(store, explicit_model.map(Path::to_path_buf), limits, token.clone(), address));
+    let stage = Arc::new(Stage::new(store, settings.model.clone(), limits, token.clone(), address));
 
     let url = page_url(address, token.as_deref());
     println!("Encore stage: {url}");
@@ -130,7 +124,7 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/api/pieces/{id}/record", get(record::record))
         .route("/api/takes/{id}", get(takes::show).delete(takes::remove))
         .route("/api/takes/{id}/audio", get(takes::audio))
-        .route("/api/takes/{id}/analyse", post(takes::analyse_again))
+        .route("/api/takes/{id}/analyse", post(takes::analyze_again))
         .route("/api/compare/{before}/{after}", get(takes::compare))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(stage.clone(), auth::guard))

@@ -1,14 +1,13 @@
 //! Pieces: list, create, read (with the takes, the progress over them and the trouble spots),
 //! rename or edit the script, remove.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use encore_align::TakeReport;
 use encore_coach::{TakeScore, TroubleSpot};
+use encore_rehearsal::ScriptVersions;
 use encore_script::Script;
 use encore_store::{Piece, ScriptVersion, Store, StoreError, Take};
 use serde::{Deserialize, Serialize};
@@ -62,7 +61,7 @@ pub struct TakeItem {
 
 /// How the analysed takes went, oldest first, for the progress chart.
 #[derive(Serialize)]
-struct Progress {
+struct ProgressChart {
     take_ids: Vec<i64>,
     recorded_at: Vec<i64>,
     accuracy: Vec<f64>,
@@ -80,7 +79,7 @@ pub struct PieceView {
     created_at: i64,
     script: ScriptView,
     takes: Vec<TakeItem>,
-    progress: Progress,
+    progress: ProgressChart,
     trouble: Vec<TroubleSpot>,
 }
 
@@ -203,29 +202,11 @@ pub fn script_view(version: &ScriptVersion) -> ScriptView {
     }
 }
 
-/// The scripts of a piece's versions, parsed once each.
-#[derive(Default)]
-pub struct Scripts {
-    parsed: HashMap<i64, Option<(ScriptVersion, Script)>>,
-}
-
-impl Scripts {
-    /// The version and its parsed script; `None` when it no longer parses.
-    pub fn get(&mut self, store: &Store, id: i64) -> Result<Option<&(ScriptVersion, Script)>, StoreError> {
-        if let std::collections::hash_map::Entry::Vacant(entry) = self.parsed.entry(id) {
-            let version = store.script_version(id)?;
-            let script = Script::parse(&version.text).ok();
-            entry.insert(script.map(|script| (version, script)));
-        }
-        Ok(self.parsed[&id].as_ref())
-    }
-}
-
-fn piece_view(store: &Store, piece: Piece) -> Result<PieceView, StoreError> {
+fn piece_view(store: &dyn Store, piece: Piece) -> Result<PieceView, StoreError> {
     let takes: Vec<Take> = store.takes(piece.id)?;
-    let mut scripts = Scripts::default();
+    let mut scripts = ScriptVersions::default();
     let mut items = Vec::with_capacity(takes.len());
-    let mut progress = Progress {
+    let mut progress = ProgressChart {
         take_ids: Vec::new(),
         recorded_at: Vec::new(),
         accuracy: Vec::new(),
@@ -255,28 +236,7 @@ fn piece_view(store: &Store, piece: Piece) -> Result<PieceView, StoreError> {
     }
     progress.sparkline = encore_coach::sparkline(&progress.accuracy);
 
-    let current = Script::parse(&piece.script.text).ok();
-    let trouble = match &current {
-        Some(current) => {
-            let mut read: Vec<(&TakeReport, i64)> = Vec::new();
-            for take in &takes {
-                if let Some(report) = &take.report {
-                    read.push((report, take.script_version_id));
-                }
-            }
-            for (_, version) in &read {
-                scripts.get(store, *version)?;
-            }
-            let pairs: Vec<(&TakeReport, &Script)> = read
-                .iter()
-                .filter_map(|(report, version)| {
-                    scripts.parsed.get(version).and_then(Option::as_ref).map(|(_, script)| (*report, script))
-                })
-                .collect();
-            encore_coach::trouble(&pairs, current)
-        }
-        None => Vec::new(),
-    };
+    let trouble = encore_rehearsal::trouble(store, &piece, &takes, &mut scripts)?.spots;
 
     Ok(PieceView {
         id: piece.id,

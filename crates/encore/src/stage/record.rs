@@ -14,16 +14,16 @@ use std::sync::Arc;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
-use encore_audio::SAMPLE_RATE;
+use encore_audio::{samples_in, seconds};
+use encore_pipeline::{Follow, LiveTake};
+use encore_rehearsal::{Judgement, TakeAudio};
 use encore_script::Script;
-use encore_store::{NewTake, Piece};
+use encore_store::Piece;
 use serde_json::{Value, json};
 
 use super::Stage;
 use super::api_error::ApiError;
 use super::pieces::parse_script;
-use crate::pipeline::{Follow, LiveTake};
-use crate::report::wav::pcm16;
 
 /// Shorter than this is no take: nothing is stored.
 const SHORTEST: f64 = 1.0;
@@ -48,7 +48,7 @@ pub async fn record(
 }
 
 /// What the page said.
-enum Heard {
+enum PageMessage {
     Audio,
     Stop,
     Gone,
@@ -81,9 +81,9 @@ impl Recording {
                     Err(error) => return self.send_error(&error.message).await,
                 },
                 heard = self.receive(), if !stopped => match heard {
-                    Heard::Stop => stopped = true,
-                    Heard::Gone => return,
-                    Heard::Audio | Heard::Nothing => {}
+                    PageMessage::Stop => stopped = true,
+                    PageMessage::Gone => return,
+                    PageMessage::Audio | PageMessage::Nothing => {}
                 },
             }
         };
@@ -100,7 +100,7 @@ impl Recording {
         let mut pushed = self.pcm.len();
         self.send(json!({"type": "ready"})).await;
 
-        let limit = (stage.limits.seconds * f64::from(SAMPLE_RATE)) as usize;
+        let limit = samples_in(stage.limits.seconds);
         let mut gone = false;
         while !stopped {
             tokio::select! {
@@ -108,12 +108,12 @@ impl Recording {
                     if let Some(follow) = follow {
                         let mut message = serde_json::to_value(follow).unwrap_or_default();
                         message["type"] = "follow".into();
-                        message["received"] = (self.pcm.len() as f64 / f64::from(SAMPLE_RATE)).into();
+                        message["received"] = seconds(self.pcm.len()).into();
                         self.send(message).await;
                     }
                 }
-                heard = tokio::time::timeout(QUIET_PAGE, self.receive()) => match heard.unwrap_or(Heard::Gone) {
-                    Heard::Audio => {
+                heard = tokio::time::timeout(QUIET_PAGE, self.receive()) => match heard.unwrap_or(PageMessage::Gone) {
+                    PageMessage::Audio => {
                         live.push(&self.pcm[pushed..]);
                         pushed = self.pcm.len();
                         if self.pcm.len() >= limit {
@@ -123,47 +123,36 @@ impl Recording {
                             stopped = true;
                         }
                     }
-                    Heard::Stop => stopped = true,
-                    Heard::Gone => {
+                    PageMessage::Stop => stopped = true,
+                    PageMessage::Gone => {
                         gone = true;
                         stopped = true;
                     }
-                    Heard::Nothing => {}
+                    PageMessage::Nothing => {}
                 },
             }
         }
 
-        let seconds = self.pcm.len() as f64 / f64::from(SAMPLE_RATE);
-        if seconds < SHORTEST || (gone && seconds < KEPT_WITHOUT_STOP) {
+        let length = seconds(self.pcm.len());
+        if length < SHORTEST || (gone && length < KEPT_WITHOUT_STOP) {
             drop(live);
             return self.send_error("the take is too short to hear: record for at least a second").await;
         }
 
         // A muted or unplugged microphone is said at once, and nothing is kept.
-        let bytes = pcm16(&self.pcm);
-        let checked = {
-            let bytes = bytes.clone();
-            tokio::task::spawn_blocking(move || encore_audio::decode_bytes(bytes, "your take", &mut |_| {})).await
+        let pcm = std::mem::take(&mut self.pcm);
+        let checked = tokio::task::spawn_blocking(move || TakeAudio::recorded(&pcm, "recorded on the stage")).await;
+        let recorded = match checked {
+            Ok(Ok(recorded)) => recorded,
+            Ok(Err(silent)) => {
+                drop(live);
+                return self.send_error(&silent.to_string()).await;
+            }
+            Err(error) => return self.send_error(&format!("the take could not be kept: {error}")).await,
         };
-        if let Ok(Err(silent @ encore_audio::AudioError::Silent { .. })) = checked {
-            drop(live);
-            return self.send_error(&silent.to_string()).await;
-        }
 
         // The audio is stored before anything else can fail.
-        let (piece_id, script_version_id) = (piece.id, piece.script.id);
-        let stored = stage
-            .store(move |store| {
-                let stored = store.save_audio(&bytes, "wav")?;
-                store.add_take(&NewTake {
-                    piece_id,
-                    script_version_id,
-                    audio: &stored,
-                    source_name: "recorded on the stage".to_string(),
-                    duration: Some(seconds),
-                })
-            })
-            .await;
+        let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded)).await;
         let take = match stored {
             Ok(take) => take,
             Err(error) => return self.send_error(&format!("the take could not be kept: {error}")).await,
@@ -175,9 +164,12 @@ impl Recording {
         let take_id = take.id;
         let result = match finished {
             Ok(Ok(finished)) => {
-                let report = finished.report;
-                let analyser = stage.recogniser().await.map(|r| crate::pipeline::analyser(&r)).unwrap_or_default();
-                stage.store(move |store| store.save_report(take_id, &report, &analyser)).await.map_err(|e| e.message)
+                let analyzer = stage.recogniser().await.map(|r| encore_pipeline::analyzer(&r)).unwrap_or_default();
+                let judgement = Judgement { report: finished.report, analyzer };
+                stage
+                    .store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement))
+                    .await
+                    .map_err(|e| e.message)
             }
             Ok(Err(error)) => Err(format!("{error:#}")),
             Err(error) => Err(error.to_string()),
@@ -194,18 +186,18 @@ impl Recording {
     }
 
     /// Reads the next frame; audio is appended to `pcm`.
-    async fn receive(&mut self) -> Heard {
+    async fn receive(&mut self) -> PageMessage {
         match self.socket.recv().await {
             Some(Ok(Message::Binary(bytes))) => {
                 self.append(&bytes);
-                Heard::Audio
+                PageMessage::Audio
             }
             Some(Ok(Message::Text(text))) => {
                 let message: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
-                if message["type"] == "stop" { Heard::Stop } else { Heard::Nothing }
+                if message["type"] == "stop" { PageMessage::Stop } else { PageMessage::Nothing }
             }
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Heard::Gone,
-            Some(Ok(_)) => Heard::Nothing,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => PageMessage::Gone,
+            Some(Ok(_)) => PageMessage::Nothing,
         }
     }
 

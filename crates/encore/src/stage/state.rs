@@ -4,18 +4,16 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use encore_align::TakeReport;
 use encore_audio::Audio;
 use encore_listen::Recogniser;
+use encore_rehearsal::{Judgement, SpeechModel};
 use encore_script::Script;
-use encore_store::{Store, StoreError};
+use encore_store::Store;
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use super::api_error::ApiError;
-use crate::pipeline;
 
 /// How big a take may be.
 #[derive(Debug, Clone, Copy)]
@@ -27,8 +25,8 @@ pub struct Limits {
 }
 
 pub struct Stage {
-    store: Arc<Mutex<Store>>,
-    model_dir: Option<PathBuf>,
+    store: Arc<Mutex<Box<dyn Store>>>,
+    speech_model: SpeechModel,
     model: OnceCell<Result<Arc<Recogniser>, String>>,
     /// Analyses run one at a time: the machine has few cores, and a take heard alongside
     /// another would make both slow and the prompter late.
@@ -44,15 +42,15 @@ pub struct Stage {
 
 impl Stage {
     pub fn new(
-        store: Store,
-        model_dir: Option<PathBuf>,
+        store: Box<dyn Store>,
+        speech_model: SpeechModel,
         limits: Limits,
         token: Option<String>,
         address: SocketAddr,
     ) -> Stage {
         Stage {
             store: Arc::new(Mutex::new(store)),
-            model_dir,
+            speech_model,
             model: OnceCell::new(),
             analysis: Arc::new(Semaphore::new(1)),
             limits,
@@ -63,33 +61,35 @@ impl Stage {
     }
 
     /// Runs `work` on the store, off the async threads (SQLite blocks).
-    pub async fn store<T, F>(&self, work: F) -> Result<T, ApiError>
+    pub async fn store<T, E, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, E> + Send + 'static,
     {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
             // A request that panicked holding the store left nothing half-written: each store
             // call is one transaction.
-            let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut store)
+            let store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(store.as_ref())
         })
         .await
         .map_err(ApiError::internal)?
-        .map_err(ApiError::from)
+        .map_err(Into::into)
     }
 
     /// The speech model, loading it on first use (requests that come meanwhile wait for it).
     pub async fn recogniser(&self) -> Result<Arc<Recogniser>, ApiError> {
-        let model_dir = self.model_dir.clone();
+        let speech_model = self.speech_model.clone();
         let loaded = self
             .model
             .get_or_init(|| async move {
                 tokio::task::spawn_blocking(move || {
-                    crate::cli::model::recogniser(model_dir.as_deref())
+                    speech_model
+                        .load(&mut |message| eprintln!("encore: {message}"))
                         .map(Arc::new)
-                        .map_err(|error| format!("{error:#}"))
+                        .map_err(|error| format!("{:#}", anyhow::Error::from(error)))
                 })
                 .await
                 .unwrap_or_else(|error| Err(format!("loading the speech model failed: {error}")))
@@ -120,15 +120,14 @@ impl Stage {
         self.analysis.clone().acquire_owned().await.expect("the analysis semaphore is never closed")
     }
 
-    /// Hears `audio` and judges it against `script`, in turn with other analyses. Returns the
-    /// report and what analysed it. With `upload`, how far it has got is kept for
-    /// [`Stage::upload_progress`].
-    pub async fn analyse(
+    /// Hears `audio` and judges it against `script`, in turn with other analyses. With
+    /// `upload`, how far it has got is kept for [`Stage::upload_progress`].
+    pub async fn judge(
         &self,
         script: Script,
         audio: Audio,
         upload: Option<&UploadProgress>,
-    ) -> Result<(TakeReport, String), ApiError> {
+    ) -> Result<Judgement, ApiError> {
         let recogniser = self.recogniser().await?;
         let _turn = self.analysis_turn().await;
         let progress = upload.map(|upload| (self.uploads.clone(), upload.id.clone()));
@@ -138,9 +137,8 @@ impl Stage {
                     lock(uploads).insert(id.clone(), fraction);
                 }
             };
-            let report = pipeline::analyse(&recogniser, &script, &audio, &mut heard)
-                .map_err(|error| ApiError::internal(format!("cannot listen to the take: {error}")))?;
-            Ok((report, pipeline::analyser(&recogniser)))
+            encore_rehearsal::judge(&recogniser, &script, &audio, &mut heard)
+                .map_err(|error| ApiError::internal(format!("cannot listen to the take: {error}")))
         })
         .await
         .map_err(ApiError::internal)?
@@ -174,18 +172,4 @@ impl Drop for UploadProgress {
 fn lock(uploads: &Mutex<HashMap<String, f64>>) -> std::sync::MutexGuard<'_, HashMap<String, f64>> {
     // Only plain inserts and removals happen under the lock: a panic leaves the map whole.
     uploads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Installs the default model if this is its first use, before the stage starts listening, so
-/// that the terminal shows the install and a failure stops the stage with its reason.
-pub fn ensure_model_installed(explicit: Option<&Path>) -> anyhow::Result<()> {
-    if explicit.is_some() {
-        return Ok(());
-    }
-    let path = encore_listen::default_model_dir();
-    if !encore_listen::is_model_dir(&path) {
-        eprintln!("encore: first use: installing the speech model (once)");
-        encore_listen::install(&path, None, &mut |message| eprintln!("encore: {message}"))?;
-    }
-    Ok(())
 }

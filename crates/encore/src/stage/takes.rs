@@ -12,18 +12,19 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use encore_align::TakeReport;
 use encore_audio::Audio;
 use encore_coach::{Comparison, Standing, TakeScore};
+use encore_rehearsal::{RehearsalError, TakeAudio};
 use encore_script::Script;
-use encore_store::{NewTake, Store, StoreError, Take};
+use encore_store::{Store, StoreError, Take};
+use encore_take::TakeReport;
 use http_body_util::BodyExt;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::Stage;
 use super::api_error::ApiError;
-use super::pieces::{ScriptView, Scripts, parse_script, script_view};
+use super::pieces::{ScriptView, parse_script, script_view};
 use super::state::UploadProgress;
 
 /// What the page knows of a take besides its report.
@@ -110,10 +111,8 @@ pub async fn upload(
 
     // Decoding first: a file that is no audio, or too long, is refused with nothing stored.
     let decoded = {
-        let (bytes, name) = (bytes.to_vec(), name.clone());
-        tokio::task::spawn_blocking(move || encore_audio::decode_bytes(bytes, &name, &mut |_| {}))
-            .await
-            .map_err(ApiError::internal)?
+        let name = name.clone();
+        tokio::task::spawn_blocking(move || TakeAudio::from_file(bytes, &name)).await.map_err(ApiError::internal)?
     };
     let audio = decoded.map_err(|error| ApiError::unprocessable(error.to_string()))?;
     check_length(&stage, &name, audio.duration())?;
@@ -124,22 +123,9 @@ pub async fn upload(
         )));
     }
 
-    let extension = extension(&name);
-    let duration = audio.duration();
-    let script_version_id = piece.script.id;
-    let take = stage
-        .store(move |store| {
-            let stored = store.save_audio(&bytes, &extension)?;
-            store.add_take(&NewTake {
-                piece_id,
-                script_version_id,
-                audio: &stored,
-                source_name: name.clone(),
-                duration: Some(duration),
-            })
-        })
-        .await?;
-    analyse_and_save(&stage, take.id, script, audio, progress.as_ref()).await?;
+    let (take, audio) =
+        stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &audio).map(|take| (take, audio))).await?;
+    judge_and_save(&stage, take.id, script, audio.audio, progress.as_ref()).await?;
     show(State(stage), Path(take.id)).await
 }
 
@@ -159,42 +145,32 @@ fn upload_id(headers: &HeaderMap) -> Option<String> {
     plain.then(|| id.to_string())
 }
 
-/// Analyses a stored take and saves its report. A failure says that the take is kept.
-pub async fn analyse_and_save(
+/// Judges a kept take and saves its report. A failure says that the take is kept.
+async fn judge_and_save(
     stage: &Arc<Stage>,
     take_id: i64,
     script: Script,
     audio: Audio,
     progress: Option<&UploadProgress>,
 ) -> Result<(), ApiError> {
-    let (report, analyser) = stage.analyse(script, audio, progress).await.map_err(|error| {
+    let judgement = stage.judge(script, audio, progress).await.map_err(|error| {
         ApiError::new(error.status, format!("{error}; the take is kept (take {take_id}): analyse it again later"))
     })?;
-    stage.store(move |store| store.save_report(take_id, &report, &analyser)).await
+    stage.store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement)).await
 }
 
 /// `POST /api/takes/{id}/analyse`: hears a stored take again (one whose analysis failed, or
 /// one analysed by an older Encore).
-pub async fn analyse_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
-    let (take, text) = stage
+pub async fn analyze_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
+    let (script, audio) = stage
         .store(move |store| {
             let take = store.take(id)?;
-            let version = store.script_version(take.script_version_id)?;
-            Ok((take, version.text))
+            let script = encore_rehearsal::script_of(store, &take)?;
+            let audio = encore_rehearsal::stored_audio(store, &take)?;
+            Ok::<_, RehearsalError>((script, audio))
         })
         .await?;
-    let script = parse_script(&text)?;
-    let path = take.audio.path.clone();
-    let name = take.source_name.clone();
-    let audio = tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path)
-            .map_err(|error| ApiError::internal(format!("cannot read the take's audio {}: {error}", path.display())))?;
-        encore_audio::decode_bytes(bytes, &name, &mut |_| {})
-            .map_err(|error| ApiError::unprocessable(error.to_string()))
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    analyse_and_save(&stage, id, script, audio, None).await?;
+    judge_and_save(&stage, id, script, audio, None).await?;
     show(State(stage), Path(id)).await
 }
 
@@ -215,31 +191,24 @@ pub async fn compare(
 ) -> Result<Json<CompareView>, ApiError> {
     let view = stage
         .store(move |store| {
-            let mut scripts = Scripts::default();
-            let mut sides = Vec::new();
-            for id in [before, after] {
-                let take = store.take(id)?;
-                let info = take_info(store, &take)?;
-                let script = scripts.get(store, take.script_version_id)?.map(|(_, script)| script.clone());
-                sides.push((take, info, script));
-            }
-            Ok(sides)
+            let compared = encore_rehearsal::compare(store, before, after).map_err(|error| match error {
+                RehearsalError::DifferentPieces { .. } => {
+                    ApiError::bad_request("these takes are of different pieces; compare takes of the same piece")
+                }
+                RehearsalError::NotAnalyzed { .. } => {
+                    ApiError::unprocessable("a take that is not analysed yet cannot be compared; analyse it first")
+                }
+                RehearsalError::StoredScript { .. } => {
+                    ApiError::unprocessable("the script of one of these takes cannot be read any more")
+                }
+                other => other.into(),
+            })?;
+            let before = take_info(store, &compared.before)?;
+            let after = take_info(store, &compared.after)?;
+            Ok::<_, ApiError>(CompareView { before, after, comparison: compared.comparison })
         })
         .await?;
-    let mut sides = view.into_iter();
-    let (before_take, before_info, before_script) = sides.next().expect("two sides");
-    let (after_take, after_info, after_script) = sides.next().expect("two sides");
-    if before_take.piece_id != after_take.piece_id {
-        return Err(ApiError::bad_request("these takes are of different pieces; compare takes of the same piece"));
-    }
-    let (Some(before_report), Some(after_report)) = (&before_take.report, &after_take.report) else {
-        return Err(ApiError::unprocessable("a take that is not analysed yet cannot be compared; analyse it first"));
-    };
-    let (Some(before_script), Some(after_script)) = (&before_script, &after_script) else {
-        return Err(ApiError::unprocessable("the script of one of these takes cannot be read any more"));
-    };
-    let comparison = encore_coach::compare((before_report, before_script), (after_report, after_script));
-    Ok(Json(CompareView { before: before_info, after: after_info, comparison }))
+    Ok(Json(view))
 }
 
 /// `GET /api/takes/{id}/audio`: the take's audio file, with byte ranges so that the page's
@@ -250,6 +219,7 @@ pub async fn audio(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let take = stage.store(move |store| store.take(id)).await?;
+    // The SQLite store keeps audio as files: a range is read from the file, not the whole take.
     let path = take.audio.path.clone();
     let mut file = tokio::fs::File::open(&path)
         .await
@@ -285,26 +255,19 @@ pub async fn audio(
 }
 
 /// A take with its report, script and standing.
-pub fn take_view(store: &Store, id: i64) -> Result<TakeView, StoreError> {
+pub fn take_view(store: &dyn Store, id: i64) -> Result<TakeView, StoreError> {
     let take = store.take(id)?;
     let info = take_info(store, &take)?;
     let version = store.script_version(take.script_version_id)?;
-    let (score, standing, standing_text) = match &take.report {
-        Some(report) => {
-            let earlier = store.takes(take.piece_id)?;
-            let earlier: Vec<&TakeReport> =
-                earlier.iter().take_while(|t| t.id != take.id).filter_map(|t| t.report.as_ref()).collect();
-            let score = TakeScore::of(report);
-            let standing = encore_coach::standing(report, &earlier);
-            let text = standing.describe(&score);
-            (Some(score), Some(standing), Some(text))
-        }
+    let standing = encore_rehearsal::standing_of(store, &take)?;
+    let (score, standing, standing_text) = match standing {
+        Some(s) => (Some(s.score), Some(s.standing), Some(s.text)),
         None => (None, None, None),
     };
     Ok(TakeView { take: info, script: script_view(&version), report: take.report, score, standing, standing_text })
 }
 
-fn take_info(store: &Store, take: &Take) -> Result<TakeInfo, StoreError> {
+fn take_info(store: &dyn Store, take: &Take) -> Result<TakeInfo, StoreError> {
     let piece = store.piece(take.piece_id)?;
     let takes = store.takes(take.piece_id)?;
     let at = takes.iter().position(|t| t.id == take.id);
@@ -366,14 +329,6 @@ fn percent_decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The extension the store keeps the file under: the file's own, if it is a plain one.
-fn extension(name: &str) -> String {
-    name.rsplit_once('.')
-        .map(|(_, extension)| extension.to_ascii_lowercase())
-        .filter(|extension| (1..=5).contains(&extension.len()) && extension.chars().all(|c| c.is_ascii_alphanumeric()))
-        .unwrap_or_else(|| "audio".to_string())
 }
 
 fn content_type(extension: &str) -> &'static str {
@@ -439,8 +394,6 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-filename", HeaderValue::from_static("..%2F..%2Fetc%2Fmy%20take.WAV"));
         assert_eq!(file_name(&headers), "my take.WAV");
-        assert_eq!(extension("my take.WAV"), "wav");
-        assert_eq!(extension("noextension"), "audio");
         assert_eq!(file_name(&HeaderMap::new()), "the uploaded file");
     }
 }

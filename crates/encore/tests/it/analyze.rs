@@ -30,6 +30,12 @@ fn report(audio: &str, script_text: &str) -> Value {
     serde_json::from_slice(&output.stdout).expect("--json prints one JSON document")
 }
 
+/// The report of one of the designed recordings, against its own script.
+fn designed(stem: &str) -> Value {
+    let script = std::fs::read_to_string(corpus(&format!("{stem}.script.txt"))).unwrap();
+    report(&format!("{stem}.wav"), &script)
+}
+
 fn entries<'a>(report: &'a Value, verdict: &str) -> Vec<&'a Value> {
     report["words"].as_array().unwrap().iter().filter(|w| w["verdict"] == verdict).collect()
 }
@@ -79,8 +85,7 @@ fn a_word_replaced_in_the_script_is_misread() {
 
 #[test]
 fn fillers_are_heard() {
-    let script = std::fs::read_to_string(corpus("mfa_uhum.script.txt")).unwrap();
-    let report = report("mfa_uhum.wav", &script);
+    let report = designed("mfa_uhum");
     // Said: "montreal forced uh um uh hm hm um forced aligner".
     let fillers = words_with(&report, "filler");
     assert!(fillers.len() >= 3, "{fillers:?}");
@@ -92,8 +97,7 @@ fn fillers_are_heard() {
 
 #[test]
 fn false_starts_are_heard() {
-    let script = std::fs::read_to_string(corpus("mfa_cutoffprogressive.script.txt")).unwrap();
-    let report = report("mfa_cutoffprogressive.wav", &script);
+    let report = designed("mfa_cutoffprogressive");
     // Said: three cut-off attempts at "montreal", then "forced" and "aligner" after false starts.
     let false_starts = entries(&report, "false_start");
     assert!(false_starts.len() >= 3, "{report:#}");
@@ -120,8 +124,7 @@ fn the_terminal_view_marks_every_verdict() {
 
 #[test]
 fn the_json_report_of_a_real_take() {
-    let script = std::fs::read_to_string(corpus("mfa_uhum.script.txt")).unwrap();
-    let mut report = report("mfa_uhum.wav", &script);
+    let mut report = designed("mfa_uhum");
     // Times and confidences move by a few milliseconds between machines; the story must not.
     round_numbers(&mut report);
     insta::assert_json_snapshot!("mfa_uhum_json", report);

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use encore_store::Store;
+use encore_store::SqliteStore;
 
 use crate::{corpus, describe};
 
@@ -27,7 +27,7 @@ fn add_piece(data: &Path) {
 /// Every take in the store has its audio, byte for byte the recording, and no row points at
 /// nothing.
 fn assert_consistent(data: &Path, recording: &[u8]) -> (usize, usize) {
-    let store = Store::open(data).expect("the store opens after a kill");
+    let store = SqliteStore::open(data).expect("the store opens after a kill");
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
     let takes = store.all_takes().unwrap();
     for take in &takes {
@@ -98,7 +98,7 @@ fn two_processes_keep_takes_in_one_store_at_once() {
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{}", describe(&output));
     }
-    let store = Store::open(&data).unwrap();
+    let store = SqliteStore::open(&data).unwrap();
     assert_eq!(store.check().unwrap(), Vec::<String>::new());
     let takes = store.all_takes().unwrap();
     assert_eq!(takes.len(), 2);

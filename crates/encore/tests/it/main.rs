@@ -3,6 +3,7 @@
 //! integration binary, one module per command.
 
 mod analyze;
+mod architecture;
 mod crash;
 mod model;
 mod rehearsal;
@@ -34,20 +35,5 @@ pub fn describe(output: &Output) -> String {
 
 /// `samples` as a 16 kHz mono 16-bit WAV file.
 pub fn wav(samples: &[i16]) -> Vec<u8> {
-    let bytes = samples.len() as u32 * 2;
-    let mut wav = Vec::new();
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + bytes).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&16_000u32.to_le_bytes());
-    wav.extend_from_slice(&32_000u32.to_le_bytes());
-    wav.extend_from_slice(&2u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&bytes.to_le_bytes());
-    wav.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
-    wav
+    encore_audio::pcm16_wav(samples)
 }

@@ -32,12 +32,18 @@ fn snapshot(name: &str, text: &str) {
     });
 }
 
-#[test]
-fn a_piece_two_takes_and_everything_they_tell() {
+/// A home for a test: where its store goes, and the first version of the script, written out.
+fn a_store_and_a_script() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("store");
-    let script = home.path().join("toast.txt");
+    let script = home.path().join("script.txt");
     std::fs::write(&script, SCRIPT_V1).unwrap();
+    (home, data, script)
+}
+
+#[test]
+fn a_piece_two_takes_and_everything_they_tell() {
+    let (home, data, script) = a_store_and_a_script();
     let jfk = corpus("jfk_inaugural_1961.wav");
     let jfk = jfk.to_str().unwrap();
 
@@ -105,10 +111,7 @@ fn a_piece_two_takes_and_everything_they_tell() {
 
 #[test]
 fn wrong_names_and_bad_files_get_clear_errors_and_keep_nothing() {
-    let home = tempfile::tempdir().unwrap();
-    let data = home.path().join("store");
-    let script = home.path().join("s.txt");
-    std::fs::write(&script, SCRIPT_V1).unwrap();
+    let (home, data, script) = a_store_and_a_script();
     run(&data, &["piece", "add", "Hamlet", "--script", script.to_str().unwrap()]);
     run(&data, &["piece", "add", "Hamilton", "--script", script.to_str().unwrap()]);
 

@@ -1,0 +1,52 @@
+//! What can stop a rehearsal step, each failure saying what to do next.
+
+use std::path::PathBuf;
+
+use encore_audio::AudioError;
+use encore_listen::ListenError;
+use encore_script::ScriptError;
+use encore_store::StoreError;
+
+/// A failure of a rehearsal step.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RehearsalError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+
+    #[error(transparent)]
+    Listen(#[from] ListenError),
+
+    #[error("cannot tell where your data directory is; choose one with --data DIR or ENCORE_DATA")]
+    NoDataDirectory,
+
+    #[error("cannot open Encore's store in {}", dir.display())]
+    OpeningStore {
+        dir: PathBuf,
+        #[source]
+        source: StoreError,
+    },
+
+    #[error("cannot load the speech model from {}", dir.display())]
+    LoadingModel {
+        dir: PathBuf,
+        #[source]
+        source: ListenError,
+    },
+
+    #[error("the stored script of take {take_id} cannot be read")]
+    StoredScript {
+        take_id: i64,
+        #[source]
+        source: ScriptError,
+    },
+
+    #[error("takes {before} and {after} are of different pieces; compare two takes of the same piece")]
+    DifferentPieces { before: i64, after: i64 },
+
+    #[error("take {id} has no report yet; analyse it with: encore reanalyze --take {id}")]
+    NotAnalyzed { id: i64 },
+}

@@ -1,0 +1,45 @@
+//! Where a performer's pieces and takes are kept: the directory chosen with `--data` (or
+//! `ENCORE_DATA`), else the user's data directory, opened as the embedded SQLite store.
+
+use std::path::{Path, PathBuf};
+
+use encore_store::{SqliteStore, Store};
+
+use crate::RehearsalError;
+
+/// The data directory: `data` if given, else the user's.
+pub fn data_dir(data: Option<&Path>) -> Result<PathBuf, RehearsalError> {
+    match data {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => SqliteStore::default_dir().ok_or(RehearsalError::NoDataDirectory),
+    }
+}
+
+/// Opens (creating if needed) the store in `data`, or in the user's data directory.
+pub fn open_store(data: Option<&Path>) -> Result<Box<dyn Store>, RehearsalError> {
+    let dir = data_dir(data)?;
+    let store = SqliteStore::open(&dir).map_err(|source| RehearsalError::OpeningStore { dir, source })?;
+    Ok(Box::new(store))
+}
+
+/// What every command and the stage are started with: where the performer's work is kept and
+/// which speech model hears it. Made once from the command line, then asked for the store and
+/// the model where a step needs them.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The data directory the user chose; `None` for their data directory.
+    pub data: Option<PathBuf>,
+    pub model: crate::SpeechModel,
+}
+
+impl Settings {
+    /// The data directory these settings name.
+    pub fn data_dir(&self) -> Result<PathBuf, RehearsalError> {
+        data_dir(self.data.as_deref())
+    }
+
+    /// Opens (creating if needed) the store.
+    pub fn open_store(&self) -> Result<Box<dyn Store>, RehearsalError> {
+        open_store(self.data.as_deref())
+    }
+}

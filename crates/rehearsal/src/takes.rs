@@ -1,0 +1,145 @@
+//! A take kept and judged: its audio checked and kept, its row added, then heard against its
+//! script and the report saved; and a kept take judged again.
+
+use encore_audio::{Audio, AudioError, SAMPLE_RATE};
+use encore_listen::Recogniser;
+use encore_script::Script;
+use encore_store::{NewTake, Piece, Store, StoreError, Take};
+use encore_take::TakeReport;
+
+use crate::RehearsalError;
+
+/// A take's audio, checked and ready to keep: the file as it came, or the samples recorded in
+/// the stage as a WAV file, with the audio as the recogniser hears it.
+#[derive(Debug)]
+pub struct TakeAudio {
+    pub audio: Audio,
+    /// The bytes the store keeps.
+    bytes: Vec<u8>,
+    extension: String,
+    /// Where it came from, for the performer's eyes.
+    source_name: String,
+}
+
+impl TakeAudio {
+    /// An audio file, refused (with nothing kept) when it cannot be heard: not audio, too
+    /// short, damaged or silent. `name` is the file's name: its extension is a hint to the
+    /// decoder and the name is in every message.
+    pub fn from_file(bytes: Vec<u8>, name: &str) -> Result<TakeAudio, AudioError> {
+        let audio = encore_audio::decode_bytes(bytes.clone(), name, &mut |_| {})?;
+        Ok(TakeAudio { audio, bytes, extension: extension(name), source_name: name.to_string() })
+    }
+
+    /// Samples recorded in the stage: 16-bit, mono, 16 kHz, as the page sends them. A muted or
+    /// unplugged microphone is refused.
+    pub fn recorded(samples: &[i16], source_name: &str) -> Result<TakeAudio, AudioError> {
+        let audio = Audio::from_pcm16(samples, SAMPLE_RATE);
+        encore_audio::check_not_silent(&audio, "your take")?;
+        let bytes = encore_audio::pcm16_wav(samples);
+        Ok(TakeAudio { audio, bytes, extension: "wav".to_string(), source_name: source_name.to_string() })
+    }
+
+    /// Seconds of audio.
+    pub fn duration(&self) -> f64 {
+        self.audio.duration()
+    }
+}
+
+/// Keeps a take of the piece's current script: its audio first, then its row.
+pub fn keep_take(store: &dyn Store, piece: &Piece, take: &TakeAudio) -> Result<Take, StoreError> {
+    let stored = store.save_audio(&take.bytes, &take.extension)?;
+    store.add_take(&NewTake {
+        piece_id: piece.id,
+        script_version_id: piece.script.id,
+        audio: &stored,
+        source_name: take.source_name.clone(),
+        duration: Some(take.duration()),
+    })
+}
+
+/// A take's report and what made it.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub report: TakeReport,
+    /// The Encore and the model that judged, kept with the report so that reports an upgrade
+    /// made stale can be told apart.
+    pub analyzer: String,
+}
+
+/// Hears `audio` and judges it against `script`. `progress` gets the fraction heard, 0 to 1.
+pub fn judge(
+    recogniser: &Recogniser,
+    script: &Script,
+    audio: &Audio,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Judgement, RehearsalError> {
+    let report = encore_pipeline::analyze(recogniser, script, audio, progress)?;
+    Ok(Judgement { report, analyzer: encore_pipeline::analyzer(recogniser) })
+}
+
+/// Saves a take's report, replacing any earlier one.
+pub fn save_judgement(store: &dyn Store, take_id: i64, judgement: &Judgement) -> Result<(), StoreError> {
+    store.save_report(take_id, &judgement.report, &judgement.analyzer)
+}
+
+/// The script a take was performed against.
+pub fn script_of(store: &dyn Store, take: &Take) -> Result<Script, RehearsalError> {
+    let version = store.script_version(take.script_version_id)?;
+    Script::parse(&version.text).map_err(|source| RehearsalError::StoredScript { take_id: take.id, source })
+}
+
+/// A kept take's audio, decoded.
+pub fn stored_audio(store: &dyn Store, take: &Take) -> Result<Audio, RehearsalError> {
+    let bytes = store.read_audio(&take.audio)?;
+    Ok(encore_audio::decode_bytes(bytes, &take.audio.path.display().to_string(), &mut |_| {})?)
+}
+
+/// Judges a kept take again (one whose judging was interrupted or failed, or one judged by an
+/// older Encore) and saves its report.
+pub fn reanalyze(
+    store: &dyn Store,
+    take: &Take,
+    recogniser: &Recogniser,
+    progress: &mut dyn FnMut(f64),
+) -> Result<TakeReport, RehearsalError> {
+    let script = script_of(store, take)?;
+    let audio = stored_audio(store, take)?;
+    let judgement = judge(recogniser, &script, &audio, progress)?;
+    save_judgement(store, take.id, &judgement)?;
+    Ok(judgement.report)
+}
+
+/// The extension the store keeps a file under: the file's own, if it is a plain one.
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .filter(|extension| (1..=5).contains(&extension.len()) && extension.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "audio".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_extension_is_kept_and_anything_else_is_audio() {
+        for (name, kept_as) in
+            [("my take.WAV", "wav"), ("noextension", "audio"), ("take.tar.gz", "gz"), ("take.a b", "audio")]
+        {
+            assert_eq!(extension(name), kept_as, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_silent_recording_is_refused_and_a_spoken_one_kept_as_wav() {
+        let silence = vec![0i16; 3 * SAMPLE_RATE as usize];
+        assert!(matches!(TakeAudio::recorded(&silence, "recorded"), Err(AudioError::Silent { .. })));
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/audio/jfk_inaugural_1961.wav");
+        let spoken = encore_audio::decode_file(std::path::Path::new(path), &mut |_| {}).unwrap();
+        let samples: Vec<i16> = spoken.samples.iter().map(|&s| (s * 32_768.0).round() as i16).collect();
+        let take = TakeAudio::recorded(&samples, "recorded on the stage").unwrap();
+        assert_eq!(take.audio.samples, spoken.samples);
+        let kept = encore_audio::decode_bytes(take.bytes.clone(), "take.wav", &mut |_| {}).unwrap();
+        assert_eq!(kept.samples, take.audio.samples);
+    }
+}
