@@ -144,12 +144,12 @@ fn align_segment(
                     costs.misread_base + costs.misread_span * (1.0 - sound)
                 };
                 let mut found: Vec<(u8, u8, f32)> =
-                    fair_groups(script, heard, s0 + row, h0 + column, script_range.end, heard_range.end)
+                    fair_groups(&script[s0 + row..script_range.end], &heard[h0 + column..heard_range.end])
                         .into_iter()
                         .map(|(a, b)| (a, b, costs.group_word * (a as f32 + b as f32 - 2.0)))
                         .collect();
                 for (a, b, cost) in
-                    sound_groups(script, heard, s0 + row, h0 + column, script_range.end, heard_range.end, costs)
+                    sound_groups(&script[s0 + row..script_range.end], &heard[h0 + column..heard_range.end], costs)
                 {
                     if !found.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
                         found.push((a, b, cost));
@@ -347,32 +347,25 @@ const MAX_SOUND_GROUP: usize = 3;
 /// a correct reading, priced by how alike it sounds, so that one misjoined word does not become a
 /// misread and a skip. Not when some word of one side fairly matches a word of the other: then the
 /// group is that match plus an extra or a skipped word, which the other steps explain.
-fn sound_groups(
-    script: &[Token],
-    heard: &[Token],
-    i: usize,
-    j: usize,
-    script_end: usize,
-    heard_end: usize,
-    costs: &Costs,
-) -> Vec<(u8, u8, f32)> {
+/// `script` and `heard` start at the cell's words and end where the segment does.
+fn sound_groups(script: &[Token], heard: &[Token], costs: &Costs) -> Vec<(u8, u8, f32)> {
     let usable = |t: &Token| !t.filler && !t.phones.is_empty();
     // Words cut differently still start alike; this cheap test rules out most cells.
-    if !same_onset(&script[i].phones, &heard[j].phones) {
+    if !same_onset(&script[0].phones, &heard[0].phones) {
         return Vec::new();
     }
     let mut found = Vec::new();
     let mut script_phones: Vec<u8> = Vec::new();
     let mut heard_phones: Vec<u8> = Vec::new();
-    for a in 1..=MAX_SOUND_GROUP.min(script_end - i) {
-        let said = &script[i..i + a];
+    for a in 1..=MAX_SOUND_GROUP.min(script.len()) {
+        let said = &script[..a];
         if !usable(&said[a - 1]) {
             break;
         }
         script_phones.extend_from_slice(&said[a - 1].phones);
         heard_phones.clear();
-        for b in 1..=MAX_SOUND_GROUP.min(heard_end - j) {
-            let written = &heard[j..j + b];
+        for b in 1..=MAX_SOUND_GROUP.min(heard.len()) {
+            let written = &heard[..b];
             if !usable(&written[b - 1]) {
                 break;
             }
@@ -394,22 +387,16 @@ fn sound_groups(
     found
 }
 
-/// The fair matches of several words starting at script word `i` and heard word `j` (not one
+/// The fair matches of several words starting at the first word of each side (not one
 /// against one, which the diagonal step covers): run-together spoken forms are extended on
 /// whichever side is behind until both sides are equal ("nineteen"+"ninety"+"five" against
-/// "1995"), or stop as soon as neither is a prefix of the other.
-fn fair_groups(
-    script: &[Token],
-    heard: &[Token],
-    i: usize,
-    j: usize,
-    script_end: usize,
-    heard_end: usize,
-) -> Vec<(u8, u8)> {
+/// "1995"), or stop as soon as neither is a prefix of the other. `script` and `heard` start at
+/// the cell's words and end where the segment does.
+fn fair_groups(script: &[Token], heard: &[Token]) -> Vec<(u8, u8)> {
     let mut found = Vec::new();
     let mut stack: Vec<(String, String, usize, usize)> = Vec::new();
-    for s in &script[i].keys {
-        for h in &heard[j].keys {
+    for s in &script[0].keys {
+        for h in &heard[0].keys {
             if s != h && (s.starts_with(h.as_str()) || h.starts_with(s.as_str())) {
                 stack.push((s.clone(), h.clone(), 1, 1));
             }
@@ -429,16 +416,16 @@ fn fair_groups(
             continue;
         }
         if h.len() < s.len() {
-            if b < MAX_GROUP_HEARD && j + b < heard_end {
-                for key in &heard[j + b].keys {
+            if b < MAX_GROUP_HEARD && b < heard.len() {
+                for key in &heard[b].keys {
                     let longer = format!("{h}{key}");
                     if s.starts_with(longer.as_str()) || longer.starts_with(s.as_str()) {
                         stack.push((s.clone(), longer, a, b + 1));
                     }
                 }
             }
-        } else if a < MAX_GROUP_SCRIPT && i + a < script_end {
-            for key in &script[i + a].keys {
+        } else if a < MAX_GROUP_SCRIPT && a < script.len() {
+            for key in &script[a].keys {
                 let longer = format!("{s}{key}");
                 if h.starts_with(longer.as_str()) || longer.starts_with(h.as_str()) {
                     stack.push((longer, h.clone(), a + 1, b));
