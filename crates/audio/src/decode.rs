@@ -20,7 +20,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader};
 use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
-use crate::audio::{Audio, SAMPLE_RATE, clamp_in_place};
+use crate::audio::{Audio, SAMPLE_RATE, clamp_in_place, samples_in, seconds};
 use crate::edit_list::EditList;
 use crate::error::AudioError;
 use crate::progress::{CountingSource, Reporter};
@@ -117,7 +117,7 @@ fn decode_source(source: Source<'_>, name: String, progress: &mut dyn FnMut(f64)
 
     let mut out: Vec<f32> = Vec::new();
     if let Some(secs) = promised {
-        out.reserve_exact(((secs * f64::from(SAMPLE_RATE)) as usize + 1024).min(MAX_RESERVE));
+        out.reserve_exact((samples_in(secs) + 1024).min(MAX_RESERVE));
     }
     let mut resampler: Option<(u32, StreamResampler)> = None;
     let mut interleaved: Vec<f32> = Vec::new();
@@ -263,7 +263,7 @@ fn apply_edit(out: &mut Vec<f32>, edit: EditList) {
 fn resample_error(name: &str, out: &[f32], e: rubato::ResampleError) -> AudioError {
     AudioError::Corrupt {
         name: name.to_string(),
-        seconds: out.len() as f64 / f64::from(SAMPLE_RATE),
+        seconds: seconds(out.len()),
         detail: format!("resampling failed: {e}"),
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use encore_audio::SAMPLE_RATE;
+use encore_audio::{samples_in, seconds};
 use encore_pipeline::{Follow, LiveTake};
 
 /// The stage's AudioWorklet sends about this much audio per message.
@@ -40,14 +40,14 @@ fn main() -> anyhow::Result<()> {
     let on_follow = {
         let (pushed, follows) = (pushed.clone(), follows.clone());
         Box::new(move |follow: Follow| {
-            let recorded = pushed.load(Ordering::SeqCst) as f64 / SAMPLE_RATE as f64;
+            let recorded = seconds(pushed.load(Ordering::SeqCst));
             follows.lock().unwrap().push((follow, recorded));
         })
     };
     let live = LiveTake::start(recogniser, script, on_follow);
     let mut pcm: Vec<i16> = audio.samples.iter().map(|&s| (s * 32767.0).clamp(-32768.0, 32767.0) as i16).collect();
-    pcm.extend(std::iter::repeat_n(0, (pause * SAMPLE_RATE as f64) as usize));
-    let chunk = (CHUNK_SECONDS * SAMPLE_RATE as f64) as usize;
+    pcm.extend(std::iter::repeat_n(0, samples_in(pause)));
+    let chunk = samples_in(CHUNK_SECONDS);
     let clock = Instant::now();
     for (k, piece) in pcm.chunks(chunk).enumerate() {
         let due = Duration::from_secs_f64((k + 1) as f64 * CHUNK_SECONDS);

@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use encore_align::Prompter;
-use encore_audio::{Audio, SAMPLE_RATE};
+use encore_audio::{Audio, SAMPLE_RATE, samples_in, seconds};
 use encore_listen::{ListenError, ListenOptions, LiveHearing, Recogniser};
 use encore_script::Script;
 use encore_take::TakeReport;
@@ -122,7 +122,7 @@ impl LiveTake {
 
     /// Seconds recorded so far.
     pub fn recorded(&self) -> f64 {
-        self.shared.samples().len() as f64 / SAMPLE_RATE as f64
+        seconds(self.shared.samples().len())
     }
 
     /// Stops listening live, hears what is left and judges the take. Blocks for a second or
@@ -163,7 +163,6 @@ impl Drop for LiveTake {
 /// The follower: hears the last seconds whenever enough new audio came, and reports where the
 /// performer is.
 fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: &dyn Fn(Follow)) {
-    let rate = SAMPLE_RATE as f64;
     let mut prompter = Prompter::new(script);
     let mut heard_up_to = 0usize;
     let mut last_step: Option<(usize, f64)> = None;
@@ -174,16 +173,16 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
     while !shared.stopping.load(Ordering::SeqCst) {
         let (recent, now) = {
             let samples = shared.samples();
-            if (samples.len() - heard_up_to) < (FRESH_AUDIO * rate) as usize {
+            if (samples.len() - heard_up_to) < samples_in(FRESH_AUDIO) {
                 drop(samples);
                 std::thread::sleep(IDLE);
                 continue;
             }
             heard_up_to = samples.len();
-            let from = samples.len().saturating_sub((LOOKBACK * rate) as usize);
-            (samples[from..].to_vec(), samples.len() as f64 / rate)
+            let from = samples.len().saturating_sub(samples_in(LOOKBACK));
+            (samples[from..].to_vec(), seconds(samples.len()))
         };
-        let offset = now - recent.len() as f64 / rate;
+        let offset = now - seconds(recent.len());
         let recent = Audio::from_samples(recent, SAMPLE_RATE);
         let last_speech = encore_audio::voice_activity(&recent).last().map(|speech| offset + speech.end);
         let silent_for = now - last_speech.unwrap_or(offset);
@@ -194,7 +193,7 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
         let still_quiet =
             silent_for >= QUIET_AT_THE_END && last_speech.is_none_or(|end| end <= speech_heard_until + 0.1);
         speech_heard_until = speech_heard_until.max(last_speech.unwrap_or(0.0));
-        shared.speech_until.store((speech_heard_until * rate) as usize, Ordering::SeqCst);
+        shared.speech_until.store(samples_in(speech_heard_until), Ordering::SeqCst);
         let step = if finished || (still_quiet && heard_the_pause) {
             None
         } else {
@@ -312,7 +311,7 @@ fn ask_settled_questions(
 
 /// Whether no speech began or went on after the first `samples` of the take.
 fn nothing_said_after(audio: &Audio, samples: usize) -> bool {
-    let from = samples as f64 / SAMPLE_RATE as f64;
+    let from = seconds(samples);
     encore_audio::voice_activity(audio).iter().all(|speech| speech.end < from)
 }
 

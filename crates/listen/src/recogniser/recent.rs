@@ -36,7 +36,7 @@ impl Recogniser {
         prompt: &str,
         give_up: &dyn Fn() -> bool,
     ) -> Result<Vec<HeardWord>, ListenError> {
-        let first = ((from.max(0.0) * SAMPLE_RATE as f64) as usize).min(audio.samples.len());
+        let first = encore_audio::samples_in(from.max(0.0)).min(audio.samples.len());
         let samples = &audio.samples[first..];
         // The encoder's second convolution halves the frames: keep them even.
         let frames = (samples.len() / HOP).min(FRAMES_PER_WINDOW) & !1;
@@ -71,7 +71,7 @@ impl Recogniser {
         if text.is_empty() {
             return Ok(Vec::new());
         }
-        let offset = first as f64 / SAMPLE_RATE as f64;
+        let offset = encore_audio::seconds(first);
         let mut words = self.time_words(&state, &text, frames, offset)?;
         // A decoder that ran past the audio (it loops, or guesses the next line) piles its
         // extra words on the last instant: they were not heard.
