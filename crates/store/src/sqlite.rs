@@ -185,8 +185,8 @@ impl Store for SqliteStore {
     fn add_take(&self, take: &NewTake) -> Result<Take, StoreError> {
         SqliteStore::add_take(self, take)
     }
-    fn save_report(&self, take_id: i64, report: &TakeReport, analyser: &str) -> Result<(), StoreError> {
-        SqliteStore::save_report(self, take_id, report, analyser)
+    fn save_report(&self, take_id: i64, report: &TakeReport, analyzer: &str) -> Result<(), StoreError> {
+        SqliteStore::save_report(self, take_id, report, analyzer)
     }
     fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError> {
         SqliteStore::takes(self, piece_id)

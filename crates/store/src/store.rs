@@ -36,7 +36,7 @@ pub trait Store: Send {
     /// Adds a take, recorded now, whose audio is already kept.
     fn add_take(&self, take: &NewTake) -> Result<Take, StoreError>;
     /// Keeps the report of a take, replacing any earlier one.
-    fn save_report(&self, take_id: i64, report: &TakeReport, analyser: &str) -> Result<(), StoreError>;
+    fn save_report(&self, take_id: i64, report: &TakeReport, analyzer: &str) -> Result<(), StoreError>;
     /// The takes of a piece, oldest first.
     fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError>;
     fn take(&self, id: i64) -> Result<Take, StoreError>;

@@ -33,12 +33,12 @@ pub struct Take {
     pub source_name: String,
     pub recorded_at: i64,
     pub duration: Option<f64>,
-    /// `None` until the take is analysed. Also `None`, with `analysed_at` set, when the stored
+    /// `None` until the take is analysed. Also `None`, with `analyzed_at` set, when the stored
     /// report cannot be read (a newer Encore wrote it): analysing again replaces it.
     pub report: Option<encore_take::TakeReport>,
-    pub analysed_at: Option<i64>,
+    pub analyzed_at: Option<i64>,
     /// What made the report, for example the recogniser and model.
-    pub analyser: Option<String>,
+    pub analyzer: Option<String>,
 }
 
 const TAKE_SELECT: &str = "
@@ -108,8 +108,8 @@ impl SqliteStore {
                 recorded_at,
                 duration: take.duration,
                 report: None,
-                analysed_at: None,
-                analyser: None,
+                analyzed_at: None,
+                analyzer: None,
             })
         })
     }
@@ -119,7 +119,7 @@ impl SqliteStore {
         &self,
         take_id: i64,
         report: &encore_take::TakeReport,
-        analyser: &str,
+        analyzer: &str,
     ) -> Result<(), StoreError> {
         const ACTION: &str = "saving a report";
         let json = serde_json::to_string(report).map_err(|source| StoreError::ReportEncoding { take_id, source })?;
@@ -128,7 +128,7 @@ impl SqliteStore {
                 .execute(
                     "UPDATE take SET report = ?1, analysed_at = ?2, analyser = ?3, accuracy = ?4, wcpm = ?5
                      WHERE id = ?6",
-                    params![json, now(), analyser, report.summary.accuracy, report.summary.wcpm, take_id],
+                    params![json, now(), analyzer, report.summary.accuracy, report.summary.wcpm, take_id],
                 )
                 .context(ACTION)?;
             if changed == 0 {
@@ -212,8 +212,8 @@ fn take_from_row(row: &Row, audio_dir: &std::path::Path) -> rusqlite::Result<Tak
         duration: row.get(8)?,
         // A report this build cannot read must not hide the take, or the rest of the list.
         report: report.and_then(|json| serde_json::from_str(&json).ok()),
-        analysed_at: row.get(10)?,
-        analyser: row.get(11)?,
+        analyzed_at: row.get(10)?,
+        analyzer: row.get(11)?,
     })
 }
 
@@ -257,8 +257,8 @@ mod tests {
         store.save_report(take.id, &first, "whisper-base.en").unwrap();
         let stored = store.take(take.id).unwrap();
         assert_eq!(stored.report.as_ref(), Some(&first));
-        assert_eq!(stored.analyser.as_deref(), Some("whisper-base.en"));
-        assert!(stored.analysed_at.is_some());
+        assert_eq!(stored.analyzer.as_deref(), Some("whisper-base.en"));
+        assert!(stored.analyzed_at.is_some());
         assert_eq!(store.pieces().unwrap()[0].best_accuracy, Some(0.75));
         // Analysing again replaces the report.
         let second = report(0.5, 90.0);
@@ -283,7 +283,7 @@ mod tests {
             .unwrap();
         let stored = store.take(take.id).unwrap();
         assert_eq!(stored.report, None);
-        assert!(stored.analysed_at.is_some());
+        assert!(stored.analyzed_at.is_some());
         assert_eq!(store.takes(piece.id).unwrap().len(), 1);
     }
 

@@ -36,6 +36,7 @@ pub struct TakeInfo {
     recorded_at: i64,
     duration: Option<f64>,
     source_name: String,
+    // The API's names (docs/stage.md), kept as published; in the code it is `analyzed_at`.
     analysed_at: Option<i64>,
     analyser: Option<String>,
     /// Where the page fetches its audio.
@@ -280,8 +281,8 @@ fn take_info(store: &dyn Store, take: &Take) -> Result<TakeInfo, StoreError> {
         recorded_at: take.recorded_at,
         duration: take.duration,
         source_name: take.source_name.clone(),
-        analysed_at: take.analysed_at,
-        analyser: take.analyser.clone(),
+        analysed_at: take.analyzed_at,
+        analyser: take.analyzer.clone(),
         audio_url: format!("/api/takes/{}/audio", take.id),
         previous_take_id,
         next_take_id,
