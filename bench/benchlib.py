@@ -74,9 +74,9 @@ def reexec_with_faster_whisper() -> None:
         return
     except ImportError:
         pass
-    if VENV_PYTHON.exists() and Path(sys.executable).resolve() != VENV_PYTHON.resolve() and not os.environ.get(
-        "ENCORE_BENCH_REEXEC"
-    ):
+    # The venv's python is often a link to this very interpreter: tell them apart by sys.prefix.
+    in_venv = Path(sys.prefix).resolve() == VENV_PYTHON.parent.parent.resolve()
+    if VENV_PYTHON.exists() and not in_venv and not os.environ.get("ENCORE_BENCH_REEXEC"):
         os.environ["ENCORE_BENCH_REEXEC"] = "1"
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
 

@@ -7,6 +7,9 @@
 //!    recall of each injected miscue and the false alarms on the untouched words, and the false
 //!    alarms with the true scripts.
 //! 3. The targets: recall of injected miscues ≥ 0.9, false alarms ≤ 3%, filler F1 ≥ 0.8.
+//! 4. The spliced takes of `bench/splice.py` (when made): real read speech of many voices with a
+//!    repetition, a false start, a filler or a skip spliced in; the same figures as 1, the
+//!    recall of the skips, and the false alarms away from the event.
 //!
 //! Every figure is given without and with the rescorer (the model asked again about each
 //! disagreement). Usage: `align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer]
@@ -18,6 +21,7 @@ mod corpus;
 mod disfluency;
 mod edits;
 mod listener;
+mod spliced;
 mod tally;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +50,8 @@ struct Options {
     model: Option<PathBuf>,
     /// Listen with the script as the decoder's prompt (the edited script for an edited take).
     bias: bool,
+    /// The spliced set (`bench/splice.py`), if made.
+    spliced: Option<PathBuf>,
 }
 
 /// The aligner's options for one configuration: the second one asks the model again.
@@ -71,6 +77,7 @@ struct Totals {
     asked: usize,
     answered: usize,
     rescored: usize,
+    spliced: spliced::Totals,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -198,7 +205,47 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
+    let spliced_takes = match &options.spliced {
+        Some(dir) => spliced::load(dir)?,
+        None => Vec::new(),
+    };
+    let mut scored = 0;
+    for take in &spliced_takes {
+        let Some(source) = recordings.iter().find(|r| r.stem == take.source) else { continue };
+        let Ok(script) = Script::parse(&source.said) else { continue };
+        if !spliced::placed_in(take, &script) {
+            eprintln!("align-eval: {} does not match its script's words; make the set again", take.name);
+            continue;
+        }
+        let prompt = options.bias.then_some(source.said.as_str());
+        let heard = listener.hear(&take.audio, &format!("spliced.{}", take.name), prompt)?;
+        for (config, totals) in totals.iter_mut().enumerate().take(configs) {
+            let rescorer = rescorer(&listener, &heard);
+            let align = align_options(&options, rescorer.as_ref(), config);
+            let report = encore_align::analyze(&script, &heard.hearing, &align);
+            let judged = spliced::judge(take, &report);
+            totals.spliced.add(judged);
+            if options.verbose && (judged.false_alarms > 0 || judged.extras.iter().any(|t| t.misses > 0)) {
+                eprintln!(
+                    "{} [{}] {:?} at {}: {}",
+                    take.name,
+                    CONFIGS[config],
+                    take.splice,
+                    take.position,
+                    flagged(&report)
+                );
+            }
+        }
+        listener.save_answers(&heard)?;
+        scored += 1;
+    }
+
     print_results(&options, &totals[..configs], designed.len(), read.len(), &listener, started.elapsed().as_secs_f64());
+    if !spliced_takes.is_empty() {
+        let header: String = (0..configs).map(|i| format!(" | {:<22}", CONFIGS[i])).collect();
+        let spliced: Vec<spliced::Totals> = totals[..configs].iter().map(|t| t.spliced).collect();
+        spliced::print(&spliced, &header, &spliced_takes, scored);
+    }
     Ok(())
 }
 
@@ -348,6 +395,7 @@ fn options() -> anyhow::Result<Options> {
         verbose: false,
         model: None,
         bias: false,
+        spliced: Some(root.join("bench/.cache/spliced")).filter(|dir| dir.join("spliced.tsv").is_file()),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -364,10 +412,13 @@ fn options() -> anyhow::Result<Options> {
             }
             "--verbose" => options.verbose = true,
             "--bias-to-script" => options.bias = true,
+            "--spliced" => options.spliced = Some(PathBuf::from(value("--spliced")?)),
+            "--no-spliced" => options.spliced = None,
             "--help" | "-h" => {
                 println!(
-                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--rescore-threshold P] [--bias-to-script] [--verbose] [--model DIR]\n\
-                     Evaluates the take report on the speech corpus (default ../shared/corpus, else tests/corpus)."
+                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--rescore-threshold P] [--bias-to-script] [--verbose] [--model DIR] [--spliced DIR | --no-spliced]\n\
+                     Evaluates the take report on the speech corpus (default ../shared/corpus, else tests/corpus)\n\
+                     and on the spliced set of bench/splice.py (default bench/.cache/spliced, when made)."
                 );
                 std::process::exit(0);
             }
