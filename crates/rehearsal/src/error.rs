@@ -44,6 +44,13 @@ pub enum RehearsalError {
         source: ScriptError,
     },
 
+    #[error("cannot read or remove the interrupted recording {}", path.display())]
+    Recording {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("takes {before} and {after} are of different pieces; compare two takes of the same piece")]
     DifferentPieces { before: i64, after: i64 },
 

@@ -18,6 +18,7 @@
 mod error;
 mod looking_back;
 mod model;
+mod recording;
 mod store;
 mod takes;
 
@@ -27,5 +28,6 @@ pub use looking_back::{
     trouble,
 };
 pub use model::SpeechModel;
+pub use recording::{INTERRUPTED, RecordingJournal, recordings_dir, recover_interrupted};
 pub use store::{Settings, data_dir, open_store};
 pub use takes::{Judgement, TakeAudio, judge, keep_take, reanalyze, save_judgement, script_of, stored_audio};

@@ -39,6 +39,11 @@ impl TakeAudio {
         Ok(TakeAudio { audio, bytes, extension: "wav".to_string(), source_name: source_name.to_string() })
     }
 
+    /// The bytes the store keeps.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Seconds of audio.
     pub fn duration(&self) -> f64 {
         self.audio.duration()

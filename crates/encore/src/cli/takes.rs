@@ -1,6 +1,7 @@
 //! `encore take` and `encore reanalyze`: takes kept in the store and judged, through the
 //! rehearsal layer, which keeps a take before judging it so that a take interrupted at any
-//! moment is either absent or kept and finished by `encore reanalyze`.
+//! moment is either absent or kept and finished by `encore reanalyze` (which also keeps the
+//! takes the stage was recording when it died).
 
 use anyhow::Context;
 use encore_audio::Audio;
@@ -45,6 +46,11 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
 
 pub fn run_reanalyze(args: &ReanalyzeArgs, settings: &Settings) -> anyhow::Result<()> {
     let store = settings.open_store()?;
+    // A take the stage was recording when it died is kept first, then analysed with the others.
+    let recordings = encore_rehearsal::recordings_dir(&settings.data_dir()?);
+    for take in encore_rehearsal::recover_interrupted(store.as_ref(), &recordings)? {
+        progress::say(&format!("kept take {}, recorded when the stage stopped ({})", take.id, take.source_name));
+    }
     let takes: Vec<Take> = if let Some(id) = args.take {
         vec![store.take(id)?]
     } else if let Some(piece) = &args.piece {

@@ -54,6 +54,15 @@ pub struct StageArgs {
 /// default: the store's own directory).
 pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
     let store = settings.open_store()?;
+    // Takes the last run was recording when it died are kept first, and heard once it serves.
+    let recordings = encore_rehearsal::recordings_dir(&settings.data_dir()?);
+    let interrupted = encore_rehearsal::recover_interrupted(store.as_ref(), &recordings)?;
+    for take in &interrupted {
+        eprintln!(
+            "encore: kept take {}, recorded when the stage stopped ({}); analysing it",
+            take.id, take.source_name
+        );
+    }
 
     let listener =
         std::net::TcpListener::bind(SocketAddr::new(args.bind, args.port)).map_err(|error| match error.kind() {
@@ -77,7 +86,7 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
         upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
         seconds: args.max_upload_minutes as f64 * 60.0,
     };
-    let stage = Arc::new(Stage::new(store, settings.model.clone(), limits, token.clone(), address));
+    let stage = Arc::new(Stage::new(store, settings.model.clone(), limits, token.clone(), address, recordings));
 
     let url = page_url(address, token.as_deref());
     println!("Encore stage: {url}");
@@ -101,6 +110,14 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
         .build()
         .context("cannot start the stage's runtime")?;
     runtime.block_on(async move {
+        for take in interrupted {
+            let stage = stage.clone();
+            tokio::spawn(async move {
+                if let Err(error) = takes::judge_stored(&stage, take.id).await {
+                    eprintln!("encore: take {}: {error}", take.id);
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::from_std(listener)?;
         axum::serve(listener, app(stage)).with_graceful_shutdown(shutdown()).await?;
         anyhow::Ok(())

@@ -16,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use encore_audio::{samples_in, seconds};
 use encore_pipeline::{Follow, LiveTake};
-use encore_rehearsal::{Judgement, TakeAudio};
+use encore_rehearsal::{Judgement, RecordingJournal, TakeAudio};
 use encore_script::Script;
 use encore_store::Piece;
 use serde_json::{Value, json};
@@ -43,7 +43,11 @@ pub async fn record(
     let piece = stage.store(move |store| store.piece(piece_id)).await?;
     let script = parse_script(&piece.script.text)?;
     Ok(ws.max_message_size(LARGEST_FRAME).on_upgrade(move |socket| async move {
-        Recording { socket, pcm: Vec::new(), odd_byte: None }.run(stage, piece, script).await;
+        // The take goes to disk as it comes; a stage that dies mid-take keeps it when it starts again.
+        let journal = RecordingJournal::start(&stage.recordings, &piece)
+            .inspect_err(|error| eprintln!("encore: stage: cannot keep the recording on disk as it comes: {error}"))
+            .ok();
+        Recording { socket, pcm: Vec::new(), odd_byte: None, journal }.run(stage, piece, script).await;
     }))
 }
 
@@ -61,6 +65,8 @@ struct Recording {
     pcm: Vec<i16>,
     /// A frame that ended halfway through a sample leaves its first byte here.
     odd_byte: Option<u8>,
+    /// The take on disk, written as it comes; discarded once the take is kept or refused.
+    journal: Option<RecordingJournal>,
 }
 
 impl Recording {
@@ -82,7 +88,7 @@ impl Recording {
                 },
                 heard = self.receive(), if !stopped => match heard {
                     PageMessage::Stop => stopped = true,
-                    PageMessage::Gone => return,
+                    PageMessage::Gone => return self.discard_journal(),
                     PageMessage::Audio | PageMessage::Nothing => {}
                 },
             }
@@ -136,6 +142,7 @@ impl Recording {
         let length = seconds(self.pcm.len());
         if length < SHORTEST || (gone && length < KEPT_WITHOUT_STOP) {
             drop(live);
+            self.discard_journal();
             return self.send_error("the take is too short to hear: record for at least a second").await;
         }
 
@@ -146,6 +153,7 @@ impl Recording {
             Ok(Ok(recorded)) => recorded,
             Ok(Err(silent)) => {
                 drop(live);
+                self.discard_journal();
                 return self.send_error(&silent.to_string()).await;
             }
             Err(error) => return self.send_error(&format!("the take could not be kept: {error}")).await,
@@ -153,10 +161,17 @@ impl Recording {
 
         // The audio is stored before anything else can fail.
         let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded)).await;
+        // Kept in the store, the take needs its file no more; not kept, the file stays, and the
+        // take is kept from it when the stage starts again.
         let take = match stored {
             Ok(take) => take,
-            Err(error) => return self.send_error(&format!("the take could not be kept: {error}")).await,
+            Err(error) => return self
+                .send_error(&format!(
+                    "the take could not be kept: {error}; it is on disk and will be kept when the stage starts again"
+                ))
+                .await,
         };
+        self.discard_journal();
         self.send(json!({"type": "saved", "take_id": take.id})).await;
 
         let finished = tokio::task::spawn_blocking(move || live.finish()).await;
@@ -201,7 +216,18 @@ impl Recording {
         }
     }
 
+    /// Removes the take's file, now that the take is kept or refused.
+    fn discard_journal(&mut self) {
+        if let Some(journal) = self.journal.take()
+            && let Err(error) = journal.discard()
+        {
+            eprintln!("encore: stage: cannot remove a finished recording's file: {error}");
+        }
+    }
+
+    /// Adds a frame's samples to the take, in memory and on disk.
     fn append(&mut self, bytes: &[u8]) {
+        let before = self.pcm.len();
         let mut bytes = bytes;
         if let Some(first) = self.odd_byte.take()
             && let Some((&second, rest)) = bytes.split_first()
@@ -212,6 +238,13 @@ impl Recording {
         let mut pairs = bytes.chunks_exact(2);
         self.pcm.extend(pairs.by_ref().map(|pair| i16::from_le_bytes([pair[0], pair[1]])));
         self.odd_byte = pairs.remainder().first().copied();
+        if let Some(journal) = &mut self.journal
+            && let Err(error) = journal.append(&self.pcm[before..])
+        {
+            // The take goes on in memory, as it would without a disk to write to.
+            eprintln!("encore: stage: cannot keep writing the recording to disk: {error}");
+            self.discard_journal();
+        }
     }
 
     async fn send(&mut self, message: Value) {

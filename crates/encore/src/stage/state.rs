@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use encore_audio::Audio;
@@ -38,6 +39,8 @@ pub struct Stage {
     /// Needed by every request when the stage listens beyond this machine.
     pub token: Option<String>,
     pub address: SocketAddr,
+    /// Where takes are written as they are recorded, so that a crash loses none of them.
+    pub recordings: PathBuf,
 }
 
 impl Stage {
@@ -47,6 +50,7 @@ impl Stage {
         limits: Limits,
         token: Option<String>,
         address: SocketAddr,
+        recordings: PathBuf,
     ) -> Stage {
         Stage {
             store: Arc::new(Mutex::new(store)),
@@ -57,6 +61,7 @@ impl Stage {
             uploads: Arc::default(),
             token,
             address,
+            recordings,
         }
     }
 

@@ -163,6 +163,12 @@ async fn judge_and_save(
 /// `POST /api/takes/{id}/analyse`: hears a stored take again (one whose analysis failed, or
 /// one analysed by an older Encore).
 pub async fn analyze_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
+    judge_stored(&stage, id).await?;
+    show(State(stage), Path(id)).await
+}
+
+/// Judges a kept take from its stored audio and script, and saves its report.
+pub async fn judge_stored(stage: &Arc<Stage>, id: i64) -> Result<(), ApiError> {
     let (script, audio) = stage
         .store(move |store| {
             let take = store.take(id)?;
@@ -171,8 +177,7 @@ pub async fn analyze_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>)
             Ok::<_, RehearsalError>((script, audio))
         })
         .await?;
-    judge_and_save(&stage, id, script, audio, None).await?;
-    show(State(stage), Path(id)).await
+    judge_and_save(stage, id, script, audio, None).await
 }
 
 pub async fn show(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {

@@ -24,12 +24,16 @@ struct Stage {
     origin: String,
     /// The token, when the stage printed one.
     token: Option<String>,
-    _data: tempfile::TempDir,
+    data: Option<tempfile::TempDir>,
 }
 
 impl Stage {
     fn start(extra: &[&str]) -> Stage {
-        let data = tempfile::tempdir().unwrap();
+        Stage::start_in(tempfile::tempdir().unwrap(), extra)
+    }
+
+    /// A stage keeping its pieces and takes in `data`.
+    fn start_in(data: tempfile::TempDir, extra: &[&str]) -> Stage {
         let mut child = Command::new(env!("CARGO_BIN_EXE_encore"))
             .args(["stage", "--port", "0", "--data"])
             .arg(data.path())
@@ -45,7 +49,14 @@ impl Stage {
             Some((address, token)) => (address.to_string(), Some(token.to_string())),
             None => (url.trim_end_matches('/').to_string(), None),
         };
-        Stage { child, origin: address, token, _data: data }
+        Stage { child, origin: address, token, data: Some(data) }
+    }
+
+    /// Kills the stage as a crash would (SIGKILL), and gives back its data directory.
+    fn kill(mut self) -> tempfile::TempDir {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.data.take().unwrap()
     }
 
     fn url(&self, path: &str) -> String {
@@ -264,6 +275,53 @@ fn a_take_recorded_over_the_websocket_is_followed_and_reported() {
     assert!(verdicts(&take["report"], "correct") >= 20, "{:#}", take["report"]);
     let duration = take["take"]["duration"].as_f64().unwrap();
     assert!((11.0..=21.1).contains(&duration), "{duration}");
+}
+
+#[test]
+fn a_take_survives_the_stage_dying_mid_take() {
+    let stage = Stage::start(&[]);
+    let piece = stage.piece(JFK_SCRIPT);
+    let pcm = wav_data(&std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap());
+    let url = format!("{}/api/pieces/{piece}/record", stage.origin.replace("http://", "ws://"));
+    let (mut socket, _) = tungstenite::connect(&url).expect("the WebSocket opens");
+    for chunk in pcm.chunks(3200) {
+        socket.send(Message::Binary(chunk.to_vec().into())).unwrap();
+    }
+    // Wait until the stage has the whole performance on disk, then kill it mid-take.
+    let recordings = stage.data.as_ref().unwrap().path().join("recordings");
+    let on_disk = || -> u64 {
+        std::fs::read_dir(&recordings)
+            .map_or(0, |files| files.flatten().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum())
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while on_disk() < pcm.len() as u64 {
+        assert!(Instant::now() < deadline, "{} of {} bytes on disk", on_disk(), pcm.len());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let data = stage.kill();
+    drop(socket);
+
+    // Started again, the stage keeps the take with everything it had received, and hears it.
+    let stage = Stage::start_in(data, &[]);
+    let (status, view) = stage.get(&format!("/api/pieces/{piece}"));
+    assert_eq!(status, 200, "{view}");
+    let takes = view["takes"].as_array().unwrap();
+    assert_eq!(takes.len(), 1, "{view:#}");
+    let duration = takes[0]["duration"].as_f64().unwrap();
+    assert!((duration - pcm.len() as f64 / 32_000.0).abs() < 0.01, "{duration}");
+    assert!(takes[0]["source_name"].as_str().unwrap().starts_with("recorded on the stage, interrupted"));
+    let id = takes[0]["id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let take = loop {
+        let (_, take) = stage.get(&format!("/api/takes/{id}"));
+        if !take["report"].is_null() {
+            break take;
+        }
+        assert!(Instant::now() < deadline, "the interrupted take was never analysed: {take}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(verdicts(&take["report"], "correct") >= 18, "{:#}", take["report"]);
+    assert_eq!(on_disk(), 0, "the recording's file went once the take was kept");
 }
 
 /// Reads every message that has arrived, without waiting.
