@@ -6,7 +6,7 @@
 use encore_script::{Script, fair_match};
 use encore_take::{TakeReport, Verdict};
 
-use crate::tally::Tally;
+use crate::tally::{Tally, show};
 
 /// The kinds of extra words compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +133,25 @@ fn pair(truth: &[usize], found: &[usize]) -> (usize, Vec<usize>) {
         });
     }
     (hits, left)
+}
+
+/// Prints extra words by kind, precision, recall and F1, one column per configuration
+/// (`header` names them), with the truth counted from the first.
+pub fn print_by_kind(tallies: &[[Tally; 4]], header: &str) {
+    println!("{:<16} {:>5}{header}", "kind", "truth");
+    let sub: String = tallies.iter().map(|_| format!(" | {:<6} {:<6} {:<8}", "P", "R", "F1")).collect();
+    println!("{:<16} {:>5}{sub}", "", "");
+    for (slot, kind) in KINDS.iter().enumerate() {
+        let truth = tallies[0][slot].hits + tallies[0][slot].misses;
+        let cells: String = tallies
+            .iter()
+            .map(|t| {
+                let tally = t[slot];
+                format!(" | {:<6} {:<6} {:<8}", show(tally.precision()), show(tally.recall()), show(tally.f1()))
+            })
+            .collect();
+        println!("{:<16} {truth:>5}{cells}", kind.name());
+    }
 }
 
 #[cfg(test)]

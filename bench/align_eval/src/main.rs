@@ -31,7 +31,6 @@ use anyhow::{Context, bail};
 use encore_align::{AlignOptions, Rescorer};
 use encore_script::Script;
 
-use crate::disfluency::KINDS;
 use crate::edits::{EDITS, Outcome};
 use crate::listener::{Listener, ModelRescorer};
 use crate::tally::{Tally, ratio, show, show_percent};
@@ -290,20 +289,8 @@ fn print_results(
     );
     let header: String = totals.iter().enumerate().map(|(i, _)| format!(" | {:<22}", CONFIGS[i])).collect();
     println!("\n1. Designed disfluencies: extra words by kind and place (±1 script word)");
-    println!("{:<16} {:>5}{header}", "kind", "truth");
-    let sub: String = totals.iter().map(|_| format!(" | {:<6} {:<6} {:<8}", "P", "R", "F1")).collect();
-    println!("{:<16} {:>5}{sub}", "", "");
-    for (slot, kind) in KINDS.iter().enumerate() {
-        let truth = totals[0].designed[slot].hits + totals[0].designed[slot].misses;
-        let cells: String = totals
-            .iter()
-            .map(|t| {
-                let tally = t.designed[slot];
-                format!(" | {:<6} {:<6} {:<8}", show(tally.precision()), show(tally.recall()), show(tally.f1()))
-            })
-            .collect();
-        println!("{:<16} {truth:>5}{cells}", kind.name());
-    }
+    let designed: Vec<[Tally; 4]> = totals.iter().map(|t| t.designed).collect();
+    disfluency::print_by_kind(&designed, &header);
     let truth = totals[0].designed_any.hits + totals[0].designed_any.misses;
     let cells: String = totals
         .iter()

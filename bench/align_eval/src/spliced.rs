@@ -181,20 +181,8 @@ pub fn print(totals: &[Totals], header: &str, takes: &[SplicedTake], scored: usi
         takes.len(),
         voices.len()
     );
-    println!("{:<16} {:>5}{header}", "kind", "truth");
-    let sub: String = totals.iter().map(|_| format!(" | {:<6} {:<6} {:<8}", "P", "R", "F1")).collect();
-    println!("{:<16} {:>5}{sub}", "", "");
-    for (slot, kind) in disfluency::KINDS.iter().enumerate() {
-        let truth = totals[0].extras[slot].hits + totals[0].extras[slot].misses;
-        let cells: String = totals
-            .iter()
-            .map(|t| {
-                let tally = t.extras[slot];
-                format!(" | {:<6} {:<6} {:<8}", show(tally.precision()), show(tally.recall()), show(tally.f1()))
-            })
-            .collect();
-        println!("{:<16} {truth:>5}{cells}", kind.name());
-    }
+    let extras: Vec<[Tally; 4]> = totals.iter().map(|t| t.extras).collect();
+    disfluency::print_by_kind(&extras, header);
     let recall =
         |t: &Totals| format!("recall {} ({}/{})", show(ratio(t.skipped_found, t.skipped)), t.skipped_found, t.skipped);
     let cells: String = totals.iter().map(|t| format!(" | {:<22}", recall(t))).collect();

@@ -150,12 +150,18 @@ mod tests {
         audio.samples.iter().map(|&s| (s * 32_768.0).round() as i16).collect()
     }
 
-    #[test]
-    fn an_interrupted_recording_is_kept_up_to_the_last_byte_written() {
+    /// A store in a temporary directory, a piece in it, and its recordings' folder.
+    fn a_store_with_a_piece() -> (tempfile::TempDir, SqliteStore, Piece, PathBuf) {
         let data = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(data.path()).unwrap();
         let piece = store.add_piece("Ask not", "And so my fellow Americans").unwrap();
         let dir = recordings_dir(data.path());
+        (data, store, piece, dir)
+    }
+
+    #[test]
+    fn an_interrupted_recording_is_kept_up_to_the_last_byte_written() {
+        let (_data, store, piece, dir) = a_store_with_a_piece();
         let samples = spoken_samples();
         let mut journal = RecordingJournal::start(&dir, &piece).unwrap();
         journal.append(&samples[..80_000]).unwrap();
@@ -180,10 +186,7 @@ mod tests {
 
     #[test]
     fn a_silent_or_short_recording_leaves_nothing() {
-        let data = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(data.path()).unwrap();
-        let piece = store.add_piece("Ask not", "And so my fellow Americans").unwrap();
-        let dir = recordings_dir(data.path());
+        let (_data, store, piece, dir) = a_store_with_a_piece();
         for samples in [vec![0i16; 48_000], spoken_samples()[..8_000].to_vec()] {
             let mut journal = RecordingJournal::start(&dir, &piece).unwrap();
             journal.append(&samples).unwrap();

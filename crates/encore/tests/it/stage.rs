@@ -52,6 +52,16 @@ impl Stage {
         Stage { child, origin: address, token, data: Some(data) }
     }
 
+    /// A piece of JFK's line, JFK's samples (16-bit little-endian), and a WebSocket open to
+    /// record a take of it.
+    fn record_jfk(&self) -> (i64, Vec<u8>, tungstenite::WebSocket<MaybeTlsStream<TcpStream>>) {
+        let piece = self.piece(JFK_SCRIPT);
+        let pcm = wav_data(&std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap());
+        let url = format!("{}/api/pieces/{piece}/record", self.origin.replace("http://", "ws://"));
+        let (socket, _) = tungstenite::connect(&url).expect("the WebSocket opens");
+        (piece, pcm, socket)
+    }
+
     /// Kills the stage as a crash would (SIGKILL), and gives back its data directory.
     fn kill(mut self) -> tempfile::TempDir {
         self.child.kill().unwrap();
@@ -222,11 +232,7 @@ fn uploads_over_the_limits_are_refused() {
 #[test]
 fn a_take_recorded_over_the_websocket_is_followed_and_reported() {
     let stage = Stage::start(&[]);
-    let piece = stage.piece(JFK_SCRIPT);
-    let pcm = wav_data(&std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap());
-
-    let url = format!("{}/api/pieces/{piece}/record", stage.origin.replace("http://", "ws://"));
-    let (mut socket, _) = tungstenite::connect(&url).expect("the WebSocket opens");
+    let (_piece, pcm, mut socket) = stage.record_jfk();
     if let MaybeTlsStream::Plain(stream) = socket.get_mut() {
         stream.set_nonblocking(true).unwrap();
     }
@@ -280,10 +286,7 @@ fn a_take_recorded_over_the_websocket_is_followed_and_reported() {
 #[test]
 fn a_take_survives_the_stage_dying_mid_take() {
     let stage = Stage::start(&[]);
-    let piece = stage.piece(JFK_SCRIPT);
-    let pcm = wav_data(&std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap());
-    let url = format!("{}/api/pieces/{piece}/record", stage.origin.replace("http://", "ws://"));
-    let (mut socket, _) = tungstenite::connect(&url).expect("the WebSocket opens");
+    let (piece, pcm, mut socket) = stage.record_jfk();
     for chunk in pcm.chunks(3200) {
         socket.send(Message::Binary(chunk.to_vec().into())).unwrap();
     }
