@@ -41,6 +41,11 @@ const MAX_BAD_PACKETS_IN_A_ROW: usize = 100;
 /// Never reserve more than this many output samples up front, whatever a header claims
 /// (3 hours): a corrupt length field must not make us allocate gigabytes.
 const MAX_RESERVE: usize = 3 * 3600 * SAMPLE_RATE as usize;
+/// The lowest sample rate taken as speech (telephone audio is 8 kHz).
+const LOWEST_RATE: u32 = 4_000;
+/// The longest take decoded, in hours: past it decoding stops with an error rather than filling
+/// memory (four hours of audio is about 1 GB).
+const MOST_HOURS: u32 = 4;
 
 /// Decode a whole file; `progress` is called now and then with the fraction done (0.0..=1.0).
 pub fn decode_file(path: &Path, progress: &mut dyn FnMut(f64)) -> Result<Audio, AudioError> {
@@ -183,6 +188,9 @@ fn decode_source(source: Source<'_>, name: String, progress: &mut dyn FnMut(f64)
         if rate == 0 || buf.frames() == 0 {
             continue;
         }
+        if rate < LOWEST_RATE {
+            return Err(AudioError::ImplausibleRate { name, rate });
+        }
         buf.copy_to_vec_interleaved::<f32>(&mut interleaved);
         mono.clear();
         // Average, not sum: a stereo recording of one voice has it in both channels, and the
@@ -203,6 +211,9 @@ fn decode_source(source: Source<'_>, name: String, progress: &mut dyn FnMut(f64)
             }
         };
         r.push(&mono, &mut out).map_err(|e| resample_error(&name, &out, e))?;
+        if out.len() > samples_in(f64::from(MOST_HOURS) * 3600.0) {
+            return Err(AudioError::TooLong { name, hours: MOST_HOURS });
+        }
     }
     if let Some((_, r)) = resampler {
         r.finish(&mut out).map_err(|e| resample_error(&name, &out, e))?;

@@ -61,6 +61,18 @@ pub enum AudioError {
     #[error("cannot use {name}: it holds only {seconds:.2} s of audio; record a longer take")]
     TooShort { name: String, seconds: f64 },
 
+    /// A header whose sample rate no recording of speech has: a damaged or mislabelled file,
+    /// which decoded as it says would be days long.
+    #[error(
+        "cannot read {name}: its header says the audio runs at {rate} Hz, which no recording of speech \
+         does; the file is damaged or mislabelled: export it again (8 kHz or more)"
+    )]
+    ImplausibleRate { name: String, rate: u32 },
+
+    /// Longer than Encore hears in one take.
+    #[error("cannot use {name}: it is longer than {hours} hours; rehearse the piece in parts, or cut the recording")]
+    TooLong { name: String, hours: u32 },
+
     /// Sound decoded fine but nothing in it rises above the background: a muted or unplugged mic.
     #[error("cannot use {name}: the recording is silent; check the microphone and record again")]
     Silent { name: String },
@@ -93,6 +105,8 @@ mod tests {
             AudioError::Truncated { name: "take.wav".into(), seconds: 0.2 },
             AudioError::Corrupt { name: "take.wav".into(), seconds: 0.0, detail: "x".into() },
             AudioError::TooShort { name: "take.wav".into(), seconds: 0.05 },
+            AudioError::ImplausibleRate { name: "take.wav".into(), rate: 1 },
+            AudioError::TooLong { name: "take.wav".into(), hours: 4 },
             AudioError::Silent { name: "take.wav".into() },
         ];
         for e in all {

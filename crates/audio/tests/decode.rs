@@ -189,6 +189,16 @@ fn midi_is_not_audio() {
 }
 
 #[test]
+fn a_header_claiming_one_hertz_is_refused_without_filling_memory() {
+    // Ten seconds of samples that, at the 1 Hz the header claims, would be 44 hours of audio:
+    // resampled to 16 kHz that is 10 GB.
+    let samples: Vec<f32> = (0..160_000).map(|i| (i as f32 / 5.0).sin() * 0.25).collect();
+    let (e, msg) = message_of(decode_bytes(common::wav_bytes(1, 1, &samples), "slow.wav", &mut no_progress()));
+    assert!(matches!(e, AudioError::ImplausibleRate { rate: 1, .. }), "{e:?}");
+    assert!(msg.contains("slow.wav") && msg.contains("1 Hz"), "{msg}");
+}
+
+#[test]
 fn wav_cut_after_the_header_is_truncated() {
     let full = fs::read(fixture("jfk_44k_stereo_s16.wav")).unwrap();
     let dir = tempfile::tempdir().unwrap();
