@@ -50,23 +50,17 @@ pub enum StoreError {
         source: serde_json::Error,
     },
 
-    #[error("the store's database failed while {action}: {source}")]
-    Sqlite {
-        action: &'static str,
-        #[source]
-        source: rusqlite::Error,
-    },
+    // The underlying error's text is part of the message, so it is deliberately not a
+    // `source()`: reporters that print the whole chain would otherwise say it two or three times.
+    #[error("the store's database failed while {action}: {error}")]
+    Sqlite { action: &'static str, error: rusqlite::Error },
 
     #[error(
-        "cannot use {}: {source}; check that the data directory is writable and the disk has \
+        "cannot use {}: {error}; check that the data directory is writable and the disk has \
          room, or choose another with --data",
         path.display()
     )]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, error: std::io::Error },
 }
 
 fn known_pieces(known: &[String]) -> String {
@@ -85,13 +79,13 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for Result<T, rusqlite::Error> {
     fn context(self, action: &'static str) -> Result<T, StoreError> {
-        self.map_err(|source| StoreError::Sqlite { action, source })
+        self.map_err(|error| StoreError::Sqlite { action, error })
     }
 }
 
 /// Builds the closure that turns an I/O error on `path` into a `StoreError`.
 pub(crate) fn io_error(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_path_buf(), source }
+    move |error| StoreError::Io { path: path.to_path_buf(), error }
 }
 
 #[cfg(test)]

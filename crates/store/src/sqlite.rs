@@ -38,6 +38,9 @@ impl SqliteStore {
         const ACTION: &str = "opening the store";
         let audio_dir = dir.join(AUDIO);
         std::fs::create_dir_all(&audio_dir).map_err(io_error(&audio_dir))?;
+        // SQLite says only "unable to open database file" of a folder it cannot write to: find
+        // out first, and say which folder and why.
+        tempfile::tempfile_in(dir).map_err(io_error(dir))?;
         let connection = Connection::open_with_flags(
             dir.join(DATABASE),
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
