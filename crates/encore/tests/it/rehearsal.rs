@@ -137,3 +137,29 @@ fn wrong_names_and_bad_files_get_clear_errors_and_keep_nothing() {
     assert_eq!(history, Value::Array(vec![]), "a refused file leaves no take");
     assert_eq!(std::fs::read_dir(data.join("audio")).unwrap().count(), 0, "nor any audio");
 }
+
+#[test]
+fn reanalyze_keeps_a_take_the_stage_was_recording_when_it_died() {
+    let (_home, data, script) = a_store_and_a_script();
+    run(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    // What a stage killed mid-take leaves: the raw samples received, in recordings/, named by
+    // the piece (1), its script version (1) and when the take began.
+    let jfk = encore_audio::decode_file(&corpus("jfk_inaugural_1961.wav"), &mut |_| {}).unwrap();
+    let bytes: Vec<u8> = jfk.samples.iter().flat_map(|&s| ((s * 32_768.0).round() as i16).to_le_bytes()).collect();
+    std::fs::create_dir_all(data.join("recordings")).unwrap();
+    std::fs::write(data.join("recordings/1-1-1796550000000000000.pcm"), bytes).unwrap();
+
+    let output = run_raw(&data, &["reanalyze"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("recorded when the stage stopped"),
+        "{}",
+        describe(&output)
+    );
+    let history: Value = serde_json::from_str(&run(&data, &["history", "Inaugural", "--json"])).unwrap();
+    let takes = history.as_array().unwrap();
+    assert_eq!(takes.len(), 1, "{history:#}");
+    assert_eq!(takes[0]["analysed"], true);
+    assert!((takes[0]["duration"].as_f64().unwrap() - 11.0).abs() < 0.01, "{history:#}");
+    assert_eq!(std::fs::read_dir(data.join("recordings")).unwrap().count(), 0);
+}
