@@ -38,6 +38,13 @@ pub enum StoreError {
     AudioNotInStore { path: PathBuf },
 
     #[error(
+        "{} is not a database Encore can read (it is damaged, or another program wrote it): move \
+         it aside and Encore starts an empty store there, or choose another directory with --data",
+        path.display()
+    )]
+    NotADatabase { path: PathBuf },
+
+    #[error(
         "this store was made by a newer Encore (schema version {found}; this Encore knows up to \
          {known}): update Encore, or choose another data directory with --data"
     )]

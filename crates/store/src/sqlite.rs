@@ -49,8 +49,14 @@ impl SqliteStore {
         // The timeout comes first: even switching to WAL can meet another process's lock.
         connection.busy_timeout(BUSY_TIMEOUT).context(ACTION)?;
         // WAL lets readers carry on while another process writes.
+        let database = dir.join(DATABASE);
         let mode: String =
-            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).context(ACTION)?;
+            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(|error| {
+                match error.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotADatabase { path: database.clone() },
+                    _ => StoreError::Sqlite { action: ACTION, error },
+                }
+            })?;
         debug_assert!(mode.eq_ignore_ascii_case("wal"), "journal mode {mode}");
         // FULL, not WAL's usual NORMAL: audio files are deleted right after a commit, and a
         // commit lost to a power cut would otherwise leave rows pointing at deleted audio.
@@ -266,6 +272,16 @@ mod tests {
             "{error:?}"
         );
         assert!(error.to_string().contains("made by a newer Encore"), "{error}");
+    }
+
+    #[test]
+    fn a_file_that_is_no_database_is_named_and_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DATABASE), "garbage garbage").unwrap();
+        let error = SqliteStore::open(dir.path()).unwrap_err();
+        assert!(matches!(&error, StoreError::NotADatabase { path } if path.ends_with(DATABASE)), "{error:?}");
+        assert!(error.to_string().contains("move it aside"), "{error}");
+        assert_eq!(std::fs::read_to_string(dir.path().join(DATABASE)).unwrap(), "garbage garbage");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod analyze;
 mod architecture;
+mod bad_input;
 mod crash;
 mod model;
 mod rehearsal;
