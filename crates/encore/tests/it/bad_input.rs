@@ -13,22 +13,19 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../audio/tests/fixtures").join(name)
 }
 
-/// A 16-bit PCM WAV header announcing `channels` and `rate`, then `data` bytes of silence.
-fn wav_claiming(channels: u16, rate: u32, data: u32) -> Vec<u8> {
-    let mut bytes = b"RIFF".to_vec();
-    bytes.extend_from_slice(&(36 + data).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    bytes.extend_from_slice(&16u32.to_le_bytes());
-    bytes.extend_from_slice(&1u16.to_le_bytes());
-    bytes.extend_from_slice(&channels.to_le_bytes());
-    bytes.extend_from_slice(&rate.to_le_bytes());
-    bytes.extend_from_slice(&(rate * 2 * u32::from(channels.max(1))).to_le_bytes());
-    bytes.extend_from_slice(&(2 * channels.max(1)).to_le_bytes());
-    bytes.extend_from_slice(&16u16.to_le_bytes());
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data.to_le_bytes());
-    bytes.resize(bytes.len() + data as usize, 0);
+/// A second of silence as a 16-bit PCM WAV whose header claims `channels` and `rate`.
+fn wav_claiming(channels: u16, rate: u32) -> Vec<u8> {
+    let mut bytes = encore_audio::pcm16_wav(&vec![0; 16_000]);
+    bytes[22..24].copy_from_slice(&channels.to_le_bytes());
+    bytes[24..28].copy_from_slice(&rate.to_le_bytes());
     bytes
+}
+
+/// `encore --data DATA ARGS...`.
+fn encore_in(data: &Path, args: &[&str]) -> std::process::Output {
+    let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), data.as_os_str()];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    encore(&all)
 }
 
 /// A zip archive holding one text file, as `zip` writes it with no compression.
@@ -46,15 +43,7 @@ fn every_bad_take_is_refused_with_its_reason_and_leaves_nothing() {
     let data = home.path().join("store");
     let script = home.path().join("script.txt");
     std::fs::write(&script, SCRIPT).unwrap();
-    let add = encore(&[
-        "--data".as_ref(),
-        data.as_os_str(),
-        "piece".as_ref(),
-        "add".as_ref(),
-        "Ask not".as_ref(),
-        "--script".as_ref(),
-        script.as_os_str(),
-    ]);
+    let add = encore_in(&data, &["piece", "add", "Ask not", "--script", script.to_str().unwrap()]);
     assert!(add.status.success(), "{}", describe(&add));
 
     let first_bytes = |name: &str, count: usize| std::fs::read(fixture(name)).unwrap()[..count].to_vec();
@@ -67,15 +56,14 @@ fn every_bad_take_is_refused_with_its_reason_and_leaves_nothing() {
         ("an OGG cut short", "take.ogg", first_bytes("jfk_44k_stereo.ogg", 3000), "the file ends after"),
         ("an M4A cut short", "take.m4a", first_bytes("jfk_44k_stereo.m4a", 3000), "the file ends after"),
         ("a zip", "take.zip", zip(), "not an audio file Encore can open"),
-        ("a WAV of zero channels", "take.wav", wav_claiming(0, 16_000, 32_000), "the audio is damaged"),
-        ("a WAV claiming 1 Hz", "take.wav", wav_claiming(1, 1, 32_000), "runs at 1 Hz"),
-        ("silence", "take.wav", wav_claiming(1, 16_000, 64_000), "the recording is silent"),
+        ("a WAV of zero channels", "take.wav", wav_claiming(0, 16_000), "the audio is damaged"),
+        ("a WAV claiming 1 Hz", "take.wav", wav_claiming(1, 1), "runs at 1 Hz"),
+        ("silence", "take.wav", wav_claiming(1, 16_000), "the recording is silent"),
     ];
     for (what, name, bytes, says) in refused {
         let file = home.path().join(name);
         std::fs::write(&file, &bytes).unwrap();
-        let output =
-            encore(&["--data".as_ref(), data.as_os_str(), "take".as_ref(), "Ask not".as_ref(), file.as_os_str()]);
+        let output = encore_in(&data, &["take", "Ask not", file.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{what}: {}", describe(&output));
         assert!(stderr.contains(says) && stderr.contains(name), "{what}: {}", describe(&output));
@@ -86,15 +74,7 @@ fn every_bad_take_is_refused_with_its_reason_and_leaves_nothing() {
     // first three seconds of the line.
     let opening = home.path().join("opening.txt");
     std::fs::write(&opening, "And so, my fellow Americans").unwrap();
-    let add = encore(&[
-        "--data".as_ref(),
-        data.as_os_str(),
-        "piece".as_ref(),
-        "add".as_ref(),
-        "Opening".as_ref(),
-        "--script".as_ref(),
-        opening.as_os_str(),
-    ]);
+    let add = encore_in(&data, &["piece", "add", "Opening", "--script", opening.to_str().unwrap()]);
     assert!(add.status.success(), "{}", describe(&add));
     let working = [
         ("jfk_8k_mono_u8.wav", "take.wav"),
@@ -106,14 +86,7 @@ fn every_bad_take_is_refused_with_its_reason_and_leaves_nothing() {
     for (fixture_name, name) in working {
         let file = home.path().join(name);
         std::fs::copy(fixture(fixture_name), &file).unwrap();
-        let output = encore(&[
-            "--data".as_ref(),
-            data.as_os_str(),
-            "take".as_ref(),
-            "Opening".as_ref(),
-            file.as_os_str(),
-            "--json".as_ref(),
-        ]);
+        let output = encore_in(&data, &["take", "Opening", file.to_str().unwrap(), "--json"]);
         assert!(output.status.success(), "{fixture_name}: {}", describe(&output));
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert!(report["summary"]["accuracy"].as_f64().unwrap() >= 0.8, "{fixture_name}: {report:#}");
@@ -127,15 +100,7 @@ fn every_bad_script_and_store_is_refused_with_its_reason() {
     let add = |name: &str, bytes: &[u8]| {
         let file = home.path().join(name);
         std::fs::write(&file, bytes).unwrap();
-        encore(&[
-            "--data".as_ref(),
-            data.as_os_str(),
-            "piece".as_ref(),
-            "add".as_ref(),
-            name.as_ref(),
-            "--script".as_ref(),
-            file.as_os_str(),
-        ])
+        encore_in(&data, &["piece", "add", name, "--script", file.to_str().unwrap()])
     };
     // (what, the script's bytes, what the message must say)
     let big = "word ".repeat(210_000);
@@ -151,15 +116,7 @@ fn every_bad_script_and_store_is_refused_with_its_reason() {
     }
     let emoji = add("emoji.txt", "Hello \u{1f44b} world, \u{5e9}\u{5dc}\u{5d5}\u{5dd}, to you.".as_bytes());
     assert!(emoji.status.success(), "emoji and right-to-left text: {}", describe(&emoji));
-    let missing = encore(&[
-        "--data".as_ref(),
-        data.as_os_str(),
-        "piece".as_ref(),
-        "add".as_ref(),
-        "X".as_ref(),
-        "--script".as_ref(),
-        "missing.txt".as_ref(),
-    ]);
+    let missing = encore_in(&data, &["piece", "add", "X", "--script", "missing.txt"]);
     assert!(
         String::from_utf8_lossy(&missing.stderr).contains("cannot read the script missing.txt"),
         "{}",
@@ -170,7 +127,7 @@ fn every_bad_script_and_store_is_refused_with_its_reason() {
     let damaged = home.path().join("damaged");
     std::fs::create_dir_all(&damaged).unwrap();
     std::fs::write(damaged.join("encore.db"), "garbage garbage").unwrap();
-    let output = encore(&["--data".as_ref(), damaged.as_os_str(), "piece".as_ref(), "list".as_ref()]);
+    let output = encore_in(&damaged, &["piece", "list"]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("is not a database Encore can read"),
