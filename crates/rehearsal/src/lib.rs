@@ -13,7 +13,8 @@
 //! The order of keeping a take is what makes it safe to kill at any moment: the audio is
 //! checked, then kept in the store, then the take's row is added, and only then is it judged
 //! and the report saved. A take interrupted after its row exists has no report, and
-//! [`reanalyze`] finishes it.
+//! [`reanalyze`] finishes it. A take still being recorded is on disk from its first second
+//! ([`RecordingJournal`]), and [`recover_interrupted`] keeps it if the stage died.
 
 mod error;
 mod looking_back;
