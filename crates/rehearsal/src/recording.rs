@@ -18,8 +18,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use encore_store::{NewTake, Piece, Store, StoreError, Take};
+use encore_store::{Piece, Store, StoreError, Take};
 
+use crate::takes::keep_take_of_version;
 use crate::{RehearsalError, TakeAudio};
 
 /// How often what was written is made durable.
@@ -88,11 +89,15 @@ pub fn recover_interrupted(store: &dyn Store, dir: &Path) -> Result<Vec<Take>, R
         }
         let bytes = std::fs::read(&path).map_err(|source| RehearsalError::Recording { path: path.clone(), source })?;
         let samples: Vec<i16> = bytes.chunks_exact(2).map(|pair| i16::from_le_bytes([pair[0], pair[1]])).collect();
+        let name = format!("{INTERRUPTED} at {}", clock(encore_audio::seconds(samples.len())));
         let audio = (samples.len() >= encore_audio::samples_in(1.0))
-            .then(|| TakeAudio::recorded(&samples, INTERRUPTED).ok())
+            .then(|| TakeAudio::recorded(&samples, &name).ok())
             .flatten();
         if let Some(audio) = audio {
-            match keep_interrupted(store, piece_id, script_version_id, &audio) {
+            // A piece removed since leaves nothing to keep the take in (and no audio is saved).
+            let kept_in_piece =
+                store.piece(piece_id).and_then(|_| keep_take_of_version(store, piece_id, script_version_id, &audio));
+            match kept_in_piece {
                 Ok(take) => kept.push(take),
                 Err(StoreError::NoSuchPiece { .. } | StoreError::NoSuchScriptVersion { .. }) => {}
                 Err(error) => return Err(error.into()),
@@ -102,24 +107,6 @@ pub fn recover_interrupted(store: &dyn Store, dir: &Path) -> Result<Vec<Take>, R
         std::fs::remove_file(&path).map_err(|source| RehearsalError::Recording { path: path.clone(), source })?;
     }
     Ok(kept)
-}
-
-/// Keeps an interrupted recording as a take of the script version it was read from.
-fn keep_interrupted(
-    store: &dyn Store,
-    piece_id: i64,
-    script_version_id: i64,
-    audio: &TakeAudio,
-) -> Result<Take, StoreError> {
-    store.piece(piece_id)?;
-    let stored = store.save_audio(audio.bytes(), "wav")?;
-    store.add_take(&NewTake {
-        piece_id,
-        script_version_id,
-        audio: &stored,
-        source_name: format!("{INTERRUPTED} at {}", clock(audio.duration())),
-        duration: Some(audio.duration()),
-    })
 }
 
 /// The piece and script version in a recording's file name, `PIECE-VERSION-NANOS.pcm`.

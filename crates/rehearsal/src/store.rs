@@ -42,4 +42,9 @@ impl Settings {
     pub fn open_store(&self) -> Result<Box<dyn Store>, RehearsalError> {
         open_store(self.data.as_deref())
     }
+
+    /// Where the stage writes takes as they are recorded.
+    pub fn recordings_dir(&self) -> Result<PathBuf, RehearsalError> {
+        Ok(crate::recordings_dir(&self.data_dir()?))
+    }
 }

@@ -39,11 +39,6 @@ impl TakeAudio {
         Ok(TakeAudio { audio, bytes, extension: "wav".to_string(), source_name: source_name.to_string() })
     }
 
-    /// The bytes the store keeps.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
     /// Seconds of audio.
     pub fn duration(&self) -> f64 {
         self.audio.duration()
@@ -52,10 +47,20 @@ impl TakeAudio {
 
 /// Keeps a take of the piece's current script: its audio first, then its row.
 pub fn keep_take(store: &dyn Store, piece: &Piece, take: &TakeAudio) -> Result<Take, StoreError> {
+    keep_take_of_version(store, piece.id, piece.script.id, take)
+}
+
+/// Keeps a take read from one version of a piece's script: its audio first, then its row.
+pub(crate) fn keep_take_of_version(
+    store: &dyn Store,
+    piece_id: i64,
+    script_version_id: i64,
+    take: &TakeAudio,
+) -> Result<Take, StoreError> {
     let stored = store.save_audio(&take.bytes, &take.extension)?;
     store.add_take(&NewTake {
-        piece_id: piece.id,
-        script_version_id: piece.script.id,
+        piece_id,
+        script_version_id,
         audio: &stored,
         source_name: take.source_name.clone(),
         duration: Some(take.duration()),
@@ -96,7 +101,13 @@ pub fn script_of(store: &dyn Store, take: &Take) -> Result<Script, RehearsalErro
 /// A kept take's audio, decoded.
 pub fn stored_audio(store: &dyn Store, take: &Take) -> Result<Audio, RehearsalError> {
     let bytes = store.read_audio(&take.audio)?;
-    Ok(encore_audio::decode_bytes(bytes, &take.audio.path.display().to_string(), &mut |_| {})?)
+    Ok(decode_stored(take, bytes)?)
+}
+
+/// Decodes a kept take's audio from the bytes the store gave back: for a caller that must not
+/// hold the store while a long take decodes.
+pub fn decode_stored(take: &Take, bytes: Vec<u8>) -> Result<Audio, AudioError> {
+    encore_audio::decode_bytes(bytes, &take.audio.path.display().to_string(), &mut |_| {})
 }
 
 /// Judges a kept take again (one whose judging was interrupted or failed, or one judged by an

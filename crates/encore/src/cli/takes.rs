@@ -47,7 +47,7 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
 pub fn run_reanalyze(args: &ReanalyzeArgs, settings: &Settings) -> anyhow::Result<()> {
     let store = settings.open_store()?;
     // A take the stage was recording when it died is kept first, then analysed with the others.
-    let recordings = encore_rehearsal::recordings_dir(&settings.data_dir()?);
+    let recordings = settings.recordings_dir()?;
     for take in encore_rehearsal::recover_interrupted(store.as_ref(), &recordings)? {
         progress::say(&format!("kept take {}, recorded when the stage stopped ({})", take.id, take.source_name));
     }

@@ -55,7 +55,7 @@ pub struct StageArgs {
 pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
     let store = settings.open_store()?;
     // Takes the last run was recording when it died are kept first, and heard once it serves.
-    let recordings = encore_rehearsal::recordings_dir(&settings.data_dir()?);
+    let recordings = settings.recordings_dir()?;
     let interrupted = encore_rehearsal::recover_interrupted(store.as_ref(), &recordings)?;
     for take in &interrupted {
         eprintln!(

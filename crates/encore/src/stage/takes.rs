@@ -169,14 +169,19 @@ pub async fn analyze_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>)
 
 /// Judges a kept take from its stored audio and script, and saves its report.
 pub async fn judge_stored(stage: &Arc<Stage>, id: i64) -> Result<(), ApiError> {
-    let (script, audio) = stage
+    let (take, script, bytes) = stage
         .store(move |store| {
             let take = store.take(id)?;
             let script = encore_rehearsal::script_of(store, &take)?;
-            let audio = encore_rehearsal::stored_audio(store, &take)?;
-            Ok::<_, RehearsalError>((script, audio))
+            let bytes = store.read_audio(&take.audio)?;
+            Ok::<_, RehearsalError>((take, script, bytes))
         })
         .await?;
+    // Decoded without holding the store: a long take takes seconds, and other requests wait for it.
+    let audio = tokio::task::spawn_blocking(move || encore_rehearsal::decode_stored(&take, bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|error| ApiError::unprocessable(error.to_string()))?;
     judge_and_save(stage, id, script, audio, None).await
 }
 
