@@ -137,7 +137,7 @@ impl Listener {
     /// model, listening to the recording again when its encoded audio is not at hand (the
     /// transcript is deterministic, so it is the one cached). A failure is no opinion.
     fn answer(&self, heard: &HeardRecording, start: f64, end: f64, said: &[&str], script: &[&str]) -> Option<f32> {
-        let question = format!("{start:.4} {end:.4} {} | {}", said.join(" "), script.join(" "));
+        let question = format!("{RESCORER} {start:.4} {end:.4} {} | {}", said.join(" "), script.join(" "));
         if let Some(answer) = heard.answers.borrow().get(&question) {
             return *answer;
         }
@@ -153,6 +153,10 @@ impl Listener {
         answer
     }
 }
+
+/// Which rescorer the cached answers came from: part of every question, so that answers from an
+/// earlier way of asking are asked again rather than reused.
+const RESCORER: &str = "r2";
 
 /// FNV-1a, to name a prompted transcript's cache file.
 fn fnv1a(text: &str) -> u64 {

@@ -78,7 +78,17 @@ struct AskedWindow {
     index: usize,
     audio: DecoderState,
     heard: Option<AskedReading>,
+    /// The heard reading on silence, what the words alone make likely: made when a question
+    /// about a word said for another needs it.
+    heard_unheard: Option<AskedReading>,
 }
+
+/// How much of the words' own likelihood is taken out of an answer. The model prefers common
+/// words whatever it hears: an archaic script word ("feed'st", "churl") loses to the everyday
+/// word it sounds like by as much as the two differ with no audio at all. Scoring both readings
+/// again on silence measures that preference, and this share of it is discounted, so that the
+/// answer rests on what the audio adds.
+const PRIOR_WEIGHT: f64 = 0.75;
 
 /// A reading of a window run through the decoder teacher-forced.
 struct AskedReading {
@@ -99,12 +109,47 @@ impl AskedReading {
     }
 }
 
+/// The script's words as the recogniser would have written them in place of `replaced`: with
+/// the punctuation around the heard words, the first one's capital or not, and plain
+/// apostrophes. The question is which words were said; a reading that lost the comma the heard
+/// one had, or kept the capital a line of verse starts with, would be judged on its spelling.
+/// With no script words (a heard word the script does not have), the punctuation stays: the
+/// break it marks was there either way.
+fn written_as_heard(script: &[&str], replaced: &[&str]) -> String {
+    let is_mark = |c: char| !c.is_alphanumeric() && c != '\'' && c != '’';
+    let before = replaced.first().map_or("", |w| &w[..w.len() - w.trim_start_matches(is_mark).len()]);
+    let after = replaced.last().map_or("", |w| &w[w.trim_end_matches(is_mark).len()..]);
+    let capital = replaced.first().and_then(|w| w.chars().find(|c| c.is_alphabetic())).map(char::is_uppercase);
+    let mut text = String::new();
+    for (at, word) in script.iter().enumerate() {
+        let mut word = word.replace('’', "'");
+        if at == 0 {
+            word = match (capital, word.chars().next()) {
+                (Some(true), Some(first)) => first.to_uppercase().chain(word.chars().skip(1)).collect(),
+                // "I" and its contractions stay capitals whatever was heard.
+                (Some(false), Some(first)) if !(word == "I" || word.starts_with("I'")) => {
+                    first.to_lowercase().chain(word.chars().skip(1)).collect()
+                }
+                _ => word,
+            };
+            text.push(' ');
+            text.push_str(before);
+        } else {
+            text.push(' ');
+        }
+        text.push_str(&word);
+    }
+    text.push_str(after);
+    text
+}
+
 impl Recogniser {
     /// How likely it is (0 to 1) that the performer said `script` rather than what was heard
     /// between `start` and `end`: both readings of the window are scored teacher-forced
     /// through the decoder, on the same audio and with the same surrounding words, and the
-    /// difference of their log-likelihoods becomes a probability. `None` when that stretch of
-    /// audio was not kept (very long takes) or holds no window.
+    /// difference of their log-likelihoods, less part of the model's preference for one word
+    /// over another with no audio (see [`PRIOR_WEIGHT`]), becomes a probability. `None` when
+    /// that stretch of audio was not kept (very long takes) or holds no window.
     pub fn prefer_script(
         &self,
         listening: &Listening,
@@ -135,18 +180,21 @@ impl Recogniser {
             let centre = (w.start + w.end) / 2.0;
             centre >= start && centre <= end || (w.start <= middle && middle < w.end && start == end)
         };
+        let replaced: Vec<&str> = in_window.iter().filter(|w| inside(w)).map(|w| w.text.as_str()).collect();
+        let replacing = !replaced.is_empty() && !script.is_empty();
+        let script = written_as_heard(script, &replaced);
         let mut heard = String::new();
         let mut alternative = String::new();
         let mut placed = false;
         for word in &in_window {
             if inside(word) {
                 if !placed {
-                    script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+                    alternative.push_str(&script);
                     placed = true;
                 }
             } else {
                 if !placed && word.start >= end {
-                    script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+                    alternative.push_str(&script);
                     placed = true;
                 }
                 alternative.push_str(&format!(" {}", word.text));
@@ -154,7 +202,7 @@ impl Recogniser {
             heard.push_str(&format!(" {}", word.text));
         }
         if !placed {
-            script.iter().for_each(|s| alternative.push_str(&format!(" {s}")));
+            alternative.push_str(&script);
         }
         let question = (index, heard.clone(), alternative.clone());
         if let Some(&answer) = lock(&listening.answers).get(&question) {
@@ -170,16 +218,32 @@ impl Recogniser {
                 Some((_, audio)) => audio.restart(),
                 None => self.model.decoder.start(&window.encoded)?,
             };
-            *last = Some(AskedWindow { index, audio, heard: None });
+            *last = Some(AskedWindow { index, audio, heard: None, heard_unheard: None });
         }
         let asked = last.as_mut().expect("set just above");
         if asked.heard.as_ref().is_none_or(|reading| reading.text != heard) {
             asked.heard = Some(self.read_through(&asked.audio, &heard)?);
+            asked.heard_unheard = None;
         }
         let reading = asked.heard.as_ref().expect("set just above");
-        let script_score = self.read_after(reading, &alternative)?;
-        let difference = (script_score - reading.score()).clamp(-30.0, 30.0);
-        let answer = (1.0 / (1.0 + (-difference).exp())) as f32;
+        let difference = self.read_after(reading, &alternative)? - reading.score();
+        // Only a word said for another is discounted: a reading with more or fewer words than
+        // the other is less likely with no audio because it is longer or shorter, which is
+        // what the audio must decide, not a preference to take out.
+        let discount = if replacing {
+            if asked.heard_unheard.is_none() {
+                // One frame of zeros: attention over identical frames gives the same whatever
+                // their number, so this is silence at the cost of a single frame.
+                let silence = self.model.decoder.start(&window.encoded.narrow(1, 0, 1)?.zeros_like()?)?;
+                asked.heard_unheard = Some(self.read_through(&silence, &heard)?);
+            }
+            let unheard = asked.heard_unheard.as_ref().expect("set just above");
+            PRIOR_WEIGHT * (self.read_after(unheard, &alternative)? - unheard.score())
+        } else {
+            0.0
+        };
+        let evidence = (difference - discount).clamp(-30.0, 30.0);
+        let answer = (1.0 / (1.0 + (-evidence).exp())) as f32;
         drop(last);
         lock(&listening.answers).insert(question, answer);
         Ok(Some(answer))
@@ -236,6 +300,18 @@ impl Recogniser {
 #[cfg(test)]
 mod tests {
     use super::super::tests::jfk_window;
+    use super::written_as_heard;
+
+    #[test]
+    fn the_script_is_written_as_the_heard_words_were() {
+        assert_eq!(written_as_heard(&["decease"], &["deceased,"]), " decease,");
+        assert_eq!(written_as_heard(&["Disdains"], &["disdain"]), " disdains");
+        assert_eq!(written_as_heard(&["mak’st"], &["makes"]), " mak'st");
+        assert_eq!(written_as_heard(&["thy", "self"], &["\"Thyself."]), " \"Thy self.");
+        assert_eq!(written_as_heard(&["I"], &["eye"]), " I");
+        assert_eq!(written_as_heard(&["new", "made"], &[]), " new made", "a skipped phrase is written as scripted");
+        assert_eq!(written_as_heard(&[], &["um,"]), ",", "a word taken out leaves its comma");
+    }
 
     /// The script's reading goes on from the heard one's decoder rather than being read whole:
     /// the score must not change for it.
