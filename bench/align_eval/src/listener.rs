@@ -1,5 +1,6 @@
 //! Hearing each recording once. Transcripts are cached in `target/align-eval-cache/<stem>.json`
-//! (`<stem>.bias-<hash>.json` when heard with a script as prompt), keyed by the audio file's size
+//! (`<stem>.bias-<hash>.json` when heard with a script as prompt, `<stem>.model-<hash>` with
+//! another model than the default), keyed by the audio file's size
 //! and modification time, so that a rerun does not touch the model. The rescorer's answers are
 //! cached with the transcript they were asked about; the encoded audio it needs is not cached,
 //! so a recording is listened to again only when the aligner asks a question not answered before.
@@ -73,6 +74,11 @@ impl Listener {
         let size = metadata.len();
         let modified =
             metadata.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        // Another model's hearing is cached apart, under the model's hash.
+        let stem = match &self.model {
+            Some(model) => format!("{stem}.model-{:016x}", fnv1a(&model.display().to_string())),
+            None => stem.to_string(),
+        };
         let cache_file = match prompt {
             Some(prompt) => self.cache.join(format!("{stem}.bias-{:016x}.json", fnv1a(prompt))),
             None => self.cache.join(format!("{stem}.json")),

