@@ -28,12 +28,20 @@ impl Token {
         }
     }
 
-    /// A script word, read the ways a reader may say it: as `from_reading`, and a Roman numeral
+    /// A script word, read the ways a reader may say it: as `from_reading`; a Roman numeral
     /// ("II", "XIV"; "I" only alone on its line, where it heads a numbered section) also as its
-    /// number ("two"), the way sonnet and chapter numbers are read aloud.
+    /// number ("two"), the way sonnet and chapter numbers are read aloud; and an archaic verb
+    /// form also as the modern one the recogniser writes for it (see [`modern_forms`]).
     pub(crate) fn script_word(written: &str, reading: &Reading, alone_on_line: bool) -> Token {
         let mut token = Token::from_reading(reading);
         let bare = written.trim_matches(|c: char| !c.is_alphanumeric());
+        for form in modern_forms(bare) {
+            for key in Reading::of(&form).keys() {
+                if !token.keys.contains(key) {
+                    token.keys.push(key.clone());
+                }
+            }
+        }
         if let Some(value) = roman_value(bare).filter(|_| bare.len() >= 2 || alone_on_line) {
             let number = Token::from_reading(&Reading::of(&value.to_string()));
             for key in number.keys {
@@ -79,6 +87,27 @@ impl Token {
     }
 }
 
+/// The modern forms of an archaic verb form, as a recogniser trained on today's text writes
+/// it: "mak'st" as "makes", "feel'st" as "feels", "tatter'd" as "tattered", "thinkest" and
+/// "thinketh" as "thinks". Whisper writes the modern word for the old one (the sounds differ by
+/// a consonant it does not hear), so a verse reading was told it misread every one; a listener
+/// would count the old form said. Words in the dictionary ("honest", "forest") are left alone.
+fn modern_forms(bare: &str) -> Vec<String> {
+    let word = bare.to_lowercase().replace('’', "'");
+    let with = |stem: &str, endings: &[&str]| endings.iter().map(|e| format!("{stem}{e}")).collect::<Vec<_>>();
+    if let Some(stem) = word.strip_suffix("'st").filter(|s| s.len() >= 2) {
+        with(stem, &["s", "es", "est"])
+    } else if let Some(stem) = word.strip_suffix("'d").filter(|s| s.len() >= 2) {
+        with(stem, &["ed", "d"])
+    } else if let Some(stem) = word.strip_suffix("est").or_else(|| word.strip_suffix("eth")).filter(|s| s.len() >= 3)
+        && !in_dictionary(std::slice::from_ref(&word))
+    {
+        with(stem, &["s", "es"])
+    } else {
+        Vec::new()
+    }
+}
+
 /// The value of an upper-case Roman numeral from 1 to 399 written the usual way ("IV", "XIV"),
 /// or `None`.
 fn roman_value(text: &str) -> Option<u32> {
@@ -118,6 +147,17 @@ fn roman(mut value: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archaic_verb_forms_are_read_as_the_modern_ones() {
+        let word = |written: &str| Token::script_word(written, &Reading::of(written), false);
+        assert!(word("mak’st").matches(&Token::heard("makes")));
+        assert!(word("feel'st").matches(&Token::heard("feels,")));
+        assert!(word("tatter’d").matches(&Token::heard("tattered")));
+        assert!(word("thinkest").matches(&Token::heard("thinks")));
+        assert!(!word("mak’st").matches(&Token::heard("made")));
+        assert!(!word("honest").matches(&Token::heard("hons")), "a dictionary word is not an archaic form");
+    }
 
     #[test]
     fn roman_numerals_are_read_as_numbers() {
