@@ -6,7 +6,7 @@
 use encore_script::Script;
 use encore_take::{
     AudioSummary, HeardWord, Hearing, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, TakeWord,
-    Unrecognised, Verdict,
+    Unrecognised, Verdict, repetitions, said_on_line,
 };
 
 use crate::finding::round;
@@ -363,10 +363,7 @@ fn line_paces(words: &[TakeWord], script: &Script, hesitations: &[Hesitation]) -
         .line_numbers()
         .into_iter()
         .map(|line| {
-            let said: Vec<&TakeWord> = words
-                .iter()
-                .filter(|w| w.line == Some(line) && w.script_index.is_some() && w.verdict.is_said())
-                .collect();
+            let said = said_on_line(words, line);
             let start = said.iter().filter_map(|w| w.start).min_by(f64::total_cmp);
             let end = said.iter().filter_map(|w| w.end).max_by(f64::total_cmp);
             let wpm = match (start, end) {
@@ -407,18 +404,13 @@ fn summarize(words: &[TakeWord], script: &Script, hesitations: &[Hesitation], st
     let per_minute = |n: usize| {
         if minutes > 0.0 { round(n as f64 / minutes, 1) } else { 0.0 }
     };
-    let repetitions = words
-        .iter()
-        .enumerate()
-        .filter(|&(at, w)| w.verdict == Verdict::Repeated && (at == 0 || words[at - 1].verdict != Verdict::Repeated))
-        .count();
     Summary {
         accuracy: round(correct as f64 / total, 4),
         completeness: round((correct + misread) as f64 / total, 4),
         wcpm: per_minute(correct),
         wpm: per_minute(distinct.len()),
         fillers: count(Verdict::Filler),
-        repetitions,
+        repetitions: repetitions(words),
         hesitations: hesitations.len(),
         misread,
         skipped: count(Verdict::Skipped),

@@ -17,4 +17,4 @@ pub use hearing::{HeardWord, Hearing, Unrecognised};
 pub use take_report::{
     AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport,
 };
-pub use take_word::{TakeWord, Verdict};
+pub use take_word::{TakeWord, Verdict, repetitions, said_on_line};

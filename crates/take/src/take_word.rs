@@ -68,3 +68,18 @@ impl Verdict {
         matches!(self, Verdict::Correct | Verdict::Misread)
     }
 }
+
+/// How many times the performer went back: a run of repeated words is one repetition.
+pub fn repetitions(words: &[TakeWord]) -> usize {
+    words
+        .iter()
+        .enumerate()
+        .filter(|&(at, w)| w.verdict == Verdict::Repeated && (at == 0 || words[at - 1].verdict != Verdict::Repeated))
+        .count()
+}
+
+/// The script words of `line` that were said (rightly or not), in the take's order: what the
+/// line's pace is measured on.
+pub fn said_on_line(words: &[TakeWord], line: usize) -> Vec<&TakeWord> {
+    words.iter().filter(|w| w.line == Some(line) && w.script_index.is_some() && w.verdict.is_said()).collect()
+}

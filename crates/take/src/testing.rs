@@ -146,18 +146,13 @@ fn assemble(
     let correct = count(Verdict::Correct);
     let misread = count(Verdict::Misread);
     let spoken = words.iter().filter(|w| w.heard.is_some() && w.verdict != Verdict::Filler).count();
-    let repetitions = words
-        .iter()
-        .enumerate()
-        .filter(|(at, w)| w.verdict == Verdict::Repeated && (*at == 0 || words[at - 1].verdict != Verdict::Repeated))
-        .count();
     let summary = Summary {
         accuracy: correct as f64 / script.len() as f64,
         completeness: (correct + misread) as f64 / script.len() as f64,
         wcpm: per_minute(correct),
         wpm: per_minute(spoken),
         fillers: count(Verdict::Filler),
-        repetitions,
+        repetitions: crate::repetitions(&words),
         hesitations: hesitations.len(),
         misread,
         skipped: count(Verdict::Skipped),
@@ -174,10 +169,7 @@ fn assemble(
         .line_numbers()
         .into_iter()
         .map(|line| {
-            let said: Vec<&TakeWord> = words
-                .iter()
-                .filter(|w| w.line == Some(line) && w.verdict.is_said() && w.script_index.is_some())
-                .collect();
+            let said = crate::said_on_line(&words, line);
             LinePace {
                 line,
                 start: said.first().and_then(|w| w.start),
