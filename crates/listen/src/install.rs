@@ -233,7 +233,9 @@ fn read_wheels(wheels: &[PathBuf]) -> Result<SourceFiles, ListenError> {
     if parts.is_empty() {
         return Err(missing("model.bin"));
     }
-    if parts.iter().enumerate().any(|(k, (part, _))| *part != (k as u32 + u32::from(parts[0].0 > 0))) {
+    // `model.bin` whole (numbered 0), or its parts 1, 2, ... with none missing before the last.
+    let numbers: Vec<u32> = parts.iter().map(|(part, _)| *part).collect();
+    if numbers != [0] && !numbers.iter().copied().eq(1..=numbers.len() as u32) {
         return Err(missing("complete set of model.bin parts (one of the model's packages is missing)"));
     }
     Ok(SourceFiles {
