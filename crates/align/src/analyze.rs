@@ -86,6 +86,8 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
                         rescored: false,
                         possible_stumble: false,
                         relates_to,
+                        f0_hz: None,
+                        loudness_db: None,
                     });
                 }
             }
@@ -113,6 +115,7 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
         lines,
         summary,
         findings: Vec::new(),
+        delivery: None,
     };
     report.findings = findings(&report, script);
     report
@@ -177,6 +180,8 @@ fn script_entry(
         rescored: false,
         possible_stumble: false,
         relates_to: None,
+        f0_hz: None,
+        loudness_db: None,
     }
 }
 

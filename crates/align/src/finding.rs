@@ -4,12 +4,7 @@
 //! the costliest are kept.
 
 use encore_script::Script;
-use encore_take::{Finding, FindingKind, TakeReport, TakeWord, Verdict};
-
-/// How many findings a report keeps.
-const KEPT: usize = 3;
-/// Findings cheaper than this are not worth mentioning.
-const WORTH_MENTIONING: f64 = 0.2;
+use encore_take::{DRAGGING, Finding, FindingKind, RUSHING, TakeReport, TakeWord, Verdict, costliest, line_tempi};
 
 /// The two or three findings that cost the most, costliest first.
 pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
@@ -120,35 +115,21 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
         push(FindingKind::Stumble, stumble.before_script_index, 0.5, format!("unclear speech{place}"));
     }
 
-    let paced: Vec<(usize, f64)> =
-        report.lines.iter().filter(|l| l.words >= 4).filter_map(|l| l.wpm.map(|wpm| (l.line, wpm))).collect();
-    if paced.len() >= 2 {
-        let usual = crate::hesitation::median(&paced.iter().map(|&(_, wpm)| wpm).collect::<Vec<_>>());
-        for &(line, wpm) in &paced {
-            let ratio = wpm / usual;
+    for (line, ratio) in line_tempi(&report.lines) {
+        if ratio >= RUSHING || ratio <= DRAGGING {
+            let how = if ratio > 1.0 { "faster" } else { "slower" };
             let percent = ((ratio - 1.0).abs() * 100.0).round();
-            if usual > 0.0 && (ratio >= 1.25 || ratio <= 0.75) {
-                let how = if ratio > 1.0 { "faster" } else { "slower" };
-                found.push(Finding {
-                    kind: FindingKind::Pace,
-                    script_index: None,
-                    line: Some(line),
-                    cost: round(2.0 * (ratio - 1.0).abs(), 2),
-                    message: format!("line {line} was {percent}% {how} than your usual pace"),
-                });
-            }
+            found.push(Finding {
+                kind: FindingKind::Pace,
+                script_index: None,
+                line: Some(line),
+                cost: round(2.0 * (ratio - 1.0).abs(), 2),
+                message: format!("line {line} was {percent}% {how} than your usual pace"),
+            });
         }
     }
 
-    found.retain(|f| f.cost >= WORTH_MENTIONING);
-    found.sort_by(|a, b| {
-        b.cost
-            .total_cmp(&a.cost)
-            .then(a.line.unwrap_or(usize::MAX).cmp(&b.line.unwrap_or(usize::MAX)))
-            .then(a.script_index.unwrap_or(usize::MAX).cmp(&b.script_index.unwrap_or(usize::MAX)))
-    });
-    found.truncate(KEPT);
-    found
+    costliest(found)
 }
 
 /// The end of the run of entries with the same verdict starting at `at`; a repeated phrase or a

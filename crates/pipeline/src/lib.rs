@@ -24,13 +24,21 @@ pub fn analyze(
     let (hearing, _, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
         progress(if p.total > 0.0 { p.done / p.total } else { 1.0 })
     })?;
-    Ok(judge(recogniser, script, &hearing, &listening))
+    Ok(judge(recogniser, script, audio, &hearing, &listening))
 }
 
 /// The take report from what was heard, putting each disagreement with the script back to
-/// the model.
-fn judge(recogniser: &Recogniser, script: &Script, hearing: &Hearing, listening: &Listening) -> TakeReport {
-    judge_before(recogniser, script, hearing, listening, f64::INFINITY)
+/// the model, with how the take sounded measured on its audio.
+fn judge(
+    recogniser: &Recogniser,
+    script: &Script,
+    audio: &Audio,
+    hearing: &Hearing,
+    listening: &Listening,
+) -> TakeReport {
+    let mut report = judge_before(recogniser, script, hearing, listening, f64::INFINITY);
+    encore_delivery::measure(audio, script, &mut report);
+    report
 }
 
 /// [`judge`], putting to the model only the disagreements that end before `asked_before`

@@ -148,7 +148,7 @@ impl LiveTake {
             }
         };
         let (hearing, _, listening) = self.recogniser.finish_hearing(heard, &audio);
-        let report = super::judge(&self.recogniser, &self.script, &hearing, &listening);
+        let report = super::judge(&self.recogniser, &self.script, &audio, &hearing, &listening);
         Ok(FinishedTake { audio, report, heard_before_stop })
     }
 }
@@ -274,7 +274,7 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
             // Judging it now puts the report's questions to the model while the performer is
             // still reaching for the button; the answers are kept with the windows.
             let (hearing, _, listening) = recogniser.finish_hearing(whole.clone(), &audio);
-            super::judge(recogniser, script, &hearing, &listening);
+            super::judge_before(recogniser, script, &hearing, &listening, f64::INFINITY);
             to_the_end = Some(HeardToTheEnd { heard: whole, samples: audio.samples.len() });
             continue;
         }

@@ -38,6 +38,11 @@ impl Script {
         let mut count = 0usize;
         let mut lines = 0usize;
         for (line_index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                if let Some(last) = words.last_mut() {
+                    last.ends_paragraph = true;
+                }
+            }
             let first_on_line = words.len();
             for token in line.split_whitespace() {
                 let (pause_before, core, pause_after) = split_pause_marks(token);
@@ -62,6 +67,7 @@ impl Script {
                                 ends_sentence,
                                 ends_clause,
                                 ends_line: false,
+                                ends_paragraph: false,
                                 reading,
                             });
                         }
@@ -181,6 +187,8 @@ mod tests {
         assert!(words[7].ends_clause, "a dash after a word ends a clause");
         assert!(words[8].pause_after && words[9].pause_after);
         assert!(words[3].ends_line && words[7].ends_line && words[9].ends_sentence);
+        assert!(words[3].ends_paragraph, "a blank line follows 'seven'");
+        assert!(!words[7].ends_paragraph && !words[9].ends_paragraph);
         assert_eq!(script.line_count(), 3);
         assert_eq!(script.line_numbers(), [1, 3, 4]);
         assert_eq!(words[4].index, 4);

@@ -20,6 +20,8 @@ pub struct ScriptWord {
     pub ends_clause: bool,
     /// The last word of its line.
     pub ends_line: bool,
+    /// The last word before a blank line: a paragraph or a verse ends with it.
+    pub ends_paragraph: bool,
     /// How the word may be said aloud.
     pub reading: Reading,
 }

@@ -7,14 +7,17 @@
 //! compiling the recogniser or the aligner. Fields may be added; none may change meaning (see
 //! `docs/take-report.md` and `docs/transcript.md`).
 
+mod delivery;
 mod hearing;
 mod take_report;
 mod take_word;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use delivery::{Contour, Delivery, LineDelivery};
 pub use hearing::{HeardWord, Hearing, Unrecognised};
 pub use take_report::{
-    AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport,
+    AudioSummary, DRAGGING, Finding, FindingKind, Hesitation, LinePace, RUSHING, ScriptSummary, Stumble, Summary,
+    TakeReport, costliest, line_tempi,
 };
 pub use take_word::{TakeWord, Verdict, repetitions, said_on_line};

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::TakeWord;
+use crate::{Delivery, TakeWord};
 
 /// What happened in one take, word by word and line by line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,10 @@ pub struct TakeReport {
     /// The two or three findings that cost the most.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// How it sounded: pitch, loudness and pace. Absent only when the take has no speech (or
+    /// the report was made before Encore measured delivery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }
 
 /// The length of the audio and how much of it was speech.
@@ -131,7 +135,16 @@ pub enum FindingKind {
     Fillers,
     Hesitation,
     Stumble,
+    /// A line much faster or slower than the performer's usual line.
     Pace,
+    /// A line, or the take, said on a narrow range of pitch.
+    Flat,
+    /// The end of a line much quieter than the rest of it.
+    TrailingOff,
+    /// No pause where the script has one.
+    NoPause,
+    /// A yes-or-no question said without a rise.
+    NoRise,
 }
 
 /// One reason the take was not clean, in plain words.
@@ -146,4 +159,46 @@ pub struct Finding {
     pub cost: f64,
     /// "you skipped 'whom' in line 3".
     pub message: String,
+}
+
+/// How many findings a report keeps.
+const KEPT: usize = 3;
+/// Findings cheaper than this are not worth mentioning.
+const WORTH_MENTIONING: f64 = 0.2;
+
+/// The two or three findings that cost the most, costliest first (then in script order). The
+/// aligner and the delivery measures each add theirs, and both rank through here.
+pub fn costliest(mut found: Vec<Finding>) -> Vec<Finding> {
+    found.retain(|f| f.cost >= WORTH_MENTIONING);
+    found.sort_by(|a, b| {
+        b.cost
+            .total_cmp(&a.cost)
+            .then(a.line.unwrap_or(usize::MAX).cmp(&b.line.unwrap_or(usize::MAX)))
+            .then(a.script_index.unwrap_or(usize::MAX).cmp(&b.script_index.unwrap_or(usize::MAX)))
+    });
+    found.truncate(KEPT);
+    found
+}
+
+/// A line this much faster than the performer's usual line is rushed.
+pub const RUSHING: f64 = 1.25;
+/// A line this much slower than the performer's usual line drags.
+pub const DRAGGING: f64 = 0.75;
+
+/// Each line's pace over the performer's usual (median) line pace, for the lines with at least
+/// four said words; empty when fewer than two lines can be compared.
+pub fn line_tempi(lines: &[LinePace]) -> Vec<(usize, f64)> {
+    let paced: Vec<(usize, f64)> =
+        lines.iter().filter(|l| l.words >= 4).filter_map(|l| l.wpm.map(|wpm| (l.line, wpm))).collect();
+    if paced.len() < 2 {
+        return Vec::new();
+    }
+    let mut sorted: Vec<f64> = paced.iter().map(|&(_, wpm)| wpm).collect();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    let usual = if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2.0 } else { sorted[middle] };
+    if usual <= 0.0 {
+        return Vec::new();
+    }
+    paced.into_iter().map(|(line, wpm)| (line, wpm / usual)).collect()
 }

@@ -35,6 +35,12 @@ pub struct TakeWord {
     /// For a repetition or false start: the script word repeated or attempted.
     #[serde(default)]
     pub relates_to: Option<usize>,
+    /// Median pitch of the word's voiced frames, Hz; `None` when unsaid or not voiced.
+    #[serde(default)]
+    pub f0_hz: Option<f32>,
+    /// Median loudness of the word, dB relative to full scale, K-weighted; `None` when unsaid.
+    #[serde(default)]
+    pub loudness_db: Option<f32>,
 }
 
 /// The verdict of one entry in `words` of the take report.

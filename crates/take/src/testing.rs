@@ -41,6 +41,8 @@ pub fn take(script: &str, marks: &str) -> (TakeReport, Script) {
             rescored: false,
             possible_stumble: false,
             relates_to,
+            f0_hz: None,
+            loudness_db: None,
         };
         let (verdict, heard) = match mark.split_once(':') {
             Some((kind, heard)) => (kind, Some(heard)),
@@ -109,6 +111,8 @@ pub fn take(script: &str, marks: &str) -> (TakeReport, Script) {
                     rescored: false,
                     possible_stumble: std::mem::take(&mut pending_stumble),
                     relates_to: None,
+                    f0_hz: None,
+                    loudness_db: None,
                 });
                 next += 1;
             }
@@ -189,6 +193,7 @@ fn assemble(
         lines,
         summary,
         findings: Vec::new(),
+        delivery: None,
     }
 }
 

@@ -123,6 +123,8 @@ pub(super) mod sample {
             rescored: false,
             possible_stumble: false,
             relates_to: None,
+            f0_hz: None,
+            loudness_db: None,
         }
     }
 
@@ -168,6 +170,7 @@ pub(super) mod sample {
             ],
             summary: Summary { accuracy: 10.0 / 13.0, correct: 10, misread: 2, skipped: 1, ..Summary::default() },
             findings: Vec::new(),
+            delivery: None,
         }
     }
 }

@@ -1,0 +1,260 @@
+//! What a speaking coach would say about how the take sounded, each finding placed on the
+//! script: a flat voice (for speech, and for this performer), trailing off at the end of a
+//! phrase, a rushed or dragging line, no pause where the script has one, and a yes-or-no
+//! question said without a rise. The thresholds are measured on the corpus (`bench/README.md`);
+//! each errs towards saying nothing.
+
+use encore_script::{Script, ScriptWord};
+use encore_take::{DRAGGING, Finding, FindingKind, LineDelivery, RUSHING, TakeReport, TakeWord, line_tempi};
+
+use crate::frames::{Frames, Span, median, range_st, semitones};
+
+/// A take whose pitch range is under this many semitones is flat for anyone's speech.
+const FLAT_TAKE_ST: f32 = 3.0;
+/// A line under this range is flat whatever the performer's own range.
+const FLAT_LINE_ST: f32 = 2.0;
+/// A line under this range is flat when it is also under half the performer's range.
+const NARROW_LINE_ST: f32 = 3.5;
+/// Voiced frames needed before a range is judged: a second for the take, 0.6 s for a line.
+const TAKE_VOICED: usize = 100;
+const LINE_VOICED: usize = 60;
+/// The end of a phrase this much quieter than its body is trailing off.
+const TRAILING_DB: f32 = 8.0;
+/// The end of a phrase: its last second.
+const TAIL_SECONDS: f64 = 1.0;
+/// Phrases shorter than this are not judged for trailing off: there is no body to compare with.
+const PHRASE_SECONDS: f64 = 2.2;
+/// A pause is this long a stretch at least this far under the take's speech level, or a gap
+/// this long between the word times.
+const PAUSE_SECONDS: f64 = 0.12;
+const PAUSE_DROP_DB: f32 = 15.0;
+const PAUSE_GAP_SECONDS: f64 = 0.3;
+/// A question rises when its end is this far above the sentence's median pitch.
+const RISE_ST: f32 = 1.0;
+/// Questions that open with these words fall in English, so no rise is expected of them.
+const QUESTION_WORDS: [&str; 9] = ["what", "where", "when", "who", "whom", "whose", "why", "which", "how"];
+
+/// The delivery's judgement: the take's range, whether it was flat, each line, and findings.
+pub(crate) struct Judged {
+    pub take_range: Option<f32>,
+    pub take_flat: bool,
+    pub lines: Vec<LineDelivery>,
+    pub findings: Vec<Finding>,
+}
+
+pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &TakeReport) -> Judged {
+    let level = frames.median_loudness(speech).unwrap_or(encore_take::Contour::FLOOR_DB);
+    let take_range = frames.range_st(speech, TAKE_VOICED);
+    let take_flat = take_range.is_some_and(|range| range < FLAT_TAKE_ST);
+    let mut findings = Vec::new();
+    if let (true, Some(range)) = (take_flat, take_range) {
+        findings.push(Finding {
+            kind: FindingKind::Flat,
+            script_index: None,
+            line: None,
+            cost: 0.8,
+            message: format!("your voice kept to {range:.1} semitones of pitch: let it rise and fall with the sense"),
+        });
+    }
+    let said = said_words(report);
+    let tempi = line_tempi(&report.lines);
+    let mut lines = Vec::new();
+    for pace in &report.lines {
+        let spans: Vec<Span> =
+            said.iter().filter(|(w, _)| script_word(script, w).line == pace.line).map(|&(_, s)| s).collect();
+        let range = frames.range_st(&spans, LINE_VOICED);
+        let flat = !take_flat
+            && range
+                .is_some_and(|r| r < FLAT_LINE_ST || (r < NARROW_LINE_ST && take_range.is_some_and(|t| r < 0.5 * t)));
+        if let (true, Some(r)) = (flat, range) {
+            let usual = take_range.map(|t| format!(", against {t:.1} over the take")).unwrap_or_default();
+            findings.push(Finding {
+                kind: FindingKind::Flat,
+                script_index: None,
+                line: Some(pace.line),
+                cost: 0.5,
+                message: format!("line {} was flat: {r:.1} semitones of pitch{usual}", pace.line),
+            });
+        }
+        let tempo = tempi.iter().find(|&&(line, _)| line == pace.line).map(|&(_, ratio)| ratio);
+        lines.push(LineDelivery {
+            line: pace.line,
+            f0_median_hz: frames.median_f0(&spans).map(crate::tenths),
+            pitch_range_st: range.map(crate::tenths),
+            loudness_db: frames.median_loudness(&spans).map(crate::tenths),
+            wpm: pace.wpm,
+            flat,
+            trailing_off: false,
+            rushing: tempo.is_some_and(|r| r >= RUSHING),
+            dragging: tempo.is_some_and(|r| r <= DRAGGING),
+            no_pause_after: Vec::new(),
+            no_rise_at: Vec::new(),
+        });
+    }
+    for trailing in trailing_off(frames, &said, script) {
+        if let Some(line) = line_of(&mut lines, script, trailing.last) {
+            line.trailing_off = true;
+        }
+        findings.push(placed(
+            script,
+            FindingKind::TrailingOff,
+            trailing.last,
+            0.4,
+            format!("you trailed off: the end of the phrase was {:.0} dB quieter than the rest", trailing.drop),
+        ));
+    }
+    for index in pauses_missed(frames, &said, script, level) {
+        if let Some(line) = line_of(&mut lines, script, index) {
+            line.no_pause_after.push(index);
+        }
+        let word = bare(&script.words()[index].text);
+        findings.push(placed(script, FindingKind::NoPause, index, 0.3, format!("no pause after '{word}'")));
+    }
+    for index in questions_without_rise(frames, &said, script) {
+        if let Some(line) = line_of(&mut lines, script, index) {
+            line.no_rise_at.push(index);
+        }
+        let word = bare(&script.words()[index].text);
+        findings.push(placed(
+            script,
+            FindingKind::NoRise,
+            index,
+            0.3,
+            format!("the question ending '{word}' did not rise"),
+        ));
+    }
+    Judged { take_range, take_flat, lines, findings }
+}
+
+/// The line that script word `index` is on.
+fn line_of<'l>(lines: &'l mut [LineDelivery], script: &Script, index: usize) -> Option<&'l mut LineDelivery> {
+    let line = script.words()[index].line;
+    lines.iter_mut().find(|l| l.line == line)
+}
+
+/// The said script words, in script order, with their times.
+fn said_words(report: &TakeReport) -> Vec<(&TakeWord, Span)> {
+    let mut said: Vec<(&TakeWord, Span)> = report
+        .words
+        .iter()
+        .filter(|w| w.script_index.is_some() && w.verdict.is_said())
+        .filter_map(|w| Some((w, Span { start: w.start?, end: w.end? })))
+        .collect();
+    said.sort_by_key(|(w, _)| w.script_index);
+    said
+}
+
+fn script_word<'s>(script: &'s Script, word: &TakeWord) -> &'s ScriptWord {
+    &script.words()[word.script_index.expect("said words are script words")]
+}
+
+/// A finding on one script word, its line named in the message.
+fn placed(script: &Script, kind: FindingKind, index: usize, cost: f64, message: String) -> Finding {
+    let line = script.words()[index].line;
+    Finding { kind, script_index: Some(index), line: Some(line), cost, message: format!("{message} in line {line}") }
+}
+
+struct Trailing {
+    /// The phrase's last script word.
+    last: usize,
+    drop: f32,
+}
+
+/// Phrases (runs of said words up to a sentence or line end) whose last second is markedly
+/// quieter than the rest.
+fn trailing_off(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script) -> Vec<Trailing> {
+    let mut found = Vec::new();
+    let mut phrase: Vec<Span> = Vec::new();
+    for &(word, span) in said {
+        phrase.push(span);
+        let written = script_word(script, word);
+        if !(written.ends_sentence || written.ends_line) {
+            continue;
+        }
+        let spans = std::mem::take(&mut phrase);
+        let (start, end) = (spans[0].start, span.end);
+        if end - start < PHRASE_SECONDS {
+            continue;
+        }
+        let tail_from = end - TAIL_SECONDS;
+        let inside = frames.inside(&spans);
+        let (body, tail): (Vec<usize>, Vec<usize>) =
+            inside.iter().partition(|&&i| (i as f64) * frames.hop() < tail_from);
+        let least = (0.3 / frames.hop()) as usize;
+        if body.len() < least || tail.len() < least {
+            continue;
+        }
+        let (Some(body), Some(tail)) = (median(&frames.loudness_at(&body)), median(&frames.loudness_at(&tail))) else {
+            continue;
+        };
+        if body - tail >= TRAILING_DB {
+            found.push(Trailing { last: written.index, drop: body - tail });
+        }
+    }
+    found
+}
+
+/// Script words after which the script pauses (a sentence end, a `/`, a paragraph end) that the
+/// performer went on from without one.
+fn pauses_missed(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script, level: f32) -> Vec<usize> {
+    let quiet = level - PAUSE_DROP_DB;
+    let run_needed = (PAUSE_SECONDS / frames.hop()).ceil() as usize;
+    said.windows(2)
+        .filter_map(|pair| {
+            let ((word, before), (next, after)) = (pair[0], pair[1]);
+            let written = script_word(script, word);
+            let pause_expected = written.ends_sentence || written.pause_after || written.ends_paragraph;
+            if !pause_expected || next.script_index != Some(written.index + 1) {
+                return None;
+            }
+            if after.start - before.end >= PAUSE_GAP_SECONDS {
+                return None;
+            }
+            let around = Span { start: before.end - 0.1, end: after.start + 0.1 };
+            let mut run = 0;
+            for i in frames.inside(&[around]) {
+                run = if frames.loudness(i) < quiet { run + 1 } else { 0 };
+                if run >= run_needed {
+                    return None;
+                }
+            }
+            Some(written.index)
+        })
+        .collect()
+}
+
+/// The last words of yes-or-no questions whose end did not rise above the question's pitch.
+fn questions_without_rise(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script) -> Vec<usize> {
+    let words = script.words();
+    let mut found = Vec::new();
+    for (at, &(word, span)) in said.iter().enumerate() {
+        let written = script_word(script, word);
+        if !written.text.trim_end_matches(['"', '\'', ')', '’', '”']).ends_with('?') {
+            continue;
+        }
+        let opening = words[..written.index].iter().rposition(|w| w.ends_sentence).map_or(0, |i| i + 1);
+        if QUESTION_WORDS.contains(&bare(&words[opening].text).to_lowercase().as_str()) {
+            continue;
+        }
+        let sentence: Vec<Span> =
+            said[..=at].iter().filter(|(w, _)| w.script_index.is_some_and(|i| i >= opening)).map(|&(_, s)| s).collect();
+        let end: Vec<f32> = frames.f0_at(&frames.inside(&[span]));
+        let least = (0.06 / frames.hop()).ceil() as usize;
+        if end.len() < least {
+            continue;
+        }
+        let last = &end[end.len().saturating_sub((0.08 / frames.hop()).ceil() as usize)..];
+        let (Some(end), Some(middle)) = (median(last), frames.median_f0(&sentence)) else {
+            continue;
+        };
+        if range_st(&frames.f0_at(&frames.inside(&sentence)), least).is_some() && semitones(end, middle) < RISE_ST {
+            found.push(written.index);
+        }
+    }
+    found
+}
+
+/// A script word without the punctuation around it.
+fn bare(text: &str) -> String {
+    text.trim_matches(|c: char| !c.is_alphanumeric()).to_string()
+}
