@@ -18,8 +18,13 @@ const NARROW_LINE_ST: f32 = 3.5;
 /// Voiced frames needed before a range is judged: a second for the take, 0.6 s for a line.
 const TAKE_VOICED: usize = 100;
 const LINE_VOICED: usize = 60;
-/// The end of a phrase this much quieter than its body is trailing off.
+/// The end of a phrase this much quieter than its body, beyond the performer's usual drop, is
+/// trailing off.
 const TRAILING_DB: f32 = 8.0;
+/// A phrase's end is this much quieter than its body when a take has too few phrases to say
+/// what is usual for the performer (the median over the corpus's clean readings).
+const USUAL_DROP_DB: f32 = 4.0;
+const USUAL_FROM_PHRASES: usize = 4;
 /// The end of a phrase: its last second.
 const TAIL_SECONDS: f64 = 1.0;
 /// Phrases shorter than this are not judged for trailing off: there is no body to compare with.
@@ -57,6 +62,8 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
         });
     }
     let said = said_words(report);
+    // Without a voice there is nothing to judge a pause, a rise or a fall by.
+    let voiced = frames.inside(speech).into_iter().filter(|&i| frames.voiced(i)).count() >= TAKE_VOICED;
     let tempi = line_tempi(&report.lines);
     let mut lines = Vec::new();
     for pace in &report.lines {
@@ -91,6 +98,9 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
             no_rise_at: Vec::new(),
         });
     }
+    if !voiced {
+        return Judged { take_range, take_flat, lines, findings };
+    }
     for trailing in trailing_off(frames, &said, script) {
         if let Some(line) = line_of(&mut lines, script, trailing.last) {
             line.trailing_off = true;
@@ -100,7 +110,10 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
             FindingKind::TrailingOff,
             trailing.last,
             0.4,
-            format!("you trailed off: the end of the phrase was {:.0} dB quieter than the rest", trailing.drop),
+            format!(
+                "you trailed off: the end of the phrase fell {:.0} dB more than your phrases usually do",
+                trailing.drop
+            ),
         ));
     }
     for index in pauses_missed(frames, &said, script, level) {
@@ -157,14 +170,18 @@ fn placed(script: &Script, kind: FindingKind, index: usize, cost: f64, message: 
 struct Trailing {
     /// The phrase's last script word.
     last: usize,
+    /// How much quieter its end was than its body, beyond the performer's usual.
     drop: f32,
 }
 
 /// Phrases (runs of said words up to a sentence or line end) whose last second is markedly
-/// quieter than the rest.
+/// quieter than the rest: beyond how much quieter this performer usually ends a phrase, since
+/// every reader lets some ends fall. Loudness is read on the voiced frames, the vowels, so that
+/// a word's silent edges do not count.
 fn trailing_off(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script) -> Vec<Trailing> {
-    let mut found = Vec::new();
+    let mut drops: Vec<(usize, f32)> = Vec::new();
     let mut phrase: Vec<Span> = Vec::new();
+    let least = (0.2 / frames.hop()).ceil() as usize;
     for &(word, span) in said {
         phrase.push(span);
         let written = script_word(script, word);
@@ -172,26 +189,30 @@ fn trailing_off(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script) ->
             continue;
         }
         let spans = std::mem::take(&mut phrase);
-        let (start, end) = (spans[0].start, span.end);
-        if end - start < PHRASE_SECONDS {
+        if span.end - spans[0].start < PHRASE_SECONDS {
             continue;
         }
-        let tail_from = end - TAIL_SECONDS;
-        let inside = frames.inside(&spans);
+        let tail_from = span.end - TAIL_SECONDS;
+        let voiced: Vec<usize> = frames.inside(&spans).into_iter().filter(|&i| frames.voiced(i)).collect();
         let (body, tail): (Vec<usize>, Vec<usize>) =
-            inside.iter().partition(|&&i| (i as f64) * frames.hop() < tail_from);
-        let least = (0.3 / frames.hop()) as usize;
+            voiced.iter().partition(|&&i| (i as f64) * frames.hop() < tail_from);
         if body.len() < least || tail.len() < least {
             continue;
         }
-        let (Some(body), Some(tail)) = (median(&frames.loudness_at(&body)), median(&frames.loudness_at(&tail))) else {
-            continue;
-        };
-        if body - tail >= TRAILING_DB {
-            found.push(Trailing { last: written.index, drop: body - tail });
+        if let (Some(body), Some(tail)) = (median(&frames.loudness_at(&body)), median(&frames.loudness_at(&tail))) {
+            drops.push((written.index, body - tail));
         }
     }
-    found
+    let usual = if drops.len() >= USUAL_FROM_PHRASES {
+        median(&drops.iter().map(|&(_, drop)| drop).collect::<Vec<_>>()).unwrap_or(USUAL_DROP_DB).max(0.0)
+    } else {
+        USUAL_DROP_DB
+    };
+    drops
+        .into_iter()
+        .filter(|&(_, drop)| drop - usual >= TRAILING_DB)
+        .map(|(last, drop)| Trailing { last, drop: drop - usual })
+        .collect()
 }
 
 /// Script words after which the script pauses (a sentence end, a `/`, a paragraph end) that the
@@ -233,7 +254,12 @@ fn questions_without_rise(frames: &Frames, said: &[(&TakeWord, Span)], script: &
             continue;
         }
         let opening = words[..written.index].iter().rposition(|w| w.ends_sentence).map_or(0, |i| i + 1);
-        if QUESTION_WORDS.contains(&bare(&words[opening].text).to_lowercase().as_str()) {
+        // "For where is she…", "And how…": a question word among the first three opens it.
+        let opens_with_question_word = words[opening..=written.index]
+            .iter()
+            .take(3)
+            .any(|w| QUESTION_WORDS.contains(&bare(&w.text).to_lowercase().as_str()));
+        if opens_with_question_word {
             continue;
         }
         let sentence: Vec<Span> =

@@ -65,3 +65,6 @@ pub fn measure(audio: &Audio, script: &Script, report: &mut TakeReport) {
 fn tenths(value: f32) -> f32 {
     (value * 10.0).round() / 10.0
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,12 +1,12 @@
 //! The take report in a terminal: the script line by line with every verdict on it, then the
-//! numbers and the findings. Every mark is readable without colour (`[-whom-]` skipped,
+//! numbers, the voice and the findings. Every mark is readable without colour (`[-whom-]` skipped,
 //! `{in->and}` misread, `+um+` an extra word, `(again: ask not)`, `~mon~` a false start, `⏸2.1s`
 //! a hesitation), and colour, when the caller allows it, only repeats what the mark says.
 
 use std::fmt::Write;
 
 use encore_script::Script;
-use encore_take::{TakeReport, TakeWord, Verdict};
+use encore_take::{Delivery, LineDelivery, TakeReport, TakeWord, Verdict};
 
 use super::{Line, Mark, count, lines, percent, shown};
 
@@ -96,6 +96,9 @@ fn summary(report: &TakeReport, script: &Script, paint: &Paint, out: &mut String
         counts.push(format!("{} confirmed on a second listen", s.rescored));
     }
     let _ = writeln!(out, "{}", counts.join(" · "));
+    if let Some(delivery) = &report.delivery {
+        let _ = writeln!(out, "{}", delivery_line(delivery));
+    }
     out.push('\n');
     if report.findings.is_empty() {
         let _ = writeln!(out, "Nothing stood out: a clean take.");
@@ -114,6 +117,33 @@ fn summary(report: &TakeReport, script: &Script, paint: &Paint, out: &mut String
             "key: {script->heard} misread · [-word-] skipped · +word+ added or filler · (again: …) repeated · ~word~ false start · ⏸ pause · (?) unclear speech · ? unsure",
         )
     );
+}
+
+/// The take's voice in one line: pitch, range and loudness, then the lines flagged.
+fn delivery_line(delivery: &Delivery) -> String {
+    let mut parts = Vec::new();
+    match (delivery.f0_median_hz, delivery.pitch_range_st) {
+        (Some(f0), Some(range)) => parts.push(format!("voice {f0:.0} Hz over {range:.1} semitones")),
+        (Some(f0), None) => parts.push(format!("voice {f0:.0} Hz")),
+        _ => parts.push("no voiced speech".to_string()),
+    }
+    if let Some(loudness) = delivery.loudness_db {
+        parts.push(format!("loudness {loudness:.0} dB"));
+    }
+    if delivery.flat {
+        parts.push("flat".to_string());
+    }
+    let flagged = |name: &str, flag: fn(&LineDelivery) -> bool| {
+        let lines: Vec<String> = delivery.lines.iter().filter(|l| flag(l)).map(|l| l.line.to_string()).collect();
+        (!lines.is_empty()).then(|| format!("{name} {}", lines.join(", ")))
+    };
+    parts.extend(flagged("flat lines", |l| l.flat));
+    parts.extend(flagged("rushed", |l| l.rushing));
+    parts.extend(flagged("dragging", |l| l.dragging));
+    parts.extend(flagged("trailing off", |l| l.trailing_off));
+    parts.extend(flagged("no pause in", |l| !l.no_pause_after.is_empty()));
+    parts.extend(flagged("no rise in", |l| !l.no_rise_at.is_empty()));
+    parts.join(" · ")
 }
 
 /// Colour, or none.
