@@ -1,7 +1,10 @@
 //! The take report as one HTML page that needs nothing else: the script with every verdict
 //! styled, hesitations as gaps, the numbers and the findings, and the take's audio embedded, so
 //! that clicking (or pressing Enter on) a word plays the take from that word. The page can be
-//! mailed to a teacher or opened on a phone; it loads nothing from anywhere.
+//! mailed to a teacher or opened on a phone; it loads nothing from anywhere. How the take sounded
+//! (pitch and loudness under the words) is drawn by [`contour`].
+
+mod contour;
 
 use std::fmt::Write;
 
@@ -81,6 +84,12 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
         findings.push_str("</ol>");
     }
 
+    // A report made before Encore measured delivery has no figure, and its page is as it was.
+    let delivery = contour::section(report);
+    let (delivery_style, delivery_script) =
+        if delivery.is_some() { (contour::STYLE, contour::SCRIPT) } else { ("", "") };
+    let delivery = delivery.unwrap_or_default();
+
     let title = escape(title);
     format!(
         r#"<!doctype html>
@@ -90,7 +99,7 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="encore {version}">
 <title>{title} · Encore</title>
-<style>{STYLE}</style>
+<style>{STYLE}{delivery_style}</style>
 </head>
 <body>
 <main>
@@ -98,7 +107,7 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
 <audio controls preload="auto" src="{audio}"></audio>
 <section class="script" aria-label="The script as performed">
 {body}</section>
-<section aria-label="Summary"><dl class="numbers">{summary}</dl><p class="counts">{counts}</p></section>
+{delivery}<section aria-label="Summary"><dl class="numbers">{summary}</dl><p class="counts">{counts}</p></section>
 <section><h2>What mattered most</h2>{findings}</section>
 <footer class="key" aria-label="Key">
 <span class="w misread">misread<small>heard</small></span>
@@ -111,7 +120,7 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
 <span class="unclear">?</span> unclear speech
 </footer>
 </main>
-<script>{SCRIPT}</script>
+<script>{SCRIPT}{delivery_script}</script>
 </body>
 </html>
 "#,
@@ -141,7 +150,7 @@ fn word_button(word: &TakeWord, fallback_start: f64) -> String {
 }
 
 /// Text safe inside HTML elements and attribute values.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -233,6 +242,27 @@ mod tests {
         assert!(page.contains("country<small>nation</small>"));
         assert!(page.contains("data-t=\"0.50\""));
         for external in ["http://", "https://", "<link", "src=\"/", "@import"] {
+            assert!(!page.contains(external), "{external}");
+        }
+        assert!(report.delivery.is_none() && !page.contains("data-contour"), "no delivery, no figure");
+    }
+
+    #[test]
+    fn the_delivery_is_drawn_under_the_script() {
+        let (script, mut report) = (crate::report::csv::sample::script(), crate::report::csv::sample::report());
+        report.delivery = Some(encore_take::Delivery {
+            f0_median_hz: Some(150.0),
+            pitch_range_st: Some(4.0),
+            loudness_db: Some(-20.0),
+            flat: false,
+            lines: Vec::new(),
+            contour: encore_take::Contour { hop: 0.01, f0_hz: vec![Some(150.0); 100], loudness_db: vec![-20.0; 100] },
+        });
+        let page = render(&report, &script, &Audio { samples: vec![0.0; 16_000] }, "take");
+        let (script_at, figure_at) = (page.find("class=\"script\"").unwrap(), page.find("data-contour").unwrap());
+        assert!(script_at < figure_at && figure_at < page.find("aria-label=\"Summary\"").unwrap());
+        assert!(page.contains("Pitch around 150 Hz"));
+        for external in ["http://", "https://", "<link", "@import"] {
             assert!(!page.contains(external), "{external}");
         }
     }
