@@ -1,8 +1,10 @@
 // A take's report: how it stands against the earlier takes, the script with every verdict (each
-// word plays the take from there), the numbers, the findings in plain words, and "try again".
+// word plays the take from there), how it sounded (pitch and loudness under the words), the
+// numbers, the findings in plain words, and "try again".
 
 import { api } from "../api.js";
 import { applaud } from "../applause.js";
+import { contourFigure, deliveryNumbers } from "../chart.js";
 import { h, announce, clock, percent, plural, when, whole } from "../dom.js";
 import { key, performedScript } from "../script-view.js";
 
@@ -49,13 +51,25 @@ export async function takePage(main, id) {
   const script = performedScript(report, play);
   main.append(h("p", { class: "hint" }, "Click a word, or tab to it and press Enter, to hear the take from there."), audio, script, key());
 
-  // Follow playback on the script.
+  // How it sounded; a take analysed before Encore measured delivery has no figure.
+  const contour = contourFigure(report, play);
+  if (contour) {
+    main.append(
+      h("h2", {}, "How it sounded"),
+      h("p", { class: "delivery-numbers" }, deliveryNumbers(report.delivery)),
+      contour.element,
+      h("p", { class: "hint" }, "Pitch (the line) and loudness (the shading) under the words; tinted lines are the ones to work on. Click to hear the take from there."),
+    );
+  }
+
+  // Follow playback on the script and the contour.
   const timed = [...script.querySelectorAll(".w[data-e]")];
   let lit = null;
   audio.addEventListener("timeupdate", () => {
     const t = audio.currentTime;
     const now = timed.find((w) => t >= parseFloat(w.dataset.t) && t < parseFloat(w.dataset.e)) ?? null;
     if (now !== lit) { lit?.classList.remove("now"); now?.classList.add("now"); lit = now; }
+    contour?.follow(t, !audio.paused);
   });
 
   const s = report.summary;
