@@ -1,6 +1,7 @@
 // The stage as a performer uses it, in Debian's Chromium with a fake microphone that plays a
 // corpus recording: create a piece, rehearse it (the prompter must follow the voice), read the
-// report, upload a recording, see a bad upload refused, and a stage bound wide refuse requests
+// report, upload a recording, see a bad upload refused, see how a take sounded (pitch and
+// loudness under the words, the lines to work on marked), and a stage bound wide refuse requests
 // without its token. Screenshots of each page go to target/browser-artifacts/; the prompter's
 // latency (median and 90th percentile over the script's words) is printed.
 //
@@ -26,6 +27,9 @@ const artifacts = join(root, "target/browser-artifacts");
 const recording = join(corpus, "jfk_inaugural_1961.wav");
 const script = readFileSync(join(corpus, "jfk_inaugural_1961.txt"), "utf8").trim();
 const SCRIPT_WORDS = script.split(/\s+/).length;
+// A reading of sonnet 2 whose pace changes from line to line, so that its report flags lines.
+const sonnetRecording = join(corpus, "librivox_shakespeare_sonnet_002.wav");
+const sonnet = readFileSync(join(corpus, "librivox_shakespeare_sonnet_002.txt"), "utf8").trim();
 
 const stages = [];
 let browser;
@@ -187,6 +191,85 @@ test("a piece is created, rehearsed live, uploaded and compared in the page", as
   await page.goto(`${address.origin}/#/takes/${recordedId}`);
   await page.locator(".script .w").first().waitFor();
   await shoot(page, "10-take-phone");
+
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a take's page draws its pitch and loudness under the words and marks the lines the report flags", async () => {
+  const address = await startStage();
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+
+  await page.goto(address.href);
+  await page.getByRole("heading", { name: "Your pieces" }).waitFor();
+  await page.getByLabel("Title").fill("Sonnet 2");
+  await page.getByLabel("Script").fill(sonnet);
+  await page.getByRole("button", { name: "Add piece" }).click();
+  await page.waitForURL(/#\/pieces\/\d+$/);
+  const pieceId = Number(page.url().match(/#\/pieces\/(\d+)/)[1]);
+  await page.goto(`${address.origin}/#/pieces/${pieceId}/rehearse`);
+  await page.locator("#upload").setInputFiles(sonnetRecording);
+  await page.waitForURL(/#\/takes\/\d+$/, { timeout: 120_000 });
+  await page.locator("[data-contour] [data-pitch]").waitFor();
+  await shoot(page, "12-take-contour");
+
+  const id = Number(page.url().match(/#\/takes\/(\d+)/)[1]);
+  const { report } = await page.evaluate((take) => fetch(`/api/takes/${take}`).then((r) => r.json()), id);
+  const delivery = report.delivery;
+  assert.ok(delivery, "the report measures how the take sounded");
+
+  const drawn = await page.evaluate(() => {
+    const figure = document.querySelector("[data-contour] svg");
+    const points = (path) => [...path.getAttribute("d").matchAll(/[ML](-?[\d.]+),(-?[\d.]+)/g)].map((m) => Number(m[1]));
+    return {
+      origin: Number(figure.dataset.origin),
+      scale: Number(figure.dataset.pixelsPerSecond),
+      pitch: points(figure.querySelector("[data-pitch]")),
+      loudness: points(figure.querySelector("[data-loudness]")),
+      flagged: [...figure.querySelectorAll("[data-flagged-line]")].map((band) => {
+        const rect = band.querySelector("rect");
+        return {
+          line: Number(band.dataset.flaggedLine),
+          flags: band.dataset.flags.split(" "),
+          label: band.querySelector("text").textContent,
+          from: Number(rect.getAttribute("x")),
+          to: Number(rect.getAttribute("x")) + Number(rect.getAttribute("width")),
+        };
+      }),
+    };
+  });
+  const second = (x) => (x - drawn.origin) / drawn.scale;
+
+  // The pitch: a point for nearly every voiced frame (those beyond the drawn span are left out),
+  // from about the first word said to about the last.
+  const voiced = delivery.contour.f0_hz.filter((hz) => hz !== null).length;
+  assert.ok(voiced >= 500, `only ${voiced} voiced frames in the report`);
+  assert.ok(drawn.pitch.length >= voiced * 0.9, `${drawn.pitch.length} pitch points for ${voiced} voiced frames`);
+  const said = report.words.filter((w) => w.start !== null && w.end !== null);
+  const [first, last] = [said[0].start, said[said.length - 1].end];
+  const [from, to] = [second(Math.min(...drawn.pitch)), second(Math.max(...drawn.pitch))];
+  assert.ok(from <= first + 1 && to >= last - 1, `pitch drawn from ${from.toFixed(2)} s to ${to.toFixed(2)} s, words from ${first} s to ${last} s`);
+  assert.ok(drawn.loudness.length >= delivery.contour.loudness_db.length, "a loudness point for every frame");
+  assert.ok(await page.locator("[data-contour] [data-pitch]").isVisible());
+
+  // Every line the report flags is marked over its time, with its flags; no other line is.
+  const fields = ["flat", "trailing_off", "rushing", "dragging", "no_pause_after", "no_rise_at"];
+  const flagsOf = (line) => fields.filter((field) => (Array.isArray(line[field]) ? line[field].length > 0 : line[field]));
+  const expected = delivery.lines.filter((line) => flagsOf(line).length).map((line) => ({ line: line.line, flags: flagsOf(line) }));
+  assert.ok(expected.length, "the report flags a line of this reading");
+  assert.deepEqual(drawn.flagged.map(({ line, flags }) => ({ line, flags })), expected);
+  for (const band of drawn.flagged) {
+    const pace = report.lines.find((line) => line.line === band.line);
+    assert.ok(Math.abs(second(band.from) - pace.start) < 0.05 && Math.abs(second(band.to) - pace.end) < 0.05,
+      `line ${band.line} marked from ${second(band.from).toFixed(2)} s to ${second(band.to).toFixed(2)} s, said from ${pace.start} s to ${pace.end} s`);
+    assert.ok(band.label.length > 0, `line ${band.line} is marked without a label`);
+  }
+  const marked = page.locator(`[data-flagged-line="${expected[0].line}"] text`);
+  await marked.scrollIntoViewIfNeeded();
+  assert.ok(await marked.isVisible(), `the label of line ${expected[0].line} is not visible`);
 
   assert.deepEqual(problems, []);
   await context.close();
