@@ -8,7 +8,7 @@ use encore_take::TakeReport;
 use serde::Serialize;
 
 use crate::word_outcome::observe;
-use crate::{TakeScore, WordOutcome, script_map};
+use crate::{LineDeliveryCompared, TakeScore, WordOutcome, compare_delivery, script_map};
 
 /// Two takes, word by word over the script of the later one.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +23,8 @@ pub struct Comparison {
     pub still_trips: usize,
     pub before: TakeScore,
     pub after: TakeScore,
+    /// How each line sounded in both takes (empty when either take has no delivery).
+    pub delivery: Vec<LineDeliveryCompared>,
 }
 
 /// One script word in both takes.
@@ -73,6 +75,7 @@ pub fn compare(before: (&TakeReport, &Script), after: (&TakeReport, &Script)) ->
         still_trips: 0,
         before: TakeScore::of(before_report),
         after: TakeScore::of(after_report),
+        delivery: compare_delivery(before, after),
     };
     for ((word, observed), from) in after_script.words().iter().zip(after_outcomes).zip(mapped) {
         let before = from.and_then(|index| before_outcomes.get_mut(index)).and_then(Option::take);

@@ -8,6 +8,7 @@
 //! always give the same answer.
 
 mod comparison;
+mod delivery_compared;
 mod script_map;
 mod sparkline;
 mod standing;
@@ -16,6 +17,7 @@ mod trouble_spot;
 mod word_outcome;
 
 pub use comparison::{Change, ComparedWord, Comparison, compare};
+pub use delivery_compared::{LineDeliveryCompared, compare_delivery};
 pub use sparkline::sparkline;
 pub use standing::{Standing, standing};
 pub use take_score::TakeScore;

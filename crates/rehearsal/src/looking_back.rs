@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use encore_coach::{Comparison, Standing, TakeScore, TroubleSpot};
+use encore_coach::{Comparison, LineDeliveryCompared, Standing, TakeScore, TroubleSpot};
 use encore_script::Script;
 use encore_store::{Piece, ScriptVersion, Store, StoreError, Take};
 use encore_take::TakeReport;
@@ -43,9 +43,17 @@ pub fn earlier_reports(takes: &[Take], take_id: i64) -> Vec<&TakeReport> {
 pub struct TakeStanding {
     pub score: TakeScore,
     pub standing: Standing,
-    /// The standing in plain words: "2 fewer stumbles than last time, new personal best".
+    /// The standing in plain words: "2 fewer stumbles than last time, new personal best; line 3
+    /// was flatter and faster than in take 4, your best".
     pub text: String,
+    /// The best earlier take, whose delivery this take's is compared with.
+    pub best_take_id: Option<i64>,
+    /// Each line's delivery against the best earlier take.
+    pub against_best: Vec<LineDeliveryCompared>,
 }
+
+/// Lines whose delivery changed from the best take that the standing names.
+const AGAINST_BEST_NAMED: usize = 2;
 
 /// The standing of `take`; `None` until it is analysed.
 pub fn standing_of(store: &dyn Store, take: &Take) -> Result<Option<TakeStanding>, StoreError> {
@@ -53,8 +61,38 @@ pub fn standing_of(store: &dyn Store, take: &Take) -> Result<Option<TakeStanding
     let takes = store.takes(take.piece_id)?;
     let standing = encore_coach::standing(report, &earlier_reports(&takes, take.id));
     let score = TakeScore::of(report);
-    let text = standing.describe(&score);
-    Ok(Some(TakeStanding { score, standing, text }))
+    let mut text = standing.describe(&score);
+    let best = best_before(&takes, take.id);
+    let against_best = match best {
+        // A script that no longer parses leaves the words' standing, without the delivery's.
+        Some(best) => match (script_of(store, best), script_of(store, take)) {
+            (Ok(best_script), Ok(script)) => {
+                let best_report = best.report.as_ref().expect("only analysed takes are ranked");
+                encore_coach::compare_delivery((best_report, &best_script), (report, &script))
+            }
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    if let Some(best) = best {
+        let reference = format!("take {}, your best", best.id);
+        for said in against_best.iter().filter_map(|line| line.describe(&reference)).take(AGAINST_BEST_NAMED) {
+            text.push_str("; ");
+            text.push_str(&said);
+        }
+    }
+    Ok(Some(TakeStanding { score, standing, text, best_take_id: best.map(|t| t.id), against_best }))
+}
+
+/// The best analysed take recorded before `take_id`; of equally good takes, the first (as
+/// [`encore_coach::standing`] ranks them).
+fn best_before(takes: &[Take], take_id: i64) -> Option<&Take> {
+    takes
+        .iter()
+        .take_while(|take| take.id != take_id)
+        .filter_map(|take| Some((take, TakeScore::of(take.report.as_ref()?))))
+        .reduce(|best, next| if next.1.beats(&best.1) { next } else { best })
+        .map(|(take, _)| take)
 }
 
 /// Each take with its score, if analysed, and whether it beat every take before it.

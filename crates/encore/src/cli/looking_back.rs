@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use encore_coach::{Change, ComparedWord, WordOutcome};
+use encore_coach::{Change, ComparedWord, LineDeliveryCompared, WordOutcome, sparkline};
 use encore_rehearsal::{ScriptVersions, Settings};
 use encore_store::{Store, Take};
 use encore_take::Verdict;
@@ -152,8 +152,50 @@ pub fn run_compare(before: i64, after: i64, settings: &Settings) -> anyhow::Resu
         let _ = writeln!(text);
         let _ = writeln!(text, "{new} words are new in the later script and have nothing to compare with.");
     }
+    sounded(&mut text, &comparison.delivery, before, after);
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// How each line sounded in the two takes: the lines that changed, their numbers, and both
+/// pitch shapes on one scale, so that the eye sees a line flatten.
+fn sounded(text: &mut String, lines: &[LineDeliveryCompared], before: i64, after: i64) {
+    let _ = writeln!(text);
+    let _ = writeln!(text, "How it sounded:");
+    if lines.is_empty() {
+        let _ = writeln!(text, "  not measured in one of the takes; measure it with: encore reanalyze --take {before}");
+        return;
+    }
+    let changed: Vec<&LineDeliveryCompared> = lines.iter().filter(|l| !l.changes.is_empty()).collect();
+    if changed.is_empty() {
+        let _ = writeln!(text, "  every line sounded much as before");
+    }
+    let number = |value: Option<f64>, unit: &str| value.map_or("-".to_string(), |v| format!("{v:.0}{unit}"));
+    let range = |value: Option<f32>| value.map_or("-".to_string(), |v| format!("{v:.1}"));
+    for line in changed {
+        let _ = writeln!(
+            text,
+            "  line {:>3}: {}   range {} → {} semitones · {} → {} wpm",
+            line.line,
+            line.changes.join(", "),
+            range(line.before.pitch_range_st),
+            range(line.after.pitch_range_st),
+            number(line.before.wpm, ""),
+            number(line.after.wpm, ""),
+        );
+        // One sparkline over both shapes, so that they share a scale; split where they meet.
+        let points: Vec<f64> = line
+            .shape_before
+            .iter()
+            .chain([&None])
+            .chain(&line.shape_after)
+            .map(|p| p.map_or(f64::NAN, f64::from))
+            .collect();
+        let bars: Vec<char> = sparkline(&points).chars().collect();
+        let (then, now) = bars.split_at(line.shape_before.len());
+        let _ = writeln!(text, "    {:<9} {}", format!("take {before}"), then.iter().collect::<String>());
+        let _ = writeln!(text, "    {:<9} {}", format!("take {after}"), now[1..].iter().collect::<String>());
+    }
 }
 
 /// What happened to a word, in a few words.

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use encore_audio::Audio;
-use encore_coach::{Comparison, Standing, TakeScore};
+use encore_coach::{Comparison, LineDeliveryCompared, Standing, TakeScore};
 use encore_rehearsal::{RehearsalError, TakeAudio};
 use encore_script::Script;
 use encore_store::{Store, StoreError, Take};
@@ -58,6 +58,9 @@ pub struct TakeView {
     standing: Option<Standing>,
     /// The standing in plain words: "2 fewer stumbles than last time, new personal best".
     standing_text: Option<String>,
+    /// The best earlier take, and each line's delivery against it.
+    best_take_id: Option<i64>,
+    against_best: Vec<LineDeliveryCompared>,
 }
 
 /// Two takes side by side.
@@ -271,11 +274,20 @@ pub fn take_view(store: &dyn Store, id: i64) -> Result<TakeView, StoreError> {
     let info = take_info(store, &take)?;
     let version = store.script_version(take.script_version_id)?;
     let standing = encore_rehearsal::standing_of(store, &take)?;
-    let (score, standing, standing_text) = match standing {
-        Some(s) => (Some(s.score), Some(s.standing), Some(s.text)),
-        None => (None, None, None),
+    let (score, standing, standing_text, best_take_id, against_best) = match standing {
+        Some(s) => (Some(s.score), Some(s.standing), Some(s.text), s.best_take_id, s.against_best),
+        None => (None, None, None, None, Vec::new()),
     };
-    Ok(TakeView { take: info, script: script_view(&version), report: take.report, score, standing, standing_text })
+    Ok(TakeView {
+        take: info,
+        script: script_view(&version),
+        report: take.report,
+        score,
+        standing,
+        standing_text,
+        best_take_id,
+        against_best,
+    })
 }
 
 fn take_info(store: &dyn Store, take: &Take) -> Result<TakeInfo, StoreError> {

@@ -163,3 +163,43 @@ fn reanalyze_keeps_a_take_the_stage_was_recording_when_it_died() {
     assert!((takes[0]["duration"].as_f64().unwrap() - 11.0).abs() < 0.01, "{history:#}");
     assert_eq!(std::fs::read_dir(data.join("recordings")).unwrap().count(), 0);
 }
+
+#[test]
+fn a_line_said_quieter_than_in_the_best_take_is_named_with_both_shapes() {
+    let (home, data, script) = a_store_and_a_script();
+    let jfk = corpus("jfk_inaugural_1961.wav");
+    run(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    let first: Value = serde_json::from_str(&run(&data, &["take", "1", jfk.to_str().unwrap(), "--json"])).unwrap();
+    let delivery = &first["delivery"];
+    assert!(delivery["f0_median_hz"].as_f64().is_some_and(|hz| (80.0..300.0).contains(&hz)), "{delivery}");
+    assert_eq!(delivery["lines"].as_array().unwrap().len(), 3);
+    assert!(first["words"][0]["loudness_db"].is_number(), "each said word has its loudness");
+
+    // The same take again with line 2 fourteen decibels down: the performer let it drop.
+    let line = &first["lines"][1];
+    let (start, end) = (line["start"].as_f64().unwrap(), line["end"].as_f64().unwrap());
+    let audio = encore_audio::decode_file(&jfk, &mut |_| {}).unwrap();
+    let quieter: Vec<i16> = audio
+        .samples
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let t = i as f64 / 16_000.0;
+            let gain = if (start..end).contains(&t) { 0.2 } else { 1.0 };
+            (s * gain * 32_767.0) as i16
+        })
+        .collect();
+    let second = home.path().join("quieter.wav");
+    std::fs::write(&second, encore_audio::pcm16_wav(&quieter)).unwrap();
+    let said = run(&data, &["take", "1", second.to_str().unwrap()]);
+    assert!(said.contains("line 2 was quieter than in take 1, your best"), "{said}");
+
+    let compared = run(&data, &["compare", "1", "2"]);
+    let sounded = compared.split("How it sounded:").nth(1).expect("a section on delivery");
+    assert!(sounded.contains("line   2: quieter"), "{compared}");
+    let others = sounded.lines().filter(|l| l.contains("line   1:") || l.contains("line   3:"));
+    assert!(others.into_iter().all(|l| !l.contains("louder") && !l.contains("quieter")), "{compared}");
+    let shapes: Vec<&str> = sounded.lines().filter(|l| l.trim_start().starts_with("take ")).collect();
+    assert_eq!(shapes.len(), 2, "both takes' pitch over the line: {compared}");
+    assert!(shapes.iter().all(|s| s.chars().filter(|c| ('▁'..='█').contains(c)).count() > 10), "{compared}");
+}
