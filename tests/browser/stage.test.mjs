@@ -171,6 +171,16 @@ test("a piece is created, rehearsed live, uploaded and compared in the page", as
   // The two takes compared.
   await page.getByRole("link", { name: "Compare with the take before" }).click();
   await page.getByRole("heading", { name: "Two takes compared" }).waitFor();
+  // Each line's pitch in both takes, as many lines as the comparison measured.
+  const [, beforeId, afterId] = page.url().match(/#\/compare\/(\d+)\/(\d+)/);
+  const compared = await (await page.request.get(`${address.origin}/api/compare/${beforeId}/${afterId}`)).json();
+  assert.ok(compared.comparison.delivery.length >= 1, "both takes measured how they sounded");
+  const shapes = page.locator("[data-line-shapes]");
+  assert.equal(await shapes.count(), compared.comparison.delivery.length);
+  for (const which of ["before", "after"]) {
+    const d = await shapes.first().locator(`[data-shape="${which}"]`).getAttribute("d");
+    assert.ok((d.match(/[ML]/g) ?? []).length >= 10, `the ${which} take's pitch is drawn: ${d}`);
+  }
   await shoot(page, "7-compare");
 
   // A file that is no audio is refused with the reason, and nothing is kept.

@@ -256,3 +256,37 @@ export function contourFigure(report, onPlay) {
   };
   return { element, follow };
 }
+
+// One line's pitch in two takes, each in semitones from its own take's median and stretched over
+// the line's time, on one scale: the eye sees a line flatten or its tune change between takes.
+
+/** line: an entry of the comparison's `delivery` (coach's LineDeliveryCompared). Returns a <figure>. */
+export function lineShapes(line, beforeName, afterName) {
+  const width = 260, height = 64, top = 6, bottom = 6;
+  const all = [...line.shape_before, ...line.shape_after].filter(Number.isFinite);
+  let low = all.length ? Math.min(...all) : -1, high = all.length ? Math.max(...all) : 1;
+  if (high - low < 2) { const middle = (high + low) / 2; low = middle - 1; high = middle + 1; }
+  const x = (i, count) => (count <= 1 ? width / 2 : (i * width) / (count - 1));
+  const y = (v) => top + (1 - (v - low) / (high - low)) * (height - top - bottom);
+  // A gap in the voice breaks the line rather than joining across it.
+  const path = (shape) => {
+    let d = "", pen = false;
+    shape.forEach((v, i) => {
+      if (!Number.isFinite(v)) { pen = false; return; }
+      d += `${pen ? "L" : "M"}${x(i, shape.length).toFixed(1)},${y(v).toFixed(1)}`;
+      pen = true;
+    });
+    return d;
+  };
+  const said = line.changes.length ? line.changes.join(", ") : "much as before";
+  const description = `Line ${line.line}, pitch in ${beforeName} and ${afterName}: ${said}.`;
+  return h("figure", { class: "chart shapes", "data-line-shapes": line.line },
+    h("h3", {}, `Line ${line.line}`, line.changes.length ? h("span", { class: "changes" }, ` ${said}`) : null),
+    svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": description },
+      svg("path", { class: "before", "data-shape": "before", d: path(line.shape_before) }),
+      svg("path", { class: "series", "data-shape": "after", d: path(line.shape_after) }),
+    ),
+    h("figcaption", { class: "quiet small" },
+      h("span", { class: "key before" }, beforeName), " · ", h("span", { class: "key after" }, afterName)),
+  );
+}

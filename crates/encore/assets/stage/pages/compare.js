@@ -2,6 +2,7 @@
 // gone worse or still tripping you up.
 
 import { api } from "../api.js";
+import { lineShapes } from "../chart.js";
 import { h, percent, when, whole } from "../dom.js";
 
 const CHANGES = {
@@ -43,12 +44,24 @@ export async function comparePage(main, before, after) {
     const detail = `${word.text}: ${change}${word.before ? ` (before: ${outcome(word.before)}; now: ${outcome(word.after)})` : ""}`;
     p.append(h("span", { class: `change ${word.change}`, tabindex: 0, role: "img", "aria-label": detail, title: detail }, word.text), " ");
   }
-  main.append(section, lists(c));
+  main.append(section, lists(c), sounded(c.delivery ?? []));
   main.append(h("div", { class: "actions" },
     h("a", { class: "button", href: `#/takes/${view.before.id}` }, "Report of the take before"),
     h("a", { class: "button", href: `#/takes/${view.after.id}` }, "Report of the take after"),
     h("a", { class: "button primary", href: `#/pieces/${view.after.piece_id}/rehearse` }, "Try again"),
   ));
+}
+
+/** How each line sounded in both takes: the lines that changed first, then the rest. */
+function sounded(lines) {
+  if (!lines.length) {
+    return h("section", { class: "sounded" }, h("h2", {}, "How it sounded"),
+      h("p", { class: "quiet" }, "One of these takes was analysed before Encore measured delivery; analyse it again to compare."));
+  }
+  const ordered = [...lines.filter((l) => l.changes.length), ...lines.filter((l) => !l.changes.length)];
+  return h("section", { class: "sounded", "aria-label": "How each line sounded in both takes" },
+    h("h2", {}, "How it sounded"),
+    h("div", { class: "charts" }, ordered.map((line) => lineShapes(line, "before", "after"))));
 }
 
 function side(title, take, score) {
