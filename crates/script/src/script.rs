@@ -38,10 +38,10 @@ impl Script {
         let mut count = 0usize;
         let mut lines = 0usize;
         for (line_index, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                if let Some(last) = words.last_mut() {
-                    last.ends_paragraph = true;
-                }
+            if line.trim().is_empty()
+                && let Some(last) = words.last_mut()
+            {
+                last.ends_paragraph = true;
             }
             let first_on_line = words.len();
             for token in line.split_whitespace() {

@@ -196,7 +196,7 @@ pub fn line_tempi(lines: &[LinePace]) -> Vec<(usize, f64)> {
     let mut sorted: Vec<f64> = paced.iter().map(|&(_, wpm)| wpm).collect();
     sorted.sort_by(f64::total_cmp);
     let middle = sorted.len() / 2;
-    let usual = if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2.0 } else { sorted[middle] };
+    let usual = if sorted.len().is_multiple_of(2) { (sorted[middle - 1] + sorted[middle]) / 2.0 } else { sorted[middle] };
     if usual <= 0.0 {
         return Vec::new();
     }
