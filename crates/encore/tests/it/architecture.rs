@@ -44,13 +44,18 @@ fn crates_depend_only_on_the_stages_before_them() {
     let dependencies = workspace_dependencies();
     let forbidden: &[(&str, &[&str])] = &[
         // The formats are data: nothing of the pipeline beneath them.
-        ("encore-take", &["encore-audio", "encore-listen", "encore-align", "encore-store", "encore-coach"]),
+        (
+            "encore-take",
+            &["encore-audio", "encore-listen", "encore-align", "encore-delivery", "encore-store", "encore-coach"],
+        ),
         // Listening and aligning are siblings that meet only in the formats.
         ("encore-listen", &["encore-align", "encore-coach", "encore-store"]),
         ("encore-align", &["encore-listen", "encore-audio", "encore-store", "encore-coach"]),
         // Keeping and looking back on reports needs neither the recogniser nor the aligner.
         ("encore-store", &["encore-align", "encore-listen", "encore-coach"]),
-        ("encore-coach", &["encore-align", "encore-listen", "encore-store"]),
+        ("encore-coach", &["encore-align", "encore-listen", "encore-store", "encore-delivery"]),
+        // How a take sounded is measured on the audio and the report alone, like the aligner.
+        ("encore-delivery", &["encore-listen", "encore-align", "encore-store", "encore-coach"]),
         // The rehearsal layer serves the binary, never the other way round.
         ("encore-pipeline", &["encore-rehearsal", "encore-store", "encore-coach"]),
     ];
