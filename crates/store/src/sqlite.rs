@@ -20,6 +20,12 @@ const DATABASE: &str = "encore.db";
 const AUDIO: &str = "audio";
 /// How long a write waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an open that met another opener's lock is tried again.
+const OPEN_TRIES: u32 = 20;
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
 
 /// A data directory of pieces and takes. One `SqliteStore` is one database connection: it can
 /// move between threads but not be shared; open another for another thread or process.
@@ -35,6 +41,21 @@ impl SqliteStore {
     /// Opens the store in `dir`, creating the directory, its `audio/` folder and the database as
     /// needed, and bringing the schema up to date.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        // Two processes opening a fresh store together can meet each other's lock where SQLite
+        // answers "busy" at once instead of waiting (switching a new file to WAL): try again.
+        let mut tries = 0;
+        loop {
+            match SqliteStore::open_once(dir) {
+                Err(StoreError::Sqlite { error, .. }) if is_busy(&error) && tries < OPEN_TRIES => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn open_once(dir: &Path) -> Result<SqliteStore, StoreError> {
         const ACTION: &str = "opening the store";
         let audio_dir = dir.join(AUDIO);
         std::fs::create_dir_all(&audio_dir).map_err(io_error(&audio_dir))?;
