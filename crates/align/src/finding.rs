@@ -4,7 +4,7 @@
 //! the costliest are kept.
 
 use encore_script::Script;
-use encore_take::{DRAGGING, Finding, FindingKind, RUSHING, TakeReport, TakeWord, Verdict, costliest, line_tempi};
+use encore_take::{Finding, FindingKind, TakeReport, TakeWord, Verdict, costliest};
 
 /// The two or three findings that cost the most, costliest first.
 pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
@@ -113,20 +113,6 @@ pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
     for stumble in &report.stumbles {
         let place = stumble.before_script_index.map(|i| format!(" before '{}'", word(i))).unwrap_or_default();
         push(FindingKind::Stumble, stumble.before_script_index, 0.5, format!("unclear speech{place}"));
-    }
-
-    for (line, ratio) in line_tempi(&report.lines) {
-        if ratio >= RUSHING || ratio <= DRAGGING {
-            let how = if ratio > 1.0 { "faster" } else { "slower" };
-            let percent = ((ratio - 1.0).abs() * 100.0).round();
-            found.push(Finding {
-                kind: FindingKind::Pace,
-                script_index: None,
-                line: Some(line),
-                cost: round(2.0 * (ratio - 1.0).abs(), 2),
-                message: format!("line {line} was {percent}% {how} than your usual pace"),
-            });
-        }
     }
 
     costliest(found)

@@ -243,31 +243,6 @@ fn summary_and_findings() {
     assert!(report.lines.iter().all(|l| l.wpm.is_some()));
 }
 
-#[test]
-fn a_rushed_line_is_found() {
-    let script =
-        Script::parse("one two three four five\nsix seven eight nine ten\neleven twelve thirteen fourteen fifteen")
-            .unwrap();
-    let mut heard = hearing("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen");
-    // The second line twice as fast.
-    for (k, word) in heard.words[5..10].iter_mut().enumerate() {
-        word.start = 2.5 + 0.2 * k as f64;
-        word.end = word.start + 0.15;
-    }
-    for word in heard.words[10..].iter_mut() {
-        word.start -= 1.0;
-        word.end -= 1.0;
-    }
-    let report = analyze(&script, &heard, &AlignOptions::default());
-    let pace = report.findings.iter().find(|f| f.kind == encore_take::FindingKind::Pace).expect("a pace finding");
-    assert_eq!(pace.line, Some(2));
-    assert!(
-        pace.message.starts_with("line 2 was ") && pace.message.ends_with("% faster than your usual pace"),
-        "{}",
-        pace.message
-    );
-}
-
 /// A deterministic stream of words from a small vocabulary, so that runs of three words are mostly
 /// unique but single words repeat, as in real text.
 fn long_text(count: usize) -> Vec<String> {

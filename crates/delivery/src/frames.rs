@@ -49,6 +49,10 @@ impl<'a> Frames<'a> {
         indices.iter().map(|&i| self.contour.loudness_db[i]).collect()
     }
 
+    pub fn len(&self) -> usize {
+        self.contour.loudness_db.len()
+    }
+
     pub fn voiced(&self, index: usize) -> bool {
         self.contour.f0_hz[index].is_some()
     }

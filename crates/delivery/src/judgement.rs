@@ -5,7 +5,7 @@
 //! each errs towards saying nothing.
 
 use encore_script::{Script, ScriptWord};
-use encore_take::{DRAGGING, Finding, FindingKind, LineDelivery, RUSHING, TakeReport, TakeWord, line_tempi};
+use encore_take::{Finding, FindingKind, LineDelivery, LinePace, TakeReport, TakeWord};
 
 use crate::frames::{Frames, Span, median, range_st, semitones};
 
@@ -13,8 +13,10 @@ use crate::frames::{Frames, Span, median, range_st, semitones};
 const FLAT_TAKE_ST: f32 = 3.0;
 /// A line under this range is flat whatever the performer's own range.
 const FLAT_LINE_ST: f32 = 2.0;
-/// A line under this range is flat when it is also under half the performer's range.
+/// A line under this range is flat when it is also narrow for the performer:
 const NARROW_LINE_ST: f32 = 3.5;
+/// ... and under this share of the take's range.
+const NARROW_SHARE: f32 = 0.45;
 /// Voiced frames needed before a range is judged: a second for the take, 0.6 s for a line.
 const TAKE_VOICED: usize = 100;
 const LINE_VOICED: usize = 60;
@@ -27,6 +29,8 @@ const USUAL_DROP_DB: f32 = 4.0;
 const USUAL_FROM_PHRASES: usize = 4;
 /// The end of a phrase: its last second.
 const TAIL_SECONDS: f64 = 1.0;
+/// Frames this far under the take's speech level are silence, not a quiet voice.
+const SILENCE_BELOW_DB: f32 = 35.0;
 /// Phrases shorter than this are not judged for trailing off: there is no body to compare with.
 const PHRASE_SECONDS: f64 = 2.2;
 /// A pause is this long a stretch at least this far under the take's speech level, or a gap
@@ -38,6 +42,13 @@ const PAUSE_GAP_SECONDS: f64 = 0.3;
 const RISE_ST: f32 = 1.0;
 /// Questions that open with these words fall in English, so no rise is expected of them.
 const QUESTION_WORDS: [&str; 9] = ["what", "where", "when", "who", "whom", "whose", "why", "which", "how"];
+
+/// A line this much faster than the performer's usual line is rushed.
+const RUSHING: f64 = 1.25;
+/// A line this much slower than the performer's usual line drags.
+const DRAGGING: f64 = 0.75;
+/// Lines with fewer said words are not judged for pace: a word more or less is too much of them.
+const PACED_WORDS: usize = 4;
 
 /// The delivery's judgement: the take's range, whether it was flat, each line, and findings.
 pub(crate) struct Judged {
@@ -71,8 +82,9 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
             said.iter().filter(|(w, _)| script_word(script, w).line == pace.line).map(|&(_, s)| s).collect();
         let range = frames.range_st(&spans, LINE_VOICED);
         let flat = !take_flat
-            && range
-                .is_some_and(|r| r < FLAT_LINE_ST || (r < NARROW_LINE_ST && take_range.is_some_and(|t| r < 0.5 * t)));
+            && range.is_some_and(|r| {
+                r < FLAT_LINE_ST || (r < NARROW_LINE_ST && take_range.is_some_and(|t| r < NARROW_SHARE * t))
+            });
         if let (true, Some(r)) = (flat, range) {
             let usual = take_range.map(|t| format!(", against {t:.1} over the take")).unwrap_or_default();
             findings.push(Finding {
@@ -84,6 +96,17 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
             });
         }
         let tempo = tempi.iter().find(|&&(line, _)| line == pace.line).map(|&(_, ratio)| ratio);
+        if let Some(ratio) = tempo.filter(|&r| r >= RUSHING || r <= DRAGGING) {
+            let how = if ratio > 1.0 { "faster" } else { "slower" };
+            let percent = ((ratio - 1.0).abs() * 100.0).round();
+            findings.push(Finding {
+                kind: FindingKind::Pace,
+                script_index: None,
+                line: Some(pace.line),
+                cost: (200.0 * (ratio - 1.0).abs()).round() / 100.0,
+                message: format!("line {} was {percent}% {how} than your usual pace", pace.line),
+            });
+        }
         lines.push(LineDelivery {
             line: pace.line,
             f0_median_hz: frames.median_f0(&spans).map(crate::tenths),
@@ -101,7 +124,7 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
     if !voiced {
         return Judged { take_range, take_flat, lines, findings };
     }
-    for trailing in trailing_off(frames, &said, script) {
+    for trailing in trailing_off(frames, &said, script, level) {
         if let Some(line) = line_of(&mut lines, script, trailing.last) {
             line.trailing_off = true;
         }
@@ -137,6 +160,27 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
         ));
     }
     Judged { take_range, take_flat, lines, findings }
+}
+
+/// Each line's pace (said words per minute, as the report's `lines`) over the performer's usual
+/// pace, the median of the other lines; empty when fewer than two lines can be compared. The line
+/// itself is left out of its usual, so that one rushed line among few does not pull the usual to
+/// itself. (Words per minute of sound, and syllables per second of sound, were measured too: no
+/// fewer false flags on clean readings, `docs/decisions.md`.)
+fn line_tempi(lines: &[LinePace]) -> Vec<(usize, f64)> {
+    let paced: Vec<(usize, f64)> =
+        lines.iter().filter(|l| l.words >= PACED_WORDS).filter_map(|l| Some((l.line, l.wpm?))).collect();
+    if paced.len() < 2 {
+        return Vec::new();
+    }
+    paced
+        .iter()
+        .filter_map(|&(line, wpm)| {
+            let others: Vec<f32> = paced.iter().filter(|&&(l, _)| l != line).map(|&(_, w)| w as f32).collect();
+            let usual = f64::from(median(&others)?);
+            (usual > 0.0).then_some((line, wpm / usual))
+        })
+        .collect()
 }
 
 /// The line that script word `index` is on.
@@ -176,26 +220,31 @@ struct Trailing {
 
 /// Phrases (runs of said words up to a sentence or line end) whose last second is markedly
 /// quieter than the rest: beyond how much quieter this performer usually ends a phrase, since
-/// every reader lets some ends fall. Loudness is read on the voiced frames, the vowels, so that
-/// a word's silent edges do not count.
-fn trailing_off(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script) -> Vec<Trailing> {
+/// every reader lets some ends fall. The phrase is read from the audio between its first word's
+/// start and the moment it falls silent after its last word (a faint end can fool the word
+/// times), on the voiced frames, the vowels, so that the gaps between words do not count.
+fn trailing_off(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script, level: f32) -> Vec<Trailing> {
+    let silent = level - SILENCE_BELOW_DB;
     let mut drops: Vec<(usize, f32)> = Vec::new();
-    let mut phrase: Vec<Span> = Vec::new();
-    let least = (0.2 / frames.hop()).ceil() as usize;
-    for &(word, span) in said {
-        phrase.push(span);
+    let mut start: Option<f64> = None;
+    let least = (0.1 / frames.hop()).ceil() as usize;
+    for (at, &(word, span)) in said.iter().enumerate() {
+        let first = *start.get_or_insert(span.start);
         let written = script_word(script, word);
         if !(written.ends_sentence || written.ends_line) {
             continue;
         }
-        let spans = std::mem::take(&mut phrase);
-        if span.end - spans[0].start < PHRASE_SECONDS {
+        start = None;
+        let next_start = said.get(at + 1).map_or(f64::INFINITY, |&(_, next)| next.start);
+        let end = sounding_until(frames, span.end, next_start.min(span.end + TAIL_SECONDS), silent);
+        if end - first < PHRASE_SECONDS {
             continue;
         }
-        let tail_from = span.end - TAIL_SECONDS;
-        let voiced: Vec<usize> = frames.inside(&spans).into_iter().filter(|&i| frames.voiced(i)).collect();
+        let sounding: Vec<usize> =
+            frames.inside(&[Span { start: first, end }]).into_iter().filter(|&i| frames.voiced(i)).collect();
+        let tail_from = end - TAIL_SECONDS;
         let (body, tail): (Vec<usize>, Vec<usize>) =
-            voiced.iter().partition(|&&i| (i as f64) * frames.hop() < tail_from);
+            sounding.iter().partition(|&&i| (i as f64) * frames.hop() < tail_from);
         if body.len() < least || tail.len() < least {
             continue;
         }
@@ -215,6 +264,20 @@ fn trailing_off(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script) ->
         .collect()
 }
 
+/// Where the sound that runs on from `end` falls silent, no later than `limit`.
+fn sounding_until(frames: &Frames, end: f64, limit: f64, silent: f32) -> f64 {
+    let first = (end / frames.hop()).ceil().max(0.0) as usize;
+    let last = ((limit / frames.hop()).floor().max(0.0) as usize).min(frames.len().saturating_sub(1));
+    let mut until = end;
+    for i in first..=last {
+        if frames.loudness(i) < silent {
+            break;
+        }
+        until = i as f64 * frames.hop();
+    }
+    until
+}
+
 /// Script words after which the script pauses (a sentence end, a `/`, a paragraph end) that the
 /// performer went on from without one.
 fn pauses_missed(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script, level: f32) -> Vec<usize> {
@@ -231,7 +294,12 @@ fn pauses_missed(frames: &Frames, said: &[(&TakeWord, Span)], script: &Script, l
             if after.start - before.end >= PAUSE_GAP_SECONDS {
                 return None;
             }
-            let around = Span { start: before.end - 0.1, end: after.start + 0.1 };
+            // A pause can hide inside either word's times, stretched over it by the recogniser:
+            // look from the middle of the word before to the middle of the word after.
+            let around = Span {
+                start: (before.end - 0.1).min((before.start + before.end) / 2.0),
+                end: (after.start + 0.1).max((after.start + after.end) / 2.0),
+            };
             let mut run = 0;
             for i in frames.inside(&[around]) {
                 run = if frames.loudness(i) < quiet { run + 1 } else { 0 };

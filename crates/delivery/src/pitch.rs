@@ -35,6 +35,8 @@ const VOICED_UNVOICED_COST: f64 = 0.14;
 struct Candidate {
     hz: Option<f64>,
     strength: f64,
+    /// log2 of `hz`, kept so that the path's octave-jump costs are a subtraction.
+    octave: f64,
 }
 
 /// The pitch of `samples` (Encore's mono 16 kHz) every `hop` seconds, frame `i` centred on
@@ -111,6 +113,7 @@ impl Window {
             .min(global_peak);
         let unvoiced = Candidate {
             hz: None,
+            octave: 0.0,
             strength: VOICING_THRESHOLD
                 + (2.0 - (local_peak / global_peak) / (SILENCE_THRESHOLD / (1.0 + VOICING_THRESHOLD))).max(0.0),
         };
@@ -141,7 +144,11 @@ impl Window {
             if !(FLOOR_HZ..=CEILING_HZ).contains(&hz) {
                 continue;
             }
-            voiced.push(Candidate { hz: Some(hz), strength: height - OCTAVE_COST * (CEILING_HZ / hz).log2() });
+            voiced.push(Candidate {
+                hz: Some(hz),
+                strength: height - OCTAVE_COST * (CEILING_HZ / hz).log2(),
+                octave: hz.log2(),
+            });
         }
         voiced.sort_by(|a, b| b.strength.total_cmp(&a.strength));
         voiced.truncate(CANDIDATES - 1);
@@ -171,7 +178,7 @@ fn best_path(frames: &[Vec<Candidate>], hop: f64) -> Vec<Option<f64>> {
     let transition = |from: &Candidate, to: &Candidate| -> f64 {
         match (from.hz, to.hz) {
             (None, None) => 0.0,
-            (Some(a), Some(b)) => OCTAVE_JUMP_COST * scale * (a / b).log2().abs(),
+            (Some(_), Some(_)) => OCTAVE_JUMP_COST * scale * (from.octave - to.octave).abs(),
             _ => VOICED_UNVOICED_COST * scale,
         }
     };
@@ -218,18 +225,13 @@ fn to_search_rate(samples: &[f32]) -> Vec<f32> {
         })
         .collect();
     let gain: f32 = taps.iter().sum();
+    let taps: Vec<f32> = taps.iter().map(|t| t / gain).collect();
+    // Zeros either side, so that every output sees a whole window without a bounds check.
+    let pad = HALF as usize;
+    let mut padded = vec![0.0f32; samples.len() + 2 * pad];
+    padded[pad..pad + samples.len()].copy_from_slice(samples);
     (0..samples.len() / 2)
-        .map(|i| {
-            let centre = 2 * i as isize;
-            let mut sum = 0.0f32;
-            for (k, tap) in taps.iter().enumerate() {
-                let at = centre + k as isize - HALF;
-                if at >= 0 && (at as usize) < samples.len() {
-                    sum += tap * samples[at as usize];
-                }
-            }
-            sum / gain
-        })
+        .map(|i| padded[2 * i..2 * i + taps.len()].iter().zip(&taps).map(|(s, t)| s * t).sum::<f32>())
         .collect()
 }
 

@@ -180,3 +180,35 @@ fn a_long_take_keeps_its_contour_within_bounds() {
     assert_eq!(contour.hop, 0.02);
     assert!(contour.f0_hz.len() <= Contour::MAX_FRAMES && contour.f0_hz.len() == contour.loudness_db.len());
 }
+
+#[test]
+fn a_line_said_twice_as_fast_as_the_others_is_rushed() {
+    let script = format!("{THREE_LINES}\na b c d e f g h");
+    let (mut report, script) = take(&script, "");
+    // Line 2 at twice the pace.
+    let line_two: Vec<usize> = (0..report.words.len()).filter(|&i| report.words[i].line == Some(2)).collect();
+    let start = report.words[line_two[0]].start.unwrap();
+    for (k, &i) in line_two.iter().enumerate() {
+        report.words[i].start = Some(start + 0.2 * k as f64);
+        report.words[i].end = Some(start + 0.2 * k as f64 + 0.15);
+    }
+    report.lines[1].end = report.words[*line_two.last().unwrap()].end;
+    report.lines[1].wpm = Some(8.0 / (report.lines[1].end.unwrap() - start) * 60.0);
+    for line in [0, 2, 3] {
+        let pace = &mut report.lines[line];
+        pace.wpm = Some(8.0 / (pace.end.unwrap() - pace.start.unwrap()) * 60.0);
+    }
+    let audio = voice(&report, lively, steady);
+    measure(&audio, &script, &mut report);
+    let delivery = report.delivery.expect("a delivery");
+    let rushed: Vec<usize> = delivery.lines.iter().filter(|l| l.rushing).map(|l| l.line).collect();
+    assert_eq!(rushed, [2]);
+    assert!(delivery.lines.iter().all(|l| !l.dragging), "{:?}", delivery.lines);
+    let pace = report.findings.iter().find(|f| f.kind == FindingKind::Pace).expect("a pace finding");
+    assert_eq!(pace.line, Some(2));
+    assert!(
+        pace.message.starts_with("line 2 was ") && pace.message.ends_with("% faster than your usual pace"),
+        "{}",
+        pace.message
+    );
+}

@@ -17,7 +17,6 @@ pub mod testing;
 pub use delivery::{Contour, Delivery, LineDelivery};
 pub use hearing::{HeardWord, Hearing, Unrecognised};
 pub use take_report::{
-    AudioSummary, DRAGGING, Finding, FindingKind, Hesitation, LinePace, RUSHING, ScriptSummary, Stumble, Summary,
-    TakeReport, costliest, line_tempi,
+    AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, costliest,
 };
 pub use take_word::{TakeWord, Verdict, repetitions, said_on_line};

@@ -179,26 +179,3 @@ pub fn costliest(mut found: Vec<Finding>) -> Vec<Finding> {
     found.truncate(KEPT);
     found
 }
-
-/// A line this much faster than the performer's usual line is rushed.
-pub const RUSHING: f64 = 1.25;
-/// A line this much slower than the performer's usual line drags.
-pub const DRAGGING: f64 = 0.75;
-
-/// Each line's pace over the performer's usual (median) line pace, for the lines with at least
-/// four said words; empty when fewer than two lines can be compared.
-pub fn line_tempi(lines: &[LinePace]) -> Vec<(usize, f64)> {
-    let paced: Vec<(usize, f64)> =
-        lines.iter().filter(|l| l.words >= 4).filter_map(|l| l.wpm.map(|wpm| (l.line, wpm))).collect();
-    if paced.len() < 2 {
-        return Vec::new();
-    }
-    let mut sorted: Vec<f64> = paced.iter().map(|&(_, wpm)| wpm).collect();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    let usual = if sorted.len().is_multiple_of(2) { (sorted[middle - 1] + sorted[middle]) / 2.0 } else { sorted[middle] };
-    if usual <= 0.0 {
-        return Vec::new();
-    }
-    paced.into_iter().map(|(line, wpm)| (line, wpm / usual)).collect()
-}
