@@ -9,30 +9,27 @@ use encore_take::Contour;
 
 /// The span each frame's energy is averaged over, centred on the frame.
 const WINDOW_SECONDS: f64 = 0.04;
+/// The blocks the weighted energy is summed in as it is filtered.
+const BLOCK_SECONDS: f64 = 0.01;
 
-/// Loudness of `samples` (Encore's mono 16 kHz) for `frames` frames `hop` seconds apart.
+/// Loudness of `samples` (Encore's mono 16 kHz) for `frames` frames `hop` seconds apart (`hop`
+/// a multiple of 10 ms).
 pub(crate) fn loudness(samples: &[f32], hop: f64, frames: usize) -> Vec<f32> {
-    let rate = SAMPLE_RATE;
-    let weighted = k_weighted(samples, f64::from(rate));
-    // Running sums of squares make every frame's mean one subtraction, whatever the window.
-    let mut sums = Vec::with_capacity(weighted.len() + 1);
-    sums.push(0.0f64);
-    let mut total = 0.0f64;
-    for s in &weighted {
-        total += s * s;
-        sums.push(total);
-    }
-    let half = (WINDOW_SECONDS * rate as f64 / 2.0).round() as isize;
-    (0..frames)
+    // The weighted signal is summed in 10 ms blocks as it is filtered, so that a long take never
+    // holds a weighted copy of itself; a frame's window is the blocks around its centre.
+    let block = (BLOCK_SECONDS * f64::from(SAMPLE_RATE)) as usize;
+    let blocks = k_weighted_blocks(samples, f64::from(SAMPLE_RATE), block);
+    let reach = (WINDOW_SECONDS / BLOCK_SECONDS / 2.0).round() as isize;
+    let per_frame = (hop / BLOCK_SECONDS).round() as isize;
+    (0..frames as isize)
         .map(|i| {
-            let centre = (i as f64 * hop * rate as f64).round() as isize;
-            let from = (centre - half).clamp(0, weighted.len() as isize) as usize;
-            let to = (centre + half).clamp(0, weighted.len() as isize) as usize;
-            if to <= from {
+            let from = (i * per_frame - reach).clamp(0, blocks.len() as isize) as usize;
+            let to = (i * per_frame + reach).clamp(0, blocks.len() as isize) as usize;
+            let counted: usize = (from..to).map(|k| block.min(samples.len().saturating_sub(k * block))).sum();
+            if counted == 0 {
                 return Contour::FLOOR_DB;
             }
-            let mean_square = (sums[to] - sums[from]) / (to - from) as f64;
-            decibels(mean_square)
+            decibels(blocks[from..to].iter().sum::<f64>() / counted as f64)
         })
         .collect()
 }
@@ -45,19 +42,32 @@ fn decibels(mean_square: f64) -> f32 {
     ((-0.691 + 10.0 * mean_square.log10()) as f32).max(Contour::FLOOR_DB)
 }
 
-/// The two K-weighting filters, designed for `rate` from their analogue prototypes (the
-/// standard gives coefficients for 48 kHz only).
-fn k_weighted(samples: &[f32], rate: f64) -> Vec<f64> {
-    let shelf = Biquad::high_shelf(1_681.974_450_955_533, 3.999_843_853_973_347, 0.707_175_236_955_419_6, rate);
-    let high_pass = Biquad::high_pass(38.135_470_876_024_44, 0.500_327_037_323_877_3, rate);
-    let once = shelf.filter(samples.iter().map(|&s| s as f64));
-    high_pass.filter(once.into_iter()).into_iter().collect()
+/// The sums of squares of the K-weighted signal over blocks of `block` samples. The two
+/// K-weighting filters are designed for `rate` from their analogue prototypes (the standard gives
+/// coefficients for 48 kHz only).
+fn k_weighted_blocks(samples: &[f32], rate: f64, block: usize) -> Vec<f64> {
+    let mut shelf = Biquad::high_shelf(1_681.974_450_955_533, 3.999_843_853_973_347, 0.707_175_236_955_419_6, rate);
+    let mut high_pass = Biquad::high_pass(38.135_470_876_024_44, 0.500_327_037_323_877_3, rate);
+    samples
+        .chunks(block)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&s| {
+                    let weighted = high_pass.next(shelf.next(f64::from(s)));
+                    weighted * weighted
+                })
+                .sum()
+        })
+        .collect()
 }
 
 /// A second-order filter, normalised so that `a0` is 1.
 struct Biquad {
     b: [f64; 3],
     a: [f64; 2],
+    /// The last two inputs and outputs.
+    state: [f64; 4],
 }
 
 impl Biquad {
@@ -75,6 +85,7 @@ impl Biquad {
                 a * ((a + 1.0) + (a - 1.0) * cos - root) / a0,
             ],
             a: [2.0 * ((a - 1.0) - (a + 1.0) * cos) / a0, ((a + 1.0) - (a - 1.0) * cos - root) / a0],
+            state: [0.0; 4],
         }
     }
 
@@ -86,18 +97,16 @@ impl Biquad {
         Biquad {
             b: [(1.0 + cos) / 2.0 / a0, -(1.0 + cos) / a0, (1.0 + cos) / 2.0 / a0],
             a: [-2.0 * cos / a0, (1.0 - alpha) / a0],
+            state: [0.0; 4],
         }
     }
 
-    fn filter(&self, input: impl Iterator<Item = f64>) -> Vec<f64> {
-        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-        input
-            .map(|x| {
-                let y = self.b[0] * x + self.b[1] * x1 + self.b[2] * x2 - self.a[0] * y1 - self.a[1] * y2;
-                (x2, x1, y2, y1) = (x1, x, y1, y);
-                y
-            })
-            .collect()
+    /// The next output for input `x`.
+    fn next(&mut self, x: f64) -> f64 {
+        let [x1, x2, y1, y2] = self.state;
+        let y = self.b[0] * x + self.b[1] * x1 + self.b[2] * x2 - self.a[0] * y1 - self.a[1] * y2;
+        self.state = [x, x1, y, y1];
+        y
     }
 }
 

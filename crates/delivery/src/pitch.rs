@@ -16,6 +16,8 @@ const FLOOR_HZ: f64 = 75.0;
 const CEILING_HZ: f64 = 600.0;
 /// The rate the search runs at.
 const RATE: f64 = 8_000.0;
+/// Frames whose candidates are found from one stretch of resampled signal (30 s at 10 ms).
+const FRAMES_PER_STRETCH: usize = 3_000;
 /// The most candidates a frame offers, "not voiced" among them.
 const CANDIDATES: usize = 15;
 /// A frame quieter than this share of the take's peak is silence.
@@ -42,15 +44,25 @@ struct Candidate {
 /// The pitch of `samples` (Encore's mono 16 kHz) every `hop` seconds, frame `i` centred on
 /// `i * hop`; `None` where the frame is not voiced.
 pub(crate) fn track(samples: &[f32], hop: f64) -> Vec<Option<f32>> {
-    let signal = to_search_rate(samples);
     let frames = frame_count(samples.len(), hop);
-    let peak = signal.iter().fold(0.0f32, |m, &s| m.max(s.abs())) as f64;
+    let peak = samples.iter().fold(0.0f32, |m, &s| m.max(s.abs())) as f64;
     if frames == 0 || peak == 0.0 {
         return vec![None; frames];
     }
     let window = Window::new();
-    let candidates: Vec<Vec<Candidate>> =
-        (0..frames).map(|i| window.candidates(&signal, (i as f64 * hop * RATE).round() as isize, peak)).collect();
+    let centre = |frame: usize| (frame as f64 * hop * RATE).round() as isize;
+    let reach = (window.shape.len() / 2 + 1) as isize;
+    // The take is resampled a stretch at a time, so that a long take never holds a second copy
+    // of itself.
+    let mut candidates: Vec<Vec<Candidate>> = Vec::with_capacity(frames);
+    let mut first = 0;
+    while first < frames {
+        let last = (first + FRAMES_PER_STRETCH).min(frames);
+        let from = centre(first) - reach;
+        let stretch = to_search_rate(samples, from, centre(last - 1) + reach);
+        candidates.extend((first..last).map(|i| window.candidates(&stretch, centre(i) - from, peak)));
+        first = last;
+    }
     best_path(&candidates, hop).into_iter().map(|hz| hz.map(|hz| hz as f32)).collect()
 }
 
@@ -211,8 +223,9 @@ fn best_path(frames: &[Vec<Candidate>], hop: f64) -> Vec<Option<f64>> {
     path
 }
 
-/// The signal at 8 kHz: a windowed-sinc low-pass under 3.6 kHz, then every other sample.
-fn to_search_rate(samples: &[f32]) -> Vec<f32> {
+/// Samples `from..to` of the signal at 8 kHz (zero outside the take): a windowed-sinc low-pass
+/// under 3.6 kHz, then every other sample.
+fn to_search_rate(samples: &[f32], from: isize, to: isize) -> Vec<f32> {
     const HALF: isize = 16;
     let cutoff = 3_600.0 / f64::from(SAMPLE_RATE);
     let taps: Vec<f32> = (-HALF..=HALF)
@@ -226,12 +239,24 @@ fn to_search_rate(samples: &[f32]) -> Vec<f32> {
         .collect();
     let gain: f32 = taps.iter().sum();
     let taps: Vec<f32> = taps.iter().map(|t| t / gain).collect();
-    // Zeros either side, so that every output sees a whole window without a bounds check.
-    let pad = HALF as usize;
-    let mut padded = vec![0.0f32; samples.len() + 2 * pad];
-    padded[pad..pad + samples.len()].copy_from_slice(samples);
-    (0..samples.len() / 2)
-        .map(|i| padded[2 * i..2 * i + taps.len()].iter().zip(&taps).map(|(s, t)| s * t).sum::<f32>())
+    let length = samples.len() as isize;
+    (from..to)
+        .map(|j| {
+            let start = 2 * j - HALF;
+            if start >= 0 && start + taps.len() as isize <= length {
+                let window = &samples[start as usize..start as usize + taps.len()];
+                window.iter().zip(&taps).map(|(s, t)| s * t).sum::<f32>()
+            } else {
+                // At the take's ends: the samples beyond it are silence.
+                taps.iter()
+                    .enumerate()
+                    .filter_map(|(k, t)| {
+                        let at = start + k as isize;
+                        (at >= 0 && at < length).then(|| t * samples[at as usize])
+                    })
+                    .sum::<f32>()
+            }
+        })
         .collect()
 }
 

@@ -212,3 +212,23 @@ fn a_line_said_twice_as_fast_as_the_others_is_rushed() {
         pace.message
     );
 }
+
+#[test]
+fn a_whisper_has_loudness_but_no_pitch_and_no_finding_from_pitch() {
+    let (mut report, script) = take("is the night long? we walked on and did not speak of it.", "");
+    // Breath noise at the words' times, no voice.
+    let mut audio = voice(&report, |_, _| 150.0, |_, _| 0.0);
+    let mut seed = 7u32;
+    for word in report.words.iter() {
+        let (start, end) = (word.start.unwrap(), word.end.unwrap());
+        for s in &mut audio.samples[(start * 16_000.0) as usize..(end * 16_000.0) as usize] {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *s = 0.1 * ((seed >> 8) as f32 / (1 << 24) as f32 - 0.5);
+        }
+    }
+    measure(&audio, &script, &mut report);
+    let delivery = report.delivery.expect("a delivery");
+    assert_eq!((delivery.f0_median_hz, delivery.flat), (None, false));
+    assert!(delivery.loudness_db.is_some_and(|db| db > -50.0), "{delivery:?}");
+    assert!(report.findings.iter().all(|f| f.kind == FindingKind::Pace), "{:?}", report.findings);
+}
