@@ -141,6 +141,11 @@ test("a piece is created, rehearsed live, uploaded and compared in the page", as
   const correct = recorded.report.words.filter((w) => w.verdict === "correct").length;
   assert.ok(correct >= SCRIPT_WORDS - 3, `only ${correct} of ${SCRIPT_WORDS} words correct in the recorded take`);
   assert.ok(await page.locator(".script .w.ok").count() >= SCRIPT_WORDS - 3);
+  // How the take heard through the microphone sounded, drawn under its words: a pitch point for
+  // most voiced frames of its report (the sonnet's test below checks the drawing in full).
+  const voiced = recorded.report.delivery.contour.f0_hz.filter((f) => f !== null).length;
+  const pitchPoints = await page.locator("[data-contour] [data-pitch]").evaluate((path) => (path.getAttribute("d").match(/[ML]/g) ?? []).length);
+  assert.ok(voiced >= 200 && pitchPoints >= 0.9 * voiced, `${pitchPoints} pitch points drawn for ${voiced} voiced frames`);
 
   // The prompter's latency: for each script word the report times, the audio sent when the
   // highlight reached it (or passed it, on a jump) less the second at which it ended.
