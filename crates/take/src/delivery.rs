@@ -63,7 +63,7 @@ pub struct Contour {
 impl Contour {
     /// The finest hop, 10 ms.
     pub const HOP: f64 = 0.01;
-    /// The most frames a contour holds (15 minutes at 10 ms); 2 hours take a 80 ms hop.
+    /// The most frames a contour holds (15 minutes at 10 ms); 2 hours take a 90 ms hop.
     pub const MAX_FRAMES: usize = 90_000;
     /// The loudness given to silence.
     pub const FLOOR_DB: f32 = -80.0;
