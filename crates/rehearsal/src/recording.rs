@@ -44,10 +44,19 @@ pub struct RecordingJournal {
 impl RecordingJournal {
     /// Starts the file of a recording of `piece` in `dir`.
     pub fn start(dir: &Path, piece: &Piece) -> std::io::Result<RecordingJournal> {
-        std::fs::create_dir_all(dir)?;
+        // A voice being recorded is for the performer's user alone, like the store's.
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)?;
+            #[cfg(unix)]
+            std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+        }
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos());
         let path = dir.join(format!("{}-{}-{nanos}.pcm", piece.id, piece.script.id));
-        let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path)?;
         file.lock()?;
         #[cfg(unix)]
         File::open(dir)?.sync_all()?;
@@ -155,6 +164,12 @@ mod tests {
         // The stage dies here: the file is left as it is, with half a sample at its end.
         drop(journal);
         let path = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!((mode(&dir), mode(&path)), (0o700, 0o600), "a voice being recorded is the user's alone");
+        }
         OpenOptions::new().append(true).open(&path).unwrap().write_all(&[7]).unwrap();
 
         // A recording under way is not taken for an interrupted one.

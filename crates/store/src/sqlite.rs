@@ -23,6 +23,18 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an open that met another opener's lock is tried again.
 const OPEN_TRIES: u32 = 20;
 
+/// Sets `path`'s permissions to `mode` (Unix; elsewhere the user's folders are already theirs).
+pub(crate) fn owner_only(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
 fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
@@ -58,7 +70,18 @@ impl SqliteStore {
     fn open_once(dir: &Path) -> Result<SqliteStore, StoreError> {
         const ACTION: &str = "opening the store";
         let audio_dir = dir.join(AUDIO);
+        let database = dir.join(DATABASE);
+        // A performer's voice is theirs: what the store creates is for their user alone. A folder
+        // the user chose that was already there keeps the permissions they gave it.
+        let created: Vec<PathBuf> = [dir, audio_dir.as_path(), database.as_path()]
+            .into_iter()
+            .filter(|p| !p.exists())
+            .map(Path::to_path_buf)
+            .collect();
         std::fs::create_dir_all(&audio_dir).map_err(io_error(&audio_dir))?;
+        for folder in created.iter().filter(|p| p.as_path() != database) {
+            owner_only(folder, 0o700).map_err(io_error(folder))?;
+        }
         // SQLite says only "unable to open database file" of a folder it cannot write to: find
         // out first, and say which folder and why.
         tempfile::tempfile_in(dir).map_err(io_error(dir))?;
@@ -70,7 +93,6 @@ impl SqliteStore {
         // The timeout comes first: even switching to WAL can meet another process's lock.
         connection.busy_timeout(BUSY_TIMEOUT).context(ACTION)?;
         // WAL lets readers carry on while another process writes.
-        let database = dir.join(DATABASE);
         let mode: String =
             connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(|error| {
                 match error.sqlite_error_code() {
@@ -83,6 +105,10 @@ impl SqliteStore {
         // commit lost to a power cut would otherwise leave rows pointing at deleted audio.
         connection.pragma_update(None, "synchronous", "FULL").context(ACTION)?;
         connection.pragma_update(None, "foreign_keys", true).context(ACTION)?;
+        // SQLite gives its -wal and -shm files the database's own permissions.
+        if created.contains(&database) {
+            owner_only(&database, 0o600).map_err(io_error(&database))?;
+        }
         let schema_version = schema::migrate(&connection)?;
         Ok(SqliteStore { connection, dir: dir.to_path_buf(), audio_dir, schema_version })
     }
@@ -260,6 +286,23 @@ mod tests {
         let foreign_keys: bool = store.connection.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
         assert!(foreign_keys);
         assert_eq!(store.dir(), dir.path());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn what_the_store_creates_is_readable_by_its_user_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("encore");
+        let store = SqliteStore::open(&data).unwrap();
+        let piece = store.add_piece("Hamlet", "To be").unwrap();
+        let take = crate::tests::add_take(&store, &piece, b"a voice");
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join(AUDIO)), 0o700);
+        assert_eq!(mode(&data.join(DATABASE)), 0o600);
+        let audio = std::fs::read_dir(data.join(AUDIO)).unwrap().next().unwrap().unwrap().path();
+        assert_eq!(mode(&audio), 0o600, "take {}'s audio", take.id);
     }
 
     #[test]
