@@ -206,10 +206,7 @@ fn mark_self_corrections(words: &mut [TakeWord]) {
 /// the audio clearly supports the script, the disagreement is withdrawn with lowered confidence.
 fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dyn crate::Rescorer, threshold: f32) {
     let bare = |index: Option<usize>| -> String {
-        index
-            .and_then(|i| script.words().get(i))
-            .map(|w| w.text.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
-            .unwrap_or_default()
+        index.and_then(|i| script.words().get(i)).map(|w| w.bare().to_string()).unwrap_or_default()
     };
     let mut at = 0;
     while at < words.len() {

@@ -8,7 +8,7 @@ use encore_take::{Finding, FindingKind, TakeReport, TakeWord, Verdict, costliest
 
 /// The two or three findings that cost the most, costliest first.
 pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
-    let word = |index: usize| -> String { script.words().get(index).map(|w| bare(&w.text)).unwrap_or_default() };
+    let word = |index: usize| -> String { script.words().get(index).map(|w| w.bare().to_string()).unwrap_or_default() };
     let mut found: Vec<Finding> = Vec::new();
     let mut push = |kind, script_index: Option<usize>, cost: f64, message: String| {
         let line = script_index.and_then(|index| script.words().get(index)).map(|w| w.line);
@@ -131,11 +131,6 @@ fn run(entries: &[TakeWord], at: usize, verdict: Verdict) -> usize {
 
 fn next_script_index(entries: &[TakeWord], from: usize) -> Option<usize> {
     entries[from..].iter().find_map(|e| e.script_index)
-}
-
-/// A script word without the punctuation around it.
-fn bare(text: &str) -> String {
-    text.trim_matches(|c: char| !c.is_alphanumeric()).to_string()
 }
 
 pub(crate) fn round(value: f64, places: i32) -> f64 {

@@ -143,14 +143,14 @@ pub(crate) fn judge(frames: &Frames, speech: &[Span], script: &Script, report: &
         if let Some(line) = line_of(&mut lines, script, index) {
             line.no_pause_after.push(index);
         }
-        let word = bare(&script.words()[index].text);
+        let word = script.words()[index].bare();
         findings.push(placed(script, FindingKind::NoPause, index, 0.3, format!("no pause after '{word}'")));
     }
     for index in questions_without_rise(frames, &said, script) {
         if let Some(line) = line_of(&mut lines, script, index) {
             line.no_rise_at.push(index);
         }
-        let word = bare(&script.words()[index].text);
+        let word = script.words()[index].bare();
         findings.push(placed(
             script,
             FindingKind::NoRise,
@@ -326,7 +326,7 @@ fn questions_without_rise(frames: &Frames, said: &[(&TakeWord, Span)], script: &
         let opens_with_question_word = words[opening..=written.index]
             .iter()
             .take(3)
-            .any(|w| QUESTION_WORDS.contains(&bare(&w.text).to_lowercase().as_str()));
+            .any(|w| QUESTION_WORDS.contains(&w.bare().to_lowercase().as_str()));
         if opens_with_question_word {
             continue;
         }
@@ -346,9 +346,4 @@ fn questions_without_rise(frames: &Frames, said: &[(&TakeWord, Span)], script: &
         }
     }
     found
-}
-
-/// A script word without the punctuation around it.
-fn bare(text: &str) -> String {
-    text.trim_matches(|c: char| !c.is_alphanumeric()).to_string()
 }

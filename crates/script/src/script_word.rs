@@ -25,3 +25,11 @@ pub struct ScriptWord {
     /// How the word may be said aloud.
     pub reading: Reading,
 }
+
+impl ScriptWord {
+    /// The word as written without the punctuation around it ("nation," is "nation"), as a
+    /// coach quotes it.
+    pub fn bare(&self) -> &str {
+        self.text.trim_matches(|c: char| !c.is_alphanumeric())
+    }
+}
