@@ -9,7 +9,7 @@ pub mod subtitles;
 pub mod terminal;
 pub mod textgrid;
 
-use encore_take::{TakeReport, TakeWord, Verdict};
+use encore_take::{LineDelivery, TakeReport, TakeWord, Verdict};
 
 /// One script line as it was performed.
 #[derive(Debug)]
@@ -125,3 +125,15 @@ pub fn counts(summary: &encore_take::Summary, script_words: usize) -> Vec<String
         count(s.hesitations, "hesitation", "hesitations"),
     ]
 }
+
+/// What a coach would say of a line's delivery: each flag as the report names it (for the
+/// pages' hooks), in a word or two for the performer, and whether a line has it. The terminal
+/// and the HTML report name the same flags the same way.
+pub(crate) const LINE_FLAGS: [(&str, &str, fn(&LineDelivery) -> bool); 6] = [
+    ("flat", "flat", |line| line.flat),
+    ("trailing_off", "trailing off", |line| line.trailing_off),
+    ("rushing", "rushing", |line| line.rushing),
+    ("dragging", "dragging", |line| line.dragging),
+    ("no_pause_after", "no pause", |line| !line.no_pause_after.is_empty()),
+    ("no_rise_at", "no rise", |line| !line.no_rise_at.is_empty()),
+];

@@ -6,9 +6,9 @@
 use std::fmt::Write;
 
 use encore_script::Script;
-use encore_take::{Delivery, LineDelivery, TakeReport, TakeWord, Verdict};
+use encore_take::{Delivery, TakeReport, TakeWord, Verdict};
 
-use super::{Line, Mark, count, lines, percent, shown};
+use super::{LINE_FLAGS, Line, Mark, count, lines, percent, shown};
 
 const RESET: &str = "\x1b[0m";
 const DIM: &str = "\x1b[2m";
@@ -133,16 +133,12 @@ fn delivery_line(delivery: &Delivery) -> String {
     if delivery.flat {
         parts.push("flat".to_string());
     }
-    let flagged = |name: &str, flag: fn(&LineDelivery) -> bool| {
-        let lines: Vec<String> = delivery.lines.iter().filter(|l| flag(l)).map(|l| l.line.to_string()).collect();
-        (!lines.is_empty()).then(|| format!("{name} {}", lines.join(", ")))
-    };
-    parts.extend(flagged("flat lines", |l| l.flat));
-    parts.extend(flagged("rushed", |l| l.rushing));
-    parts.extend(flagged("dragging", |l| l.dragging));
-    parts.extend(flagged("trailing off", |l| l.trailing_off));
-    parts.extend(flagged("no pause in", |l| !l.no_pause_after.is_empty()));
-    parts.extend(flagged("no rise in", |l| !l.no_rise_at.is_empty()));
+    for (_, words, has) in LINE_FLAGS {
+        let lines: Vec<String> = delivery.lines.iter().filter(|l| has(l)).map(|l| l.line.to_string()).collect();
+        if !lines.is_empty() {
+            parts.push(format!("{words} {}", lines.join(", ")));
+        }
+    }
     parts.join(" · ")
 }
 

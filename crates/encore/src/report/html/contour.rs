@@ -13,7 +13,7 @@ use std::fmt::Write;
 use encore_take::{Contour, Delivery, LineDelivery, TakeReport, TakeWord, Verdict};
 
 use super::escape;
-use crate::report::shown;
+use crate::report::{LINE_FLAGS, shown};
 
 /// Pixels per second of the take: wide enough for a word's label at a brisk pace.
 const PIXELS_PER_SECOND: f64 = 60.0;
@@ -158,20 +158,9 @@ fn x(seconds: f64) -> f64 {
     ORIGIN + seconds * PIXELS_PER_SECOND
 }
 
-/// What a coach would say of a line: each flag as the report names it (for the page's hooks) and
-/// in a word or two for the performer.
+/// The flags of a line: as the report names them, and in a word or two for the performer.
 fn flags(line: &LineDelivery) -> Vec<(&'static str, &'static str)> {
-    [
-        (line.flat, ("flat", "flat")),
-        (line.trailing_off, ("trailing_off", "trailing off")),
-        (line.rushing, ("rushing", "rushing")),
-        (line.dragging, ("dragging", "dragging")),
-        (!line.no_pause_after.is_empty(), ("no_pause_after", "no pause")),
-        (!line.no_rise_at.is_empty(), ("no_rise_at", "no rise")),
-    ]
-    .into_iter()
-    .filter_map(|(flagged, flag)| flagged.then_some(flag))
-    .collect()
+    LINE_FLAGS.iter().filter(|(_, _, has)| has(line)).map(|&(name, words, _)| (name, words)).collect()
 }
 
 /// When a line was said: its pace's span, or else the span of its timed words.
