@@ -126,10 +126,13 @@ pub fn counts(summary: &encore_take::Summary, script_words: usize) -> Vec<String
     ]
 }
 
+/// A flag's name in the report, its words for the performer, and whether a line has it.
+pub(crate) type LineFlag = (&'static str, &'static str, fn(&LineDelivery) -> bool);
+
 /// What a coach would say of a line's delivery: each flag as the report names it (for the
 /// pages' hooks), in a word or two for the performer, and whether a line has it. The terminal
 /// and the HTML report name the same flags the same way.
-pub(crate) const LINE_FLAGS: [(&str, &str, fn(&LineDelivery) -> bool); 6] = [
+pub(crate) const LINE_FLAGS: [LineFlag; 6] = [
     ("flat", "flat", |line| line.flat),
     ("trailing_off", "trailing off", |line| line.trailing_off),
     ("rushing", "rushing", |line| line.rushing),
