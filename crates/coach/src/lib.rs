@@ -9,6 +9,8 @@
 
 mod comparison;
 mod delivery_compared;
+mod drill;
+mod schedule;
 mod script_map;
 mod sparkline;
 mod standing;
@@ -18,6 +20,8 @@ mod word_outcome;
 
 pub use comparison::{Change, ComparedWord, Comparison, compare};
 pub use delivery_compared::{LineDeliveryCompared, compare_delivery};
+pub use drill::{Stretch, drill_stretches, rate_attempt, rate_stretch};
+pub use schedule::review;
 pub use sparkline::sparkline;
 pub use standing::{Standing, standing};
 pub use take_score::TakeScore;

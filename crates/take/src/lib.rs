@@ -9,6 +9,7 @@
 
 mod delivery;
 mod hearing;
+mod schedule;
 mod take_report;
 mod take_word;
 #[cfg(feature = "testing")]
@@ -16,6 +17,7 @@ pub mod testing;
 
 pub use delivery::{Contour, Delivery, LineDelivery};
 pub use hearing::{HeardWord, Hearing, Unrecognised};
+pub use schedule::{DrillState, Rating, Schedule};
 pub use take_report::{
     AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, costliest,
 };
