@@ -16,6 +16,9 @@ pub enum StoreError {
     #[error("there is no take {id}; `encore history PIECE` lists the takes of a piece with their numbers")]
     NoSuchTake { id: i64 },
 
+    #[error("there is no drill {id}; `encore drill list` lists the drills with their numbers")]
+    NoSuchDrill { id: i64 },
+
     #[error("there is no script version {id}")]
     NoSuchScriptVersion { id: i64 },
 

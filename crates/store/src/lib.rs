@@ -1,5 +1,5 @@
 //! Where a performer's work lives between runs: pieces, every version of their scripts, and
-//! every take with its audio and report. A rehearsal history is only worth keeping if it can be
+//! every take with its audio and report, and the drills cut from them with their schedules. A rehearsal history is only worth keeping if it can be
 //! trusted, so the store is built around two invariants that hold even if the process is killed
 //! at any moment or two processes use the same data directory at once:
 //!
@@ -13,6 +13,7 @@
 //! migrations that are only ever added) and `audio/`, named by content hash.
 
 mod audio_files;
+mod drills;
 mod error;
 mod pieces;
 mod schema;
@@ -21,6 +22,7 @@ mod store;
 mod takes;
 
 pub use audio_files::StoredAudio;
+pub use drills::{Drill, NewDrill};
 pub use error::StoreError;
 pub use pieces::{Piece, PieceSummary, ScriptVersion};
 pub use sqlite::SqliteStore;

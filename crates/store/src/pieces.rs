@@ -198,6 +198,7 @@ impl SqliteStore {
                 .collect::<Result<_, _>>()
                 .context(ACTION)?;
             // Children first: the foreign keys have no cascades and refuse any other order.
+            crate::drills::delete_drills_of_piece(transaction, id)?;
             transaction.execute("DELETE FROM take WHERE piece_id = ?1", [id]).context(ACTION)?;
             transaction.execute("DELETE FROM script_version WHERE piece_id = ?1", [id]).context(ACTION)?;
             transaction.execute("DELETE FROM piece WHERE id = ?1", [id]).context(ACTION)?;

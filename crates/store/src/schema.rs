@@ -55,6 +55,44 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX take_by_piece ON take (piece_id, recorded_at);
     CREATE INDEX take_by_audio ON take (audio_hash, audio_extension);
     ",
+    // 2: drills, each with its FSRS schedule, and every review of one.
+    //
+    // A review names the take of the whole piece it was part of, without a foreign key: removing
+    // a take keeps the drill's history.
+    "
+    CREATE TABLE drill (
+        id INTEGER PRIMARY KEY,
+        piece_id INTEGER NOT NULL REFERENCES piece (id),
+        script_version_id INTEGER NOT NULL,
+        first_word INTEGER NOT NULL CHECK (first_word >= 0),
+        last_word INTEGER NOT NULL CHECK (last_word >= first_word),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        due INTEGER NOT NULL,
+        stability REAL NOT NULL,
+        difficulty REAL NOT NULL,
+        elapsed_days INTEGER NOT NULL,
+        scheduled_days INTEGER NOT NULL,
+        reps INTEGER NOT NULL CHECK (reps >= 0),
+        lapses INTEGER NOT NULL CHECK (lapses >= 0),
+        state TEXT NOT NULL CHECK (state IN ('new', 'learning', 'review', 'relearning')),
+        last_review INTEGER,
+        retired_at INTEGER,
+        FOREIGN KEY (script_version_id, piece_id) REFERENCES script_version (id, piece_id)
+    );
+
+    CREATE INDEX drill_by_piece ON drill (piece_id, due);
+
+    CREATE TABLE drill_review (
+        id INTEGER PRIMARY KEY,
+        drill_id INTEGER NOT NULL REFERENCES drill (id),
+        reviewed_at INTEGER NOT NULL,
+        rating TEXT NOT NULL CHECK (rating IN ('again', 'hard', 'good', 'easy')),
+        take_id INTEGER
+    );
+
+    CREATE INDEX drill_review_by_drill ON drill_review (drill_id, reviewed_at);
+    ",
 ];
 
 /// The schema version this build of Encore writes.

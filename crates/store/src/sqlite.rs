@@ -11,8 +11,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::audio_files::audio_path;
 use crate::error::{Context, io_error};
 use crate::schema;
-use crate::{NewTake, Piece, PieceSummary, ScriptVersion, Store, StoreError, StoredAudio, Take};
-use encore_take::TakeReport;
+use crate::{Drill, NewDrill, NewTake, Piece, PieceSummary, ScriptVersion, Store, StoreError, StoredAudio, Take};
+use encore_take::{Rating, Schedule, TakeReport};
 
 /// The database file inside the data directory.
 const DATABASE: &str = "encore.db";
@@ -256,6 +256,30 @@ impl Store for SqliteStore {
     fn remove_take(&self, id: i64) -> Result<(), StoreError> {
         SqliteStore::remove_take(self, id)
     }
+    fn add_drill(&self, drill: &NewDrill) -> Result<Drill, StoreError> {
+        SqliteStore::add_drill(self, drill)
+    }
+    fn drills(&self, piece_id: Option<i64>) -> Result<Vec<Drill>, StoreError> {
+        SqliteStore::drills(self, piece_id)
+    }
+    fn drill(&self, id: i64) -> Result<Drill, StoreError> {
+        SqliteStore::drill(self, id)
+    }
+    fn review_drill(
+        &self,
+        id: i64,
+        rating: Rating,
+        schedule: &Schedule,
+        take_id: Option<i64>,
+    ) -> Result<Drill, StoreError> {
+        SqliteStore::review_drill(self, id, rating, schedule, take_id)
+    }
+    fn move_drill(&self, id: i64, script_version_id: i64, first_word: usize, last_word: usize) -> Result<Drill, StoreError> {
+        SqliteStore::move_drill(self, id, script_version_id, first_word, last_word)
+    }
+    fn retire_drill(&self, id: i64) -> Result<(), StoreError> {
+        SqliteStore::retire_drill(self, id)
+    }
     fn check(&self) -> Result<Vec<String>, StoreError> {
         SqliteStore::check(self)
     }
@@ -286,6 +310,26 @@ mod tests {
         let foreign_keys: bool = store.connection.pragma_query_value(None, "foreign_keys", |row| row.get(0)).unwrap();
         assert!(foreign_keys);
         assert_eq!(store.dir(), dir.path());
+    }
+
+    #[test]
+    fn a_store_from_before_drills_gains_them_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let old = Connection::open(dir.path().join(DATABASE)).unwrap();
+            old.execute_batch(schema::MIGRATIONS[0]).unwrap();
+            old.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO piece (id, title, title_key, created_at) VALUES (1, 'Ozymandias', 'ozymandias', 0);
+                 INSERT INTO script_version (id, piece_id, version, text, created_at)
+                     VALUES (1, 1, 1, 'I met a traveller', 0);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.schema_version(), 2);
+        assert_eq!(store.find_piece("ozy").unwrap().script.text, "I met a traveller");
+        assert!(store.drills(None).unwrap().is_empty());
     }
 
     #[cfg(unix)]

@@ -6,9 +6,9 @@
 //! Every backend keeps the two invariants of the crate: a take's audio is complete before any row
 //! refers to it, and a row never points at nothing.
 
-use crate::{NewTake, Take};
+use crate::{Drill, NewDrill, NewTake, Take};
 use crate::{Piece, PieceSummary, ScriptVersion, StoreError, StoredAudio};
-use encore_take::TakeReport;
+use encore_take::{Rating, Schedule, TakeReport};
 
 /// Pieces, their script versions, and takes with their audio and reports. Each call is one
 /// transaction. A store can move between threads but is not shared: open another for another
@@ -44,6 +44,21 @@ pub trait Store: Send {
     fn all_takes(&self) -> Result<Vec<Take>, StoreError>;
     /// Removes a take, and its audio if no other take uses it.
     fn remove_take(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Adds a drill of a stretch of one script version, never practised and due now.
+    fn add_drill(&self, drill: &NewDrill) -> Result<Drill, StoreError>;
+    /// The drills being practised (not retired), of one piece or of all, the soonest due first.
+    fn drills(&self, piece_id: Option<i64>) -> Result<Vec<Drill>, StoreError>;
+    fn drill(&self, id: i64) -> Result<Drill, StoreError>;
+    /// Keeps a review of a drill and the schedule it leads to; `take_id` is the take of the
+    /// whole piece it was part of, `None` for an attempt at the drill alone.
+    fn review_drill(&self, id: i64, rating: Rating, schedule: &Schedule, take_id: Option<i64>)
+    -> Result<Drill, StoreError>;
+    /// Moves a drill onto another version of its piece's script, where its words now are.
+    fn move_drill(&self, id: i64, script_version_id: i64, first_word: usize, last_word: usize)
+    -> Result<Drill, StoreError>;
+    /// Retires a drill whose words left the script; it keeps its reviews.
+    fn retire_drill(&self, id: i64) -> Result<(), StoreError>;
 
     /// Looks for damage; one sentence per problem, none when the store is healthy.
     fn check(&self) -> Result<Vec<String>, StoreError>;

@@ -223,3 +223,58 @@ fn removing_a_piece_removes_its_takes_scripts_and_unshared_audio() {
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     });
 }
+
+#[test]
+fn a_drill_is_added_due_now_reviewed_moved_and_retired() {
+    use crate::NewDrill;
+    use encore_take::{DrillState, Rating, Schedule};
+    on_every_backend(|store| {
+        let piece = store.add_piece("Sonnet", "Shall I compare thee to a summer's day?").unwrap();
+        let drill = store
+            .add_drill(&NewDrill {
+                piece_id: piece.id,
+                script_version_id: piece.script.id,
+                first_word: 2,
+                last_word: 5,
+                text: "compare thee to a",
+            })
+            .unwrap();
+        assert_eq!((drill.first_word, drill.last_word, drill.text.as_str()), (2, 5, "compare thee to a"));
+        assert_eq!((drill.schedule.reps, drill.schedule.state, drill.retired_at), (0, DrillState::New, None));
+        assert!(drill.schedule.due <= drill.created_at + 1);
+        assert_eq!(store.drills(Some(piece.id)).unwrap(), [drill.clone()]);
+        assert_eq!(store.drills(None).unwrap().len(), 1);
+
+        let later = Schedule { due: drill.created_at + 600, reps: 1, state: DrillState::Learning, ..drill.schedule };
+        let reviewed = store.review_drill(drill.id, Rating::Good, &later, None).unwrap();
+        assert_eq!(reviewed.schedule, later);
+
+        let edited = store.edit_script(piece.id, "Oh, shall I compare thee to a summer's day?").unwrap();
+        let moved = store.move_drill(drill.id, edited.id, 3, 6).unwrap();
+        assert_eq!((moved.script_version_id, moved.first_word, moved.last_word), (edited.id, 3, 6));
+
+        store.retire_drill(drill.id).unwrap();
+        assert!(store.drills(Some(piece.id)).unwrap().is_empty());
+        assert!(store.drill(drill.id).unwrap().retired_at.is_some(), "a retired drill keeps its history");
+        assert!(matches!(store.drill(drill.id + 100), Err(StoreError::NoSuchDrill { .. })));
+    });
+}
+
+#[test]
+fn a_drill_of_another_pieces_script_is_refused_and_goes_with_its_piece() {
+    use crate::NewDrill;
+    on_every_backend(|store| {
+        let one = store.add_piece("One", "one two three").unwrap();
+        let two = store.add_piece("Two", "four five six").unwrap();
+        let foreign =
+            NewDrill { piece_id: one.id, script_version_id: two.script.id, first_word: 0, last_word: 1, text: "four five" };
+        assert!(matches!(store.add_drill(&foreign), Err(StoreError::ScriptVersionOfAnotherPiece { .. })));
+        let drill = store
+            .add_drill(&NewDrill { script_version_id: one.script.id, text: "one two", ..foreign })
+            .unwrap();
+        store.review_drill(drill.id, encore_take::Rating::Again, &drill.schedule, None).unwrap();
+        store.remove_piece(one.id).unwrap();
+        assert!(store.drills(None).unwrap().is_empty());
+        assert!(store.check().unwrap().is_empty());
+    });
+}
