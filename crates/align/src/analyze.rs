@@ -116,6 +116,7 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
         summary,
         findings: Vec::new(),
         delivery: None,
+        prompter: None,
     };
     report.findings = findings(&report, script);
     report

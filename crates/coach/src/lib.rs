@@ -1,7 +1,9 @@
 //! What a performer learns across takes. One take report says what happened once; a coach looks
 //! at several: whether this take beat the last one and the best one ([`standing`]), which words
-//! got fixed or went wrong between two takes ([`compare`]), and which stretches of the script keep
-//! going wrong ([`trouble`]). The takes may have been read against different versions of the
+//! got fixed or went wrong between two takes ([`compare`]), which stretches of the script keep
+//! going wrong ([`trouble`]); and which stretches to drill ([`drill_stretches`]), how an attempt
+//! at one went ([`rate_attempt`]) and when it is due again ([`review`]); and how well each word is
+//! known by heart ([`mastery`]). The takes may have been read against different versions of the
 //! script: words are matched between versions by their spoken form.
 //!
 //! Invariants: like the alignment core, the crate does no I/O and cannot fail; the same takes
@@ -10,6 +12,7 @@
 mod comparison;
 mod delivery_compared;
 mod drill;
+mod mastery;
 mod schedule;
 mod script_map;
 mod sparkline;
@@ -20,7 +23,8 @@ mod word_outcome;
 
 pub use comparison::{Change, ComparedWord, Comparison, compare};
 pub use delivery_compared::{LineDeliveryCompared, compare_delivery};
-pub use drill::{Stretch, drill_stretches, rate_attempt, rate_stretch};
+pub use drill::{Stretch, drill_stretches, moved_stretch, rate_attempt, rate_stretch};
+pub use mastery::mastery;
 pub use schedule::review;
 pub use sparkline::sparkline;
 pub use standing::{Standing, standing};

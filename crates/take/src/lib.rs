@@ -9,14 +9,16 @@
 
 mod delivery;
 mod hearing;
+mod prompter;
 mod schedule;
 mod take_report;
 mod take_word;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use delivery::{Contour, Delivery, LineDelivery};
 pub use hearing::{HeardWord, Hearing, Unrecognised};
+pub use prompter::{PrompterMode, PrompterUsed};
 pub use schedule::{DrillState, Rating, Schedule};
 pub use take_report::{
     AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, costliest,

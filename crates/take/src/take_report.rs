@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Delivery, TakeWord};
+use crate::{Delivery, PrompterUsed, TakeWord};
 
 /// What happened in one take, word by word and line by line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +28,10 @@ pub struct TakeReport {
     /// the report was made before Encore measured delivery).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// How the prompter was used: the mode, how much of the script it hid, and where hidden
+    /// words had to be shown again. Absent for a take read with the full text in view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompter: Option<PrompterUsed>,
 }
 
 /// The length of the audio and how much of it was speech.

@@ -194,6 +194,7 @@ fn assemble(
         summary,
         findings: Vec::new(),
         delivery: None,
+        prompter: None,
     }
 }
 

@@ -2,7 +2,9 @@
 // word a button that plays the take from there. The layout follows the HTML report's
 // (crates/encore/src/report/mod.rs, `lines`): extra words go on the line of the script word they
 // come before, a hesitation stands before the first word that started after the silence, a run
-// of repeated words is one mark, and insertions the rescorer withdrew are left out.
+// of repeated words is one mark, and insertions the rescorer withdrew are left out. A take said
+// from memory (the report's `prompter`) says so above the script, and marks the words that had
+// to be shown again.
 
 import { h } from "./dom.js";
 
@@ -54,8 +56,9 @@ export function layout(report) {
 
 const shown = (word) => word.text ?? word.heard ?? "";
 
-/** One word as a button; `fallback` is where playback starts for a word with no time. */
-function wordButton(word, fallback) {
+/** One word as a button; `fallback` is where playback starts for a word with no time; `prompted`
+ *  when it had to be shown again in a take said from memory. */
+function wordButton(word, fallback, prompted = false) {
   const start = word.start ?? fallback;
   const text = shown(word);
   const heard = word.heard ?? "";
@@ -75,21 +78,25 @@ function wordButton(word, fallback) {
   let label = labels[word.verdict] ?? text;
   if (word.uncertain) label += " (not sure)";
   if (word.self_corrected) label += ", corrected yourself";
+  if (prompted) label += ", shown again when you stalled";
   const inner = word.verdict === "misread" ? [text, h("small", { "aria-hidden": "true" }, heard)]
     : word.verdict === "skipped" ? [h("s", {}, text)]
     : word.script_index === null ? [heard] : [text];
   return h("button", {
     type: "button",
-    class: `w ${classes[word.verdict] ?? ""}${word.uncertain ? " uncertain" : ""}`,
+    class: `w ${classes[word.verdict] ?? ""}${word.uncertain ? " uncertain" : ""}${prompted ? " prompted" : ""}`,
     dataset: { t: start.toFixed(2), ...(word.end !== null ? { e: word.end.toFixed(2) } : {}), ...(word.script_index !== null ? { i: word.script_index } : {}) },
-    "aria-label": word.verdict === "correct" && !word.uncertain ? null : label,
-    title: word.verdict === "correct" ? null : label,
+    "aria-label": word.verdict === "correct" && !word.uncertain && !prompted ? null : label,
+    title: word.verdict === "correct" && !prompted ? null : label,
   }, inner);
 }
 
 /** The script with every verdict, as a <section>; `onPlay(seconds)` plays the take from there. */
 export function performedScript(report, onPlay) {
   const section = h("section", { class: "script", "aria-label": "The script as you performed it; each word plays the take from there" });
+  const memory = fromMemory(report);
+  if (memory) section.append(memory);
+  const prompted = new Set(report.prompter?.prompts ?? []);
   let previous = null;
   let lastTime = 0;
   for (const line of layout(report)) {
@@ -98,7 +105,7 @@ export function performedScript(report, onPlay) {
     const p = h("p", { class: `line${gap ? " gap" : ""}` });
     for (const mark of line.marks) {
       if (mark.word) {
-        p.append(wordButton(mark.word, lastTime));
+        p.append(wordButton(mark.word, lastTime, prompted.has(mark.word.script_index)));
         lastTime = mark.word.end ?? lastTime;
       } else if (mark.again) {
         const heard = mark.again.map((w) => w.heard ?? "").join(" ");
@@ -120,6 +127,21 @@ export function performedScript(report, onPlay) {
     if (button) onPlay(parseFloat(button.dataset.t));
   });
   return section;
+}
+
+const MODE_NAMES = { fading: "the fading prompter", first_letters: "first letters only", cue: "only the first word of each line" };
+
+/** What a take said from memory showed of the script, and how often it had to help; `null` for a
+ *  take read in full. */
+function fromMemory(report) {
+  const used = report.prompter;
+  if (!used || used.mode === "full") return null;
+  const prompts = used.prompts ?? [];
+  const words = report.script.words;
+  const help = prompts.length === 0 ? "no word had to be shown again"
+    : `words had to be shown again ${prompts.length === 1 ? "once" : `${prompts.length} times`} (marked)`;
+  return h("p", { class: "from-memory", dataset: { mode: used.mode, hiddenWords: used.hidden_words } },
+    `Said from memory with ${MODE_NAMES[used.mode] ?? used.mode}: ${used.hidden_words} of ${words} words hidden; ${help}.`);
 }
 
 /** The key to the marks. */
