@@ -7,6 +7,7 @@
 use encore_script::Script;
 use encore_take::{Rating, TakeReport, Verdict};
 
+use crate::script_map;
 use crate::word_outcome::{Observed, observe};
 
 /// Words of context on each side of the troubled words.
@@ -60,10 +61,8 @@ pub fn drill_stretches(report: &TakeReport, script: &Script, prompted: &[usize])
     let words = script.words();
     let mut stretches: Vec<Stretch> = Vec::new();
     for index in (0..=reached).filter(|&index| observed[index].outcome.trouble() || prompted.contains(&index)) {
-        let wanted = Stretch {
-            first_word: index.saturating_sub(CONTEXT),
-            last_word: (index + CONTEXT).min(script.len() - 1),
-        };
+        let wanted =
+            Stretch { first_word: index.saturating_sub(CONTEXT), last_word: (index + CONTEXT).min(script.len() - 1) };
         if let Some(last) = stretches.last_mut() {
             let merged = Stretch { first_word: last.first_word, last_word: wanted.last_word };
             let lines = words[merged.last_word].line - words[merged.first_word].line + 1;
@@ -84,6 +83,17 @@ pub fn drill_stretches(report: &TakeReport, script: &Script, prompted: &[usize])
         stretches.push(wanted);
     }
     stretches
+}
+
+/// Where `stretch` of `from` is in `to`, an edited version of the same script: `None` when a word
+/// of it was changed or removed, or words were put between them. A drill whose words are still
+/// all there, in order and together, moves; any other is retired.
+pub fn moved_stretch(stretch: Stretch, from: &Script, to: &Script) -> Option<Stretch> {
+    let mapped = script_map::map(from, to);
+    let first_word = mapped.iter().position(|&from_index| from_index == Some(stretch.first_word))?;
+    let length = stretch.last_word - stretch.first_word + 1;
+    let together = (0..length).all(|k| mapped.get(first_word + k) == Some(&Some(stretch.first_word + k)));
+    together.then_some(Stretch { first_word, last_word: first_word + length - 1 })
 }
 
 /// How the stretch went in a take of the whole piece, as the rating of a review of its drill;
@@ -194,6 +204,17 @@ mod tests {
             assert!(words[stretch.last_word].line - words[stretch.first_word].line < MOST_LINES, "{stretch:?}");
         }
         assert!(found.windows(2).all(|pair| pair[0].last_word < pair[1].first_word), "{found:?}");
+    }
+
+    #[test]
+    fn a_stretch_moves_with_its_words_and_is_lost_when_they_change() {
+        let from = Script::parse(SCRIPT).unwrap();
+        let stretch = Stretch { first_word: 1, last_word: 5 };
+        let moved = |edited: &str| moved_stretch(stretch, &from, &Script::parse(edited).unwrap());
+        let edited = "Now four score and seven years ago\nour fathers brought forth on this continent";
+        assert_eq!(moved(edited), Some(Stretch { first_word: 2, last_word: 6 }));
+        assert_eq!(moved("four score and eight years ago our fathers"), None, "a word of it changed");
+        assert_eq!(moved("four score and seven long years ago our fathers"), None, "a word came between");
     }
 
     #[test]

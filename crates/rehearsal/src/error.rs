@@ -44,6 +44,13 @@ pub enum RehearsalError {
         source: ScriptError,
     },
 
+    #[error("the words of drill {drill_id} cannot be read as a script")]
+    DrillScript {
+        drill_id: i64,
+        #[source]
+        source: ScriptError,
+    },
+
     #[error("cannot read or remove the interrupted recording {}", path.display())]
     Recording {
         path: PathBuf,

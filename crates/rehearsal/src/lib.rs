@@ -16,18 +16,25 @@
 //! [`reanalyze`] finishes it. A take still being recorded is on disk from its first second
 //! ([`RecordingJournal`]), and [`recover_interrupted`] keeps it if the stage died.
 
+mod drills;
 mod error;
 mod looking_back;
+mod memory;
 mod model;
 mod recording;
 mod store;
 mod takes;
 
+pub use drills::{
+    DUE_SOON, DrillAttempt, DrillsAfterTake, attempt_drill, drill_script, drills, drills_after_take, edit_script,
+    keep_attempt, usual_pace,
+};
 pub use error::RehearsalError;
 pub use looking_back::{
     ScriptVersions, TakeStanding, TakesCompared, Trouble, compare, earlier_reports, scored_history, standing_of,
     trouble,
 };
+pub use memory::mastery_of;
 pub use model::SpeechModel;
 pub use recording::{INTERRUPTED, RecordingJournal, recordings_dir, recover_interrupted};
 pub use store::{Settings, data_dir, open_store};

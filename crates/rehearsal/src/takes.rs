@@ -8,6 +8,7 @@ use encore_store::{NewTake, Piece, Store, StoreError, Take};
 use encore_take::TakeReport;
 
 use crate::RehearsalError;
+use crate::drills::{DrillsAfterTake, drills_after_take};
 
 /// A take's audio, checked and ready to keep: the file as it came, or the samples recorded in
 /// the stage as a WAV file, with the audio as the recogniser hears it.
@@ -87,9 +88,21 @@ pub fn judge(
     Ok(Judgement { report, analyzer: encore_pipeline::analyzer(recogniser) })
 }
 
-/// Saves a take's report, replacing any earlier one.
-pub fn save_judgement(store: &dyn Store, take_id: i64, judgement: &Judgement) -> Result<(), StoreError> {
-    store.save_report(take_id, &judgement.report, &judgement.analyzer)
+/// Saves a take's report, replacing any earlier one. A take's first report also reviews the
+/// drills it covers and makes drills of its new trouble; judging it again does not, or one
+/// performance would count twice.
+pub fn save_judgement(
+    store: &dyn Store,
+    take_id: i64,
+    judgement: &Judgement,
+) -> Result<DrillsAfterTake, RehearsalError> {
+    let take = store.take(take_id)?;
+    let first = take.analyzed_at.is_none();
+    store.save_report(take_id, &judgement.report, &judgement.analyzer)?;
+    if !first {
+        return Ok(DrillsAfterTake::default());
+    }
+    drills_after_take(store, &take, &judgement.report)
 }
 
 /// The script a take was performed against.

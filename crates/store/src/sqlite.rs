@@ -274,7 +274,13 @@ impl Store for SqliteStore {
     ) -> Result<Drill, StoreError> {
         SqliteStore::review_drill(self, id, rating, schedule, take_id)
     }
-    fn move_drill(&self, id: i64, script_version_id: i64, first_word: usize, last_word: usize) -> Result<Drill, StoreError> {
+    fn move_drill(
+        &self,
+        id: i64,
+        script_version_id: i64,
+        first_word: usize,
+        last_word: usize,
+    ) -> Result<Drill, StoreError> {
         SqliteStore::move_drill(self, id, script_version_id, first_word, last_word)
     }
     fn retire_drill(&self, id: i64) -> Result<(), StoreError> {

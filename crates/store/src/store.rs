@@ -52,11 +52,21 @@ pub trait Store: Send {
     fn drill(&self, id: i64) -> Result<Drill, StoreError>;
     /// Keeps a review of a drill and the schedule it leads to; `take_id` is the take of the
     /// whole piece it was part of, `None` for an attempt at the drill alone.
-    fn review_drill(&self, id: i64, rating: Rating, schedule: &Schedule, take_id: Option<i64>)
-    -> Result<Drill, StoreError>;
+    fn review_drill(
+        &self,
+        id: i64,
+        rating: Rating,
+        schedule: &Schedule,
+        take_id: Option<i64>,
+    ) -> Result<Drill, StoreError>;
     /// Moves a drill onto another version of its piece's script, where its words now are.
-    fn move_drill(&self, id: i64, script_version_id: i64, first_word: usize, last_word: usize)
-    -> Result<Drill, StoreError>;
+    fn move_drill(
+        &self,
+        id: i64,
+        script_version_id: i64,
+        first_word: usize,
+        last_word: usize,
+    ) -> Result<Drill, StoreError>;
     /// Retires a drill whose words left the script; it keeps its reviews.
     fn retire_drill(&self, id: i64) -> Result<(), StoreError>;
 

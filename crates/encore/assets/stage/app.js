@@ -7,11 +7,13 @@ import { piecePage } from "./pages/piece.js";
 import { roomPage } from "./pages/room.js";
 import { takePage } from "./pages/take.js";
 import { comparePage } from "./pages/compare.js";
+import { drillsPage } from "./pages/drills.js";
 
 const routes = [
   [/^#?\/?$/, () => piecesPage],
   [/^#\/pieces\/(\d+)$/, () => piecePage],
   [/^#\/pieces\/(\d+)\/rehearse$/, () => roomPage],
+  [/^#\/pieces\/(\d+)\/drills$/, () => drillsPage],
   [/^#\/takes\/(\d+)$/, () => takePage],
   [/^#\/compare\/(\d+)\/(\d+)$/, () => comparePage],
 ];

@@ -9,9 +9,13 @@
 const RATE = 16000;
 
 export class Recorder {
-  /** handlers: onFollow(message), onLevel(0..1), onReady(), onSaved(takeId), onLimit(message). */
-  constructor(pieceId, handlers) {
-    this.pieceId = pieceId;
+  /**
+   * `target`: a piece's id, to record a take of it; or the WebSocket's path, such as
+   * `/api/drills/3/record` for an attempt at a drill, which ends with the attempt instead of a take.
+   * handlers: onFollow(message), onLevel(0..1), onReady(), onSaved(takeId), onLimit(message).
+   */
+  constructor(target, handlers) {
+    this.path = typeof target === "string" ? target : `/api/pieces/${target}/record`;
     this.handlers = handlers;
     this.sent = 0;
     this.queue = [];
@@ -55,7 +59,7 @@ export class Recorder {
     this.source.connect(this.node).connect(this.silence).connect(this.context.destination);
 
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    this.socket = new WebSocket(`${scheme}://${location.host}/api/pieces/${this.pieceId}/record`);
+    this.socket = new WebSocket(`${scheme}://${location.host}${this.path}`);
     this.socket.binaryType = "arraybuffer";
     this.finished = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -96,6 +100,7 @@ export class Recorder {
       case "limit": this.handlers.onLimit?.(message.message); this.stop(); break;
       case "saved": this.handlers.onSaved?.(message.take_id); break;
       case "report": this.resolve(message.take_id); this.release(); break;
+      case "attempt": this.resolve(message.attempt); this.release(); break;
       case "error": {
         const error = new Error(message.message);
         error.takeId = message.take_id;

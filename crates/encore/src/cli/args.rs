@@ -55,6 +55,9 @@ pub enum Command {
         /// The piece: its title (or the start of it) or its number.
         piece: String,
     },
+    /// Practise the stretches that went wrong: `encore drill PIECE` goes through its due drills,
+    /// `list` shows them, `attempt` judges one recording of one drill.
+    Drill(DrillArgs),
     /// Write a take's report in another format.
     Export(ExportArgs),
     /// Analyse stored takes again from their audio, after an upgrade of the model or of Encore.
@@ -213,4 +216,39 @@ pub struct ReanalyzeArgs {
     /// Every take of every piece.
     #[arg(long, conflicts_with = "piece")]
     pub all: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DrillArgs {
+    #[command(subcommand)]
+    pub command: Option<DrillCommand>,
+    /// The piece whose due drills to practise, one after another: its title (or the start of
+    /// it) or its number.
+    pub piece: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// The drills, each with its number, words, due time, reviews and lapses.
+    List {
+        /// Only this piece's drills: its title (or the start of it) or its number.
+        piece: Option<String>,
+        /// Only the drills due now.
+        #[arg(long)]
+        due: bool,
+        /// Print `encore.drills/1` JSON (see docs/drills.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Judge one recorded attempt at a drill, against just its words, and schedule it again.
+    Attempt {
+        /// The drill's number (see `encore drill list`).
+        drill: i64,
+        /// The recording of the attempt: WAV, FLAC, MP3, OGG/Vorbis or M4A/AAC.
+        audio: PathBuf,
+        /// Print the drill, its rating and the attempt's `encore.take/1` report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

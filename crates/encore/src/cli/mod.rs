@@ -4,6 +4,7 @@
 
 mod analyze;
 mod args;
+mod drills;
 mod export;
 mod format;
 mod looking_back;
@@ -50,6 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::History { piece, json } => looking_back::run_history(&piece, json, &settings),
         Command::Compare { before, after } => looking_back::run_compare(before, after, &settings),
         Command::Trouble { piece } => looking_back::run_trouble(&piece, &settings),
+        Command::Drill(command) => drills::run(&command, &settings),
         Command::Export(command) => export::run(&command, &settings),
         Command::Reanalyze(command) => takes::run_reanalyze(&command, &settings),
         Command::Analyze(command) => analyze::run(&command, &settings.model),

@@ -86,7 +86,7 @@ pub fn run(command: &PieceCommand, settings: &Settings) -> anyhow::Result<()> {
             }
             if let Some(script) = script {
                 let text = read_script(script)?;
-                let version = store.edit_script(piece.id, &text)?;
+                let version = encore_rehearsal::edit_script(store.as_ref(), &piece, &text)?;
                 if version.id == piece.script.id {
                     writeln!(out, "The script of \"{}\" is unchanged.", piece.title)?;
                 } else {

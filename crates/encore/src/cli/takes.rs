@@ -26,14 +26,14 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
     let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio)?;
     progress::say(&format!("kept take {} of \"{}\"; analysing it", take.id, piece.title));
 
-    let report = settings
+    let (report, drills) = settings
         .model
         .load(&mut |message| progress::say(message))
         .map_err(anyhow::Error::from)
         .and_then(|recogniser| {
             let judgement = judge(&recogniser, &script, &audio.audio)?;
-            encore_rehearsal::save_judgement(store.as_ref(), take.id, &judgement)?;
-            Ok(judgement.report)
+            let drills = encore_rehearsal::save_judgement(store.as_ref(), take.id, &judgement)?;
+            Ok((judgement.report, drills))
         })
         .with_context(|| {
             format!("take {} is kept; analyse it later with: encore reanalyze --take {}", take.id, take.id)
@@ -41,7 +41,11 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
     let take = store.take(take.id)?;
     let standing = encore_rehearsal::standing_of(store.as_ref(), &take)?.expect("the take was just analysed");
 
-    super::print_report(&report, &script, args.json, Some(&format!("Take {}: {}.", take.id, standing.text)))
+    super::print_report(&report, &script, args.json, Some(&format!("Take {}: {}.", take.id, standing.text)))?;
+    if let Some(said) = super::drills::after_take(&drills) {
+        progress::say(&format!("{said} (practise them with: encore drill {})", piece.id));
+    }
+    Ok(())
 }
 
 pub fn run_reanalyze(args: &ReanalyzeArgs, settings: &Settings) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@
 //! views only choose how a mark looks. The JSON view is the report itself (`encore.take/1`).
 
 pub mod csv;
+pub mod drills;
 pub mod html;
 pub mod subtitles;
 pub mod terminal;

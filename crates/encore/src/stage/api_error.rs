@@ -52,9 +52,10 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         let status = match error {
-            StoreError::NoSuchPiece { .. } | StoreError::NoSuchTake { .. } | StoreError::NoSuchScriptVersion { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            StoreError::NoSuchPiece { .. }
+            | StoreError::NoSuchTake { .. }
+            | StoreError::NoSuchDrill { .. }
+            | StoreError::NoSuchScriptVersion { .. } => StatusCode::NOT_FOUND,
             StoreError::TitleTaken { .. } => StatusCode::CONFLICT,
             StoreError::EmptyTitle | StoreError::AmbiguousPiece { .. } | StoreError::BadExtension { .. } => {
                 StatusCode::BAD_REQUEST

@@ -25,6 +25,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("pages/room.js", JS, include_str!("../../assets/stage/pages/room.js")),
     ("pages/take.js", JS, include_str!("../../assets/stage/pages/take.js")),
     ("pages/compare.js", JS, include_str!("../../assets/stage/pages/compare.js")),
+    ("pages/drills.js", JS, include_str!("../../assets/stage/pages/drills.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -11,6 +11,7 @@
 mod api_error;
 mod assets;
 mod auth;
+mod drills;
 mod pieces;
 mod record;
 mod state;
@@ -139,6 +140,10 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/api/pieces/{id}/takes", post(takes::upload))
         .route("/api/uploads/{id}", get(takes::upload_progress))
         .route("/api/pieces/{id}/record", get(record::record))
+        .route("/api/pieces/{id}/drills", get(drills::of_piece))
+        .route("/api/drills/{id}", get(drills::show))
+        .route("/api/drills/{id}/record", get(record::record_drill))
+        .route("/api/pieces/{id}/mastery", get(pieces::mastery))
         .route("/api/takes/{id}", get(takes::show).delete(takes::remove))
         .route("/api/takes/{id}/audio", get(takes::audio))
         .route("/api/takes/{id}/analyse", post(takes::analyze_again))

@@ -161,10 +161,10 @@ pub async fn update(
                 store.rename_piece(id, &title)?;
             }
             if let Some(text) = change.script.filter(|text| *text != piece.script.text) {
-                store.edit_script(id, &text)?;
+                encore_rehearsal::edit_script(store, &piece, &text)?;
             }
             let piece = store.piece(id)?;
-            piece_view(store, piece)
+            Ok::<_, ApiError>(piece_view(store, piece)?)
         })
         .await?;
     Ok(Json(view))
@@ -174,6 +174,16 @@ pub async fn update(
 pub async fn remove(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     stage.store(move |store| store.remove_piece(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/pieces/{id}/mastery`: how well each word of the current script is known by heart,
+/// 0 to 1, for the prompter that fades: `{"words": [..]}`, one per script word.
+pub async fn mastery(
+    State(stage): State<Arc<Stage>>,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let words = stage.store(move |store| encore_rehearsal::mastery_of(store, &store.piece(id)?)).await?;
+    Ok(Json(serde_json::json!({ "words": words })))
 }
 
 /// The script, or a message that says why it cannot be rehearsed (400).

@@ -6,6 +6,10 @@
 //! it stores the audio as a take first, then finishes hearing it and saves the report, and sends
 //! `{"type":"report","take_id":N}`. Failures come as `{"type":"error","message":...}`.
 //!
+//! A page that hides words of the script says how at the start, `{"type":"prompter","mode":
+//! "fading","hidden_words":N}`, and each time hidden words had to be shown again,
+//! `{"type":"prompt","script_index":I}`; the take's report keeps them (`prompter`).
+//!
 //! If the page goes away without stopping (a closed tab, a dropped network), a take of more than
 //! a few seconds is still kept and analysed: a performance is not lost to a glitch.
 
@@ -19,7 +23,10 @@ use encore_pipeline::{Follow, LiveTake};
 use encore_rehearsal::{Judgement, RecordingJournal, TakeAudio};
 use encore_script::Script;
 use encore_store::Piece;
+use encore_take::{PrompterMode, PrompterUsed};
 use serde_json::{Value, json};
+
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::Stage;
 use super::api_error::ApiError;
@@ -47,7 +54,24 @@ pub async fn record(
         let journal = RecordingJournal::start(&stage.recordings, &piece)
             .inspect_err(|error| eprintln!("encore: stage: cannot keep the recording on disk as it comes: {error}"))
             .ok();
-        Recording { socket, pcm: Vec::new(), odd_byte: None, journal }.run(stage, piece, script).await;
+        Recording { socket, pcm: Vec::new(), odd_byte: None, journal, prompter: None }.run(stage, piece, script).await;
+    }))
+}
+
+/// `GET /api/drills/{id}/record`: an attempt at a drill, over the same WebSocket as a take. The
+/// prompter follows the drill's words; on stop the attempt is judged against them alone, the
+/// drill rescheduled, and the answer is `{"type":"attempt","attempt":{...}}` (as `encore drill
+/// attempt --json`). An attempt is practice: its audio is not kept.
+pub async fn record_drill(
+    ws: WebSocketUpgrade,
+    State(stage): State<Arc<Stage>>,
+    Path(drill_id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let drill = stage.store(move |store| store.drill(drill_id)).await?;
+    let script = encore_rehearsal::drill_script(&drill)?;
+    Ok(ws.max_message_size(LARGEST_FRAME).on_upgrade(move |socket| async move {
+        let recording = Recording { socket, pcm: Vec::new(), odd_byte: None, journal: None, prompter: None };
+        recording.run_drill(stage, drill.id, script).await;
     }))
 }
 
@@ -67,10 +91,119 @@ struct Recording {
     odd_byte: Option<u8>,
     /// The take on disk, written as it comes; discarded once the take is kept or refused.
     journal: Option<RecordingJournal>,
+    /// How the page's prompter was used, if it said.
+    prompter: Option<PrompterUsed>,
+}
+
+/// A recording heard to its stop: the take heard so far, the analysis turn it holds, and
+/// whether the page went away instead of stopping.
+struct Heard {
+    live: LiveTake,
+    turn: OwnedSemaphorePermit,
+    gone: bool,
 }
 
 impl Recording {
     async fn run(mut self, stage: Arc<Stage>, piece: Piece, script: Script) {
+        let Some(Heard { live, turn, gone }) = self.hear(&stage, script).await else { return };
+
+        let length = seconds(self.pcm.len());
+        if length < SHORTEST || (gone && length < KEPT_WITHOUT_STOP) {
+            drop(live);
+            self.discard_journal();
+            return self.send_error("the take is too short to hear: record for at least a second").await;
+        }
+
+        // A muted or unplugged microphone is said at once, and nothing is kept.
+        let pcm = std::mem::take(&mut self.pcm);
+        let checked = tokio::task::spawn_blocking(move || TakeAudio::recorded(&pcm, "recorded on the stage")).await;
+        let recorded = match checked {
+            Ok(Ok(recorded)) => recorded,
+            Ok(Err(silent)) => {
+                drop(live);
+                self.discard_journal();
+                return self.send_error(&silent.to_string()).await;
+            }
+            Err(error) => return self.send_error(&format!("the take could not be kept: {error}")).await,
+        };
+
+        // The audio is stored before anything else can fail.
+        let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded)).await;
+        // Kept in the store, the take needs its file no more; not kept, the file stays, and the
+        // take is kept from it when the stage starts again.
+        let take = match stored {
+            Ok(take) => take,
+            Err(error) => return self
+                .send_error(&format!(
+                    "the take could not be kept: {error}; it is on disk and will be kept when the stage starts again"
+                ))
+                .await,
+        };
+        self.discard_journal();
+        self.send(json!({"type": "saved", "take_id": take.id})).await;
+
+        let finished = tokio::task::spawn_blocking(move || live.finish()).await;
+        drop(turn);
+        let take_id = take.id;
+        let result = match finished {
+            Ok(Ok(finished)) => {
+                let analyzer = stage.recogniser().await.map(|r| encore_pipeline::analyzer(&r)).unwrap_or_default();
+                let mut report = finished.report;
+                report.prompter = self.prompter.take().map(|used| used.within(report.script.words));
+                let judgement = Judgement { report, analyzer };
+                stage
+                    .store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement))
+                    .await
+                    .map_err(|e| e.message)
+            }
+            Ok(Err(error)) => Err(format!("{error:#}")),
+            Err(error) => Err(error.to_string()),
+        };
+        match result {
+            Ok(_) => self.send(json!({"type": "report", "take_id": take_id})).await,
+            Err(message) => {
+                eprintln!("encore: stage: take {take_id}: {message}");
+                let message = format!("{message}; the take is kept (take {take_id}): analyse it again from its page");
+                self.send(json!({"type": "error", "message": message, "take_id": take_id})).await;
+            }
+        }
+        let _ = self.socket.send(Message::Close(None)).await;
+    }
+
+    async fn run_drill(mut self, stage: Arc<Stage>, drill_id: i64, script: Script) {
+        let Some(Heard { live, turn, .. }) = self.hear(&stage, script).await else { return };
+        if seconds(self.pcm.len()) < SHORTEST {
+            drop(live);
+            return self.send_error("the attempt is too short to hear: record for at least a second").await;
+        }
+        let audio = encore_audio::Audio::from_pcm16(&self.pcm, encore_audio::SAMPLE_RATE);
+        if let Err(silent) = encore_audio::check_not_silent(&audio, "your attempt") {
+            drop(live);
+            return self.send_error(&silent.to_string()).await;
+        }
+        let finished = tokio::task::spawn_blocking(move || live.finish()).await;
+        drop(turn);
+        let report = match finished {
+            Ok(Ok(finished)) => finished.report,
+            Ok(Err(error)) => return self.send_error(&format!("the attempt could not be heard: {error:#}")).await,
+            Err(error) => return self.send_error(&format!("the attempt could not be heard: {error}")).await,
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let kept = stage.store(move |store| encore_rehearsal::keep_attempt(store, drill_id, report, now)).await;
+        match kept {
+            Ok(attempt) => {
+                let attempt = crate::report::drills::attempt(&attempt);
+                self.send(json!({"type": "attempt", "attempt": attempt})).await;
+                let _ = self.socket.send(Message::Close(None)).await;
+            }
+            Err(error) => self.send_error(&error.message).await,
+        }
+    }
+
+    /// Hears the recording until the page stops or goes: the model and the analysis turn are
+    /// waited for while the audio already comes, then the prompter follows the voice. `None`
+    /// when it ended in an error the page was already told of.
+    async fn hear(&mut self, stage: &Arc<Stage>, script: Script) -> Option<Heard> {
         // The model may still be loading and another take may be in analysis: audio that comes
         // meanwhile is kept and heard once the turn comes.
         let mut stopped = false;
@@ -84,11 +217,17 @@ impl Recording {
             tokio::select! {
                 ready = &mut ready => match ready {
                     Ok(ready) => break ready,
-                    Err(error) => return self.send_error(&error.message).await,
+                    Err(error) => {
+                        self.send_error(&error.message).await;
+                        return None;
+                    }
                 },
                 heard = self.receive(), if !stopped => match heard {
                     PageMessage::Stop => stopped = true,
-                    PageMessage::Gone => return self.discard_journal(),
+                    PageMessage::Gone => {
+                        self.discard_journal();
+                        return None;
+                    }
                     PageMessage::Audio | PageMessage::Nothing => {}
                 },
             }
@@ -139,65 +278,7 @@ impl Recording {
             }
         }
 
-        let length = seconds(self.pcm.len());
-        if length < SHORTEST || (gone && length < KEPT_WITHOUT_STOP) {
-            drop(live);
-            self.discard_journal();
-            return self.send_error("the take is too short to hear: record for at least a second").await;
-        }
-
-        // A muted or unplugged microphone is said at once, and nothing is kept.
-        let pcm = std::mem::take(&mut self.pcm);
-        let checked = tokio::task::spawn_blocking(move || TakeAudio::recorded(&pcm, "recorded on the stage")).await;
-        let recorded = match checked {
-            Ok(Ok(recorded)) => recorded,
-            Ok(Err(silent)) => {
-                drop(live);
-                self.discard_journal();
-                return self.send_error(&silent.to_string()).await;
-            }
-            Err(error) => return self.send_error(&format!("the take could not be kept: {error}")).await,
-        };
-
-        // The audio is stored before anything else can fail.
-        let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded)).await;
-        // Kept in the store, the take needs its file no more; not kept, the file stays, and the
-        // take is kept from it when the stage starts again.
-        let take = match stored {
-            Ok(take) => take,
-            Err(error) => return self
-                .send_error(&format!(
-                    "the take could not be kept: {error}; it is on disk and will be kept when the stage starts again"
-                ))
-                .await,
-        };
-        self.discard_journal();
-        self.send(json!({"type": "saved", "take_id": take.id})).await;
-
-        let finished = tokio::task::spawn_blocking(move || live.finish()).await;
-        drop(turn);
-        let take_id = take.id;
-        let result = match finished {
-            Ok(Ok(finished)) => {
-                let analyzer = stage.recogniser().await.map(|r| encore_pipeline::analyzer(&r)).unwrap_or_default();
-                let judgement = Judgement { report: finished.report, analyzer };
-                stage
-                    .store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement))
-                    .await
-                    .map_err(|e| e.message)
-            }
-            Ok(Err(error)) => Err(format!("{error:#}")),
-            Err(error) => Err(error.to_string()),
-        };
-        match result {
-            Ok(()) => self.send(json!({"type": "report", "take_id": take_id})).await,
-            Err(message) => {
-                eprintln!("encore: stage: take {take_id}: {message}");
-                let message = format!("{message}; the take is kept (take {take_id}): analyse it again from its page");
-                self.send(json!({"type": "error", "message": message, "take_id": take_id})).await;
-            }
-        }
-        let _ = self.socket.send(Message::Close(None)).await;
+        Some(Heard { live, turn, gone })
     }
 
     /// Reads the next frame; audio is appended to `pcm`.
@@ -209,7 +290,11 @@ impl Recording {
             }
             Some(Ok(Message::Text(text))) => {
                 let message: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
-                if message["type"] == "stop" { PageMessage::Stop } else { PageMessage::Nothing }
+                if message["type"] == "stop" {
+                    return PageMessage::Stop;
+                }
+                note_prompter(&message, &mut self.prompter);
+                PageMessage::Nothing
             }
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => PageMessage::Gone,
             Some(Ok(_)) => PageMessage::Nothing,
@@ -254,5 +339,29 @@ impl Recording {
     async fn send_error(&mut self, message: &str) {
         self.send(json!({"type": "error", "message": message})).await;
         let _ = self.socket.send(Message::Close(None)).await;
+    }
+}
+
+/// The most prompts one take keeps: far more than any performer needs, few enough that a page
+/// sending nonsense cannot fill the memory.
+const MOST_PROMPTS: usize = 10_000;
+
+/// Keeps what the page says of its prompter: the mode at the start, then each prompt.
+fn note_prompter(message: &Value, prompter: &mut Option<PrompterUsed>) {
+    match message["type"].as_str() {
+        Some("prompter") => {
+            let Ok(mode) = serde_json::from_value::<PrompterMode>(message["mode"].clone()) else { return };
+            let hidden_words = message["hidden_words"].as_u64().unwrap_or(0) as usize;
+            let prompts = prompter.take().map(|used| used.prompts).unwrap_or_default();
+            *prompter = Some(PrompterUsed { mode, hidden_words, prompts });
+        }
+        Some("prompt") => {
+            if let (Some(used), Some(index)) = (prompter.as_mut(), message["script_index"].as_u64())
+                && used.prompts.len() < MOST_PROMPTS
+            {
+                used.prompts.push(index as usize);
+            }
+        }
+        _ => {}
     }
 }

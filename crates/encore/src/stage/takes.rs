@@ -160,7 +160,7 @@ async fn judge_and_save(
     let judgement = stage.judge(script, audio, progress).await.map_err(|error| {
         ApiError::new(error.status, format!("{error}; the take is kept (take {take_id}): analyse it again later"))
     })?;
-    stage.store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement)).await
+    stage.store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement)).await.map(drop)
 }
 
 /// `POST /api/takes/{id}/analyse`: hears a stored take again (one whose analysis failed, or

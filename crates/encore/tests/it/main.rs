@@ -6,6 +6,7 @@ mod analyze;
 mod architecture;
 mod bad_input;
 mod crash;
+mod drills;
 mod model;
 mod rehearsal;
 mod stage;

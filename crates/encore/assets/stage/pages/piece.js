@@ -6,11 +6,11 @@ import { lineChart } from "../chart.js";
 import { h, announce, clock, percent, plural, when, whole } from "../dom.js";
 
 export async function piecePage(main, id) {
-  const piece = await api(`/api/pieces/${id}`);
-  render(main, piece);
+  const [piece, drills] = await Promise.all([api(`/api/pieces/${id}`), api(`/api/pieces/${id}/drills`)]);
+  render(main, piece, drills);
 }
 
-function render(main, piece) {
+function render(main, piece, drills) {
   main.replaceChildren();
   const analysed = piece.takes.filter((take) => take.analysed);
   main.append(
@@ -26,6 +26,13 @@ function render(main, piece) {
     ),
     h("div", { id: "edit" }),
   );
+  if (drills?.drills.length) {
+    main.append(h("p", { class: "drills-due", id: "drills-due" },
+      drills.due_now
+        ? [h("strong", {}, `${plural(drills.due_now, "drill is", "drills are")} due`), " from your takes' trouble spots. ",
+          h("a", { class: "button", href: `#/pieces/${piece.id}/drills` }, "Practise the drills")]
+        : `${plural(drills.drills.length, "drill", "drills")} from your takes' trouble spots; none is due now.`));
+  }
 
   main.append(h("h2", {}, "Progress"));
   if (analysed.length === 0) {
