@@ -11,19 +11,12 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { artifacts, at, binary, chromiumWithMicrophone, corpus, readWav, startStage, wavBytes } from "./support.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const binary = process.env.ENCORE_BIN || join(root, "target/release/encore");
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-const corpus = join(root, "tests/corpus/audio");
-const artifacts = join(root, "target/browser-artifacts");
 const recording = join(corpus, "jfk_inaugural_1961.wav");
 const scriptFile = join(corpus, "jfk_inaugural_1961.txt");
 const SCRIPT_WORDS = readFileSync(scriptFile, "utf8").trim().split(/\s+/).length;
@@ -38,60 +31,15 @@ let browser;
 /** Runs the encore command line on the test's data directory; returns its stdout. */
 const encore = (...args) => execFileSync(binary, ["--data", data, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
-/** Starts `encore stage` and resolves with its address, read from the first line of stdout. */
-function startStage() {
-  stage = spawn(binary, ["stage", "--port", "0", "--data", data], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  stage.stderr.on("data", (chunk) => { stderr += chunk; });
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the stage did not start in time\n${stderr}`)), 60_000);
-    stage.on("exit", (code) => reject(new Error(`the stage exited with ${code}\n${stderr}`)));
-    createInterface({ input: stage.stdout }).once("line", (line) => {
-      clearTimeout(timer);
-      const match = line.match(/^Encore stage: (http\S+)$/);
-      if (match) resolvePromise(new URL(match[1]));
-      else reject(new Error(`unexpected first line: ${line}`));
-    });
-  });
-}
-
 /**
- * The 16-bit PCM WAV at `path` with `seconds` of silence (zero samples) put in at `at` seconds,
- * written as a plain WAV (a 44-byte header) to `to`.
+ * The 16-bit PCM WAV at `path` with `seconds` of silence (zero samples) put in at `when` seconds,
+ * written as a plain WAV to `to`.
  */
-function withSilence(path, at, seconds, to) {
-  const wav = readFileSync(path);
-  assert.equal(wav.toString("ascii", 0, 4), "RIFF");
-  let format = null;
-  let samples = null;
-  for (let offset = 12; offset + 8 <= wav.length;) {
-    const id = wav.toString("ascii", offset, offset + 4);
-    const size = wav.readUInt32LE(offset + 4);
-    const body = wav.subarray(offset + 8, offset + 8 + size);
-    if (id === "fmt ") format = { tag: body.readUInt16LE(0), channels: body.readUInt16LE(2), rate: body.readUInt32LE(4), bits: body.readUInt16LE(14) };
-    if (id === "data") samples = body;
-    offset += 8 + size + (size % 2);
-  }
-  assert.ok(format && samples, "a WAV with a format and data");
-  assert.deepEqual([format.tag, format.bits], [1, 16], "16-bit PCM");
-  const frame = format.channels * 2;
-  const cut = Math.round(at * format.rate) * frame;
-  const silence = Buffer.alloc(Math.round(seconds * format.rate) * frame);
-  const pcm = Buffer.concat([samples.subarray(0, cut), silence, samples.subarray(cut)]);
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write("WAVEfmt ", 8, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(format.channels, 22);
-  header.writeUInt32LE(format.rate, 24);
-  header.writeUInt32LE(format.rate * frame, 28);
-  header.writeUInt16LE(frame, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(pcm.length, 40);
-  writeFileSync(to, Buffer.concat([header, pcm]));
+function withSilence(path, when, seconds, to) {
+  const wav = readWav(path);
+  const cut = at(wav, when);
+  const silence = Buffer.alloc(at(wav, seconds));
+  writeFileSync(to, wavBytes(wav, Buffer.concat([wav.samples.subarray(0, cut), silence, wav.samples.subarray(cut)])));
 }
 
 let stalled;
@@ -112,26 +60,18 @@ before(async () => {
   stalled = join(data, "stalled.wav");
   withSilence(recording, silenceAt, SILENCE_SECONDS, stalled);
 
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--no-sandbox",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${stalled}%noloop`,
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  browser = await chromiumWithMicrophone(stalled);
 });
 
 after(async () => {
   await browser?.close();
-  stage?.kill("SIGTERM");
+  stage?.child.kill("SIGTERM");
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
 test("the fading prompter hides the words known and shows them again at a stall", async () => {
-  const address = await startStage();
+  stage = await startStage(data);
+  const address = stage.url;
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   const problems = [];

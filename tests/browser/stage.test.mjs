@@ -11,19 +11,11 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { artifacts, chromiumWithMicrophone, corpus, startStage as startStageOn } from "./support.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const binary = process.env.ENCORE_BIN || join(root, "target/release/encore");
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-const corpus = join(root, "tests/corpus/audio");
-const artifacts = join(root, "target/browser-artifacts");
 const recording = join(corpus, "jfk_inaugural_1961.wav");
 const script = readFileSync(join(corpus, "jfk_inaugural_1961.txt"), "utf8").trim();
 const SCRIPT_WORDS = script.split(/\s+/).length;
@@ -35,22 +27,11 @@ const stages = [];
 let browser;
 let data;
 
-/** Starts `encore stage` and resolves with its address, read from the first line of stdout. */
-function startStage(extra = []) {
-  const child = spawn(binary, ["stage", "--port", "0", "--data", data, ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+/** Starts `encore stage` on the test's data directory; resolves with its address. */
+async function startStage(extra = []) {
+  const { child, url } = await startStageOn(data, extra);
   stages.push(child);
-  let stderr = "";
-  child.stderr.on("data", (chunk) => { stderr += chunk; });
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the stage did not start in time\n${stderr}`)), 60_000);
-    child.on("exit", (code) => reject(new Error(`the stage exited with ${code}\n${stderr}`)));
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      clearTimeout(timer);
-      const match = line.match(/^Encore stage: (http\S+)$/);
-      if (match) resolvePromise(new URL(match[1]));
-      else reject(new Error(`unexpected first line: ${line}`));
-    });
-  });
+  return url;
 }
 
 const shoot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
@@ -66,16 +47,7 @@ function quantile(values, q) {
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   data = mkdtempSync(join(tmpdir(), "encore-stage-"));
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--no-sandbox",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${recording}%noloop`,
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  browser = await chromiumWithMicrophone(recording);
 });
 
 after(async () => {

@@ -8,7 +8,7 @@ use encore_script::Script;
 use encore_take::{Rating, TakeReport, Verdict};
 
 use crate::script_map;
-use crate::word_outcome::{Observed, observe};
+use crate::word_outcome::{Observed, last_said, observe};
 
 /// Words of context on each side of the troubled words.
 const CONTEXT: usize = 2;
@@ -129,11 +129,6 @@ fn rate(report: &TakeReport, observed: &[Observed], stretch: Stretch, usual_wpm:
             if pace.is_some_and(|ratio| USUAL_PACE.contains(&ratio)) { Rating::Easy } else { Rating::Good }
         }
     }
-}
-
-/// The last script word said (rightly or not).
-fn last_said(observed: &[Observed]) -> Option<usize> {
-    observed.iter().rposition(|o| o.outcome.verdict.is_said())
 }
 
 /// Words per minute over the stretch, from the first said word's start to the last's end.

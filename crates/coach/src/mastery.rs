@@ -24,10 +24,10 @@
 //! with them (matched by their spoken form, as trouble spots are).
 
 use encore_script::Script;
-use encore_take::{TakeReport, Verdict};
+use encore_take::TakeReport;
 
 use crate::script_map;
-use crate::word_outcome::observe;
+use crate::word_outcome::{last_said, observe};
 
 /// How many of a word's latest takes count.
 const TAKES_COUNTED: usize = 5;
@@ -63,10 +63,7 @@ pub fn mastery(takes: &[(&TakeReport, &Script)], current: &Script) -> Vec<f64> {
 /// when not, `None` when the take never reached it.
 fn mastered_in(report: &TakeReport, script: &Script) -> Vec<Option<bool>> {
     let observed = observe(report, script.len());
-    let reached = observed
-        .iter()
-        .rposition(|o| matches!(o.outcome.verdict, Verdict::Correct | Verdict::Misread))
-        .map_or(0, |last| last + 1);
+    let reached = last_said(&observed).map_or(0, |last| last + 1);
     let prompts: &[usize] = report.prompter.as_ref().map_or(&[], |used| &used.prompts);
     observed
         .iter()

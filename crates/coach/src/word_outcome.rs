@@ -125,6 +125,12 @@ pub(crate) fn observe(report: &TakeReport, script_words: usize) -> Vec<Observed>
     observed
 }
 
+/// The last script word said (rightly or not): a take that stopped early never tried the words
+/// after it.
+pub(crate) fn last_said(observed: &[Observed]) -> Option<usize> {
+    observed.iter().rposition(|o| o.outcome.verdict.is_said())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,14 +75,12 @@ impl SqliteStore {
                 }
                 Some(_) => {}
             }
+            // The schedule's other columns default to a drill never practised (Schedule::new).
             let created = now();
-            let schedule = Schedule::new(created);
             transaction
                 .execute(
-                    "INSERT INTO drill (piece_id, script_version_id, first_word, last_word, text, created_at,
-                                        due, stability, difficulty, elapsed_days, scheduled_days, reps, lapses,
-                                        state, last_review)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    "INSERT INTO drill (piece_id, script_version_id, first_word, last_word, text, created_at, due)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
                     params![
                         drill.piece_id,
                         drill.script_version_id,
@@ -90,15 +88,6 @@ impl SqliteStore {
                         drill.last_word as i64,
                         drill.text,
                         created,
-                        schedule.due,
-                        schedule.stability,
-                        schedule.difficulty,
-                        schedule.elapsed_days,
-                        schedule.scheduled_days,
-                        schedule.reps,
-                        schedule.lapses,
-                        schedule.state.name(),
-                        schedule.last_review,
                     ],
                 )
                 .context(ACTION)?;

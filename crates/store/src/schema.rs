@@ -57,6 +57,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ",
     // 2: drills, each with its FSRS schedule, and every review of one.
     //
+    // A new drill's schedule is the defaults with `due` set: never practised, due now.
+    //
     // A review names the take of the whole piece it was part of, without a foreign key: removing
     // a take keeps the drill's history.
     "
@@ -69,13 +71,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         text TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         due INTEGER NOT NULL,
-        stability REAL NOT NULL,
-        difficulty REAL NOT NULL,
-        elapsed_days INTEGER NOT NULL,
-        scheduled_days INTEGER NOT NULL,
-        reps INTEGER NOT NULL CHECK (reps >= 0),
-        lapses INTEGER NOT NULL CHECK (lapses >= 0),
-        state TEXT NOT NULL CHECK (state IN ('new', 'learning', 'review', 'relearning')),
+        stability REAL NOT NULL DEFAULT 0,
+        difficulty REAL NOT NULL DEFAULT 0,
+        elapsed_days INTEGER NOT NULL DEFAULT 0,
+        scheduled_days INTEGER NOT NULL DEFAULT 0,
+        reps INTEGER NOT NULL DEFAULT 0 CHECK (reps >= 0),
+        lapses INTEGER NOT NULL DEFAULT 0 CHECK (lapses >= 0),
+        state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'learning', 'review', 'relearning')),
         last_review INTEGER,
         retired_at INTEGER,
         FOREIGN KEY (script_version_id, piece_id) REFERENCES script_version (id, piece_id)

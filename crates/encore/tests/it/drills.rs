@@ -9,24 +9,12 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::{corpus, describe, encore};
+use crate::{corpus, describe, run_in};
 
 /// "truly" is not in the recording: every take skips it.
 const WITH_A_WORD_ADDED: &str = "And so my fellow Americans,\nask not what your country can truly do for you,\nask what you can do for your country.\n";
 const AS_SAID: &str =
     "And so my fellow Americans,\nask not what your country can do for you,\nask what you can do for your country.\n";
-
-fn run(data: &Path, args: &[&str]) -> String {
-    let output = run_raw(data, args);
-    assert!(output.status.success(), "encore {args:?}\n{}", describe(&output));
-    String::from_utf8(output.stdout).unwrap()
-}
-
-fn run_raw(data: &Path, args: &[&str]) -> std::process::Output {
-    let mut all: Vec<&OsStr> = vec![OsStr::new("--data"), data.as_os_str()];
-    all.extend(args.iter().map(OsStr::new));
-    encore(&all)
-}
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|error| panic!("{error}: {text}"))
@@ -65,12 +53,12 @@ fn the_same_slip_twice_makes_a_drill_and_attempts_at_it_are_rated_and_reschedule
     std::fs::write(&script, WITH_A_WORD_ADDED).unwrap();
     let jfk = corpus("jfk_inaugural_1961.wav");
     let jfk = jfk.to_str().unwrap();
-    run(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
-    assert!(run(&data, &["drill", "list"]).contains("No drills yet"));
+    run_in(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    assert!(run_in(&data, &["drill", "list"]).contains("No drills yet"));
 
-    let first = json(&run(&data, &["take", "inaug", jfk, "--json"]));
-    run(&data, &["take", "inaug", jfk, "--json"]);
-    let listed = json(&run(&data, &["drill", "list", "Inaugural", "--json"]));
+    let first = json(&run_in(&data, &["take", "inaug", jfk, "--json"]));
+    run_in(&data, &["take", "inaug", jfk, "--json"]);
+    let listed = json(&run_in(&data, &["drill", "list", "Inaugural", "--json"]));
     assert_eq!(listed["format"], "encore.drills/1");
     let drills = listed["drills"].as_array().unwrap();
     assert_eq!(drills.len(), 1, "the same trouble twice is one drill: {listed}");
@@ -84,7 +72,7 @@ fn the_same_slip_twice_makes_a_drill_and_attempts_at_it_are_rated_and_reschedule
     // An attempt cut from the recording over the drill's words still lacks "truly": Again.
     let (from, to) = times(&first, first_word, last_word);
     let failing = cut(home.path(), "failing.wav", &[(from, to)]);
-    let attempt = json(&run(&data, &["drill", "attempt", &id, failing.to_str().unwrap(), "--json"]));
+    let attempt = json(&run_in(&data, &["drill", "attempt", &id, failing.to_str().unwrap(), "--json"]));
     assert_eq!((attempt["rating"].as_str(), attempt["clean"].as_bool()), (Some("again"), Some(false)), "{attempt}");
     assert_eq!(attempt["report"]["format"], "encore.take/1");
     assert_eq!(
@@ -94,7 +82,7 @@ fn the_same_slip_twice_makes_a_drill_and_attempts_at_it_are_rated_and_reschedule
     );
     assert_eq!(attempt["drill"]["reps"].as_u64(), Some(2));
     assert_ne!(attempt["drill"]["due"], drill["due"], "rescheduled");
-    let said = run(&data, &["drill", "attempt", &id, failing.to_str().unwrap()]);
+    let said = run_in(&data, &["drill", "attempt", &id, failing.to_str().unwrap()]);
     assert!(said.contains(&format!("Drill {id}: more than one stumble, or a word wrong or missing: again")), "{said}");
 
     // Practising the due drills from recordings: the path is read from standard input.
@@ -115,10 +103,10 @@ fn the_same_slip_twice_makes_a_drill_and_attempts_at_it_are_rated_and_reschedule
     // The script edited after the drill: a word added elsewhere moves nothing; "truly" gone
     // retires it.
     std::fs::write(&script, WITH_A_WORD_ADDED.replace("for your country.", "for your great country.")).unwrap();
-    run(&data, &["piece", "edit", "Inaugural", "--script", script.to_str().unwrap()]);
-    let kept = json(&run(&data, &["drill", "list", "--json"]));
+    run_in(&data, &["piece", "edit", "Inaugural", "--script", script.to_str().unwrap()]);
+    let kept = json(&run_in(&data, &["drill", "list", "--json"]));
     assert_eq!(kept["drills"][0]["first_word"].as_u64(), Some(first_word), "{kept}");
     std::fs::write(&script, AS_SAID).unwrap();
-    run(&data, &["piece", "edit", "Inaugural", "--script", script.to_str().unwrap()]);
-    assert_eq!(json(&run(&data, &["drill", "list", "--json"]))["drills"], serde_json::json!([]));
+    run_in(&data, &["piece", "edit", "Inaugural", "--script", script.to_str().unwrap()]);
+    assert_eq!(json(&run_in(&data, &["drill", "list", "--json"]))["drills"], serde_json::json!([]));
 }

@@ -39,3 +39,17 @@ pub fn describe(output: &Output) -> String {
 pub fn wav(samples: &[i16]) -> Vec<u8> {
     encore_audio::pcm16_wav(samples)
 }
+
+/// `encore --data DIR args...`, which must succeed; its stdout.
+pub fn run_in(data: &Path, args: &[&str]) -> String {
+    let output = run_raw_in(data, args);
+    assert!(output.status.success(), "encore {args:?}\n{}", describe(&output));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// `encore --data DIR args...`, whatever it does.
+pub fn run_raw_in(data: &Path, args: &[&str]) -> Output {
+    let mut all: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("--data"), data.as_os_str()];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    encore(&all)
+}

@@ -2,28 +2,13 @@
 //! piece, keep two takes (the script edited in between), then history, compare, trouble, every
 //! export and reanalyze, all in a real store on disk with the real model.
 
-use std::ffi::OsStr;
-use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{corpus, describe, encore};
+use crate::{corpus, describe, run_in, run_raw_in};
 
 const SCRIPT_V1: &str = "And so my fellow Americans,\nask not what your country can truly do for you,\nask what you can do for your country.\n";
 const SCRIPT_V2: &str = "And so my fellow Americans,\nask not what your country can truly do for you,\nask what you can do for your great country.\n";
-
-/// `encore --data DIR args...`, which must succeed; its stdout.
-fn run(data: &Path, args: &[&str]) -> String {
-    let output = run_raw(data, args);
-    assert!(output.status.success(), "encore {args:?}\n{}", describe(&output));
-    String::from_utf8(output.stdout).unwrap()
-}
-
-fn run_raw(data: &Path, args: &[&str]) -> std::process::Output {
-    let mut all: Vec<&OsStr> = vec![OsStr::new("--data"), data.as_os_str()];
-    all.extend(args.iter().map(OsStr::new));
-    encore(&all)
-}
 
 /// Dates change from run to run; the snapshots hold everything else.
 fn snapshot(name: &str, text: &str) {
@@ -47,41 +32,41 @@ fn a_piece_two_takes_and_everything_they_tell() {
     let jfk = corpus("jfk_inaugural_1961.wav");
     let jfk = jfk.to_str().unwrap();
 
-    let added = run(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    let added = run_in(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
     assert!(added.contains("Added \"Inaugural\" (piece 1, 23 words)"), "{added}");
-    snapshot("piece_list_one", &run(&data, &["piece", "list"]));
+    snapshot("piece_list_one", &run_in(&data, &["piece", "list"]));
 
-    let first = run(&data, &["take", "inaug", jfk]);
+    let first = run_in(&data, &["take", "inaug", jfk]);
     assert!(first.contains("skipped") && first.contains("truly"), "{first}");
     assert!(first.contains("Take 1: your first take of this piece."), "{first}");
 
     std::fs::write(&script, SCRIPT_V2).unwrap();
-    let edited = run(&data, &["piece", "edit", "Inaugural", "--script", script.to_str().unwrap()]);
+    let edited = run_in(&data, &["piece", "edit", "Inaugural", "--script", script.to_str().unwrap()]);
     assert!(edited.contains("script version 2"), "{edited}");
-    let second = run(&data, &["take", "1", jfk, "--json"]);
+    let second = run_in(&data, &["take", "1", jfk, "--json"]);
     let report: Value = serde_json::from_str(&second).unwrap();
     assert_eq!(report["format"], "encore.take/1");
     assert_eq!(report["script"]["words"], 24, "the second take is read against the edited script");
 
-    let shown = run(&data, &["piece", "show", "Inaugural"]);
+    let shown = run_in(&data, &["piece", "show", "Inaugural"]);
     assert!(shown.contains("script version 2") && shown.contains("great country"), "{shown}");
-    snapshot("history", &run(&data, &["history", "Inaugural"]));
-    let history: Value = serde_json::from_str(&run(&data, &["history", "Inaugural", "--json"])).unwrap();
+    snapshot("history", &run_in(&data, &["history", "Inaugural"]));
+    let history: Value = serde_json::from_str(&run_in(&data, &["history", "Inaugural", "--json"])).unwrap();
     let takes = history.as_array().unwrap();
     assert_eq!(takes.len(), 2);
     assert_eq!((takes[0]["id"].as_i64(), takes[0]["script_version"].as_i64()), (Some(1), Some(1)));
     assert_eq!((takes[1]["id"].as_i64(), takes[1]["script_version"].as_i64()), (Some(2), Some(2)));
     assert!(takes.iter().all(|t| t["analysed"] == true && t["accuracy"].as_f64().unwrap() > 0.85));
 
-    let compared = run(&data, &["compare", "1", "2"]);
+    let compared = run_in(&data, &["compare", "1", "2"]);
     snapshot("compare", &compared);
     assert!(compared.contains("\"truly\": skipped → skipped"), "{compared}");
     assert!(compared.contains("1 words are new"), "{compared}");
-    let trouble = run(&data, &["trouble", "Inaugural"]);
+    let trouble = run_in(&data, &["trouble", "Inaugural"]);
     snapshot("trouble", &trouble);
     assert!(trouble.contains("\"truly\", in 2 of 2 takes"), "{trouble}");
 
-    let exported = |format: &str| run(&data, &["export", "2", "--format", format]);
+    let exported = |format: &str| run_in(&data, &["export", "2", "--format", format]);
     let json: Value = serde_json::from_str(&exported("json")).unwrap();
     assert_eq!(json, report, "the stored report is the one printed");
     let csv = exported("csv");
@@ -92,19 +77,19 @@ fn a_piece_two_takes_and_everything_they_tell() {
     let grid = exported("textgrid");
     assert!(grid.contains("ooTextFile") && grid.contains("\"verdicts\""), "{grid}");
     let page = home.path().join("take2.html");
-    run(&data, &["export", "2", "--format", "html", "--output", page.to_str().unwrap()]);
+    run_in(&data, &["export", "2", "--format", "html", "--output", page.to_str().unwrap()]);
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("data:audio/wav;base64,") && html.contains("truly"));
 
-    let nothing = run_raw(&data, &["reanalyze"]);
+    let nothing = run_raw_in(&data, &["reanalyze"]);
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("every take has its report"));
-    let again = run(&data, &["reanalyze", "--take", "1"]);
+    let again = run_in(&data, &["reanalyze", "--take", "1"]);
     assert!(again.contains("Analysed 1 takes."), "{again}");
 
-    let refused = run_raw(&data, &["piece", "remove", "Inaugural"]);
+    let refused = run_raw_in(&data, &["piece", "remove", "Inaugural"]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("add --yes"), "{}", describe(&refused));
-    let removed = run(&data, &["piece", "remove", "Inaugural", "--yes"]);
+    let removed = run_in(&data, &["piece", "remove", "Inaugural", "--yes"]);
     assert!(removed.contains("Removed \"Inaugural\" and its 2 takes."), "{removed}");
     assert_eq!(std::fs::read_dir(data.join("audio")).unwrap().count(), 0, "its audio went with it");
 }
@@ -112,11 +97,11 @@ fn a_piece_two_takes_and_everything_they_tell() {
 #[test]
 fn wrong_names_and_bad_files_get_clear_errors_and_keep_nothing() {
     let (home, data, script) = a_store_and_a_script();
-    run(&data, &["piece", "add", "Hamlet", "--script", script.to_str().unwrap()]);
-    run(&data, &["piece", "add", "Hamilton", "--script", script.to_str().unwrap()]);
+    run_in(&data, &["piece", "add", "Hamlet", "--script", script.to_str().unwrap()]);
+    run_in(&data, &["piece", "add", "Hamilton", "--script", script.to_str().unwrap()]);
 
     let error = |args: &[&str]| {
-        let output = run_raw(&data, args);
+        let output = run_raw_in(&data, args);
         assert!(!output.status.success(), "{}", describe(&output));
         String::from_utf8_lossy(&output.stderr).into_owned()
     };
@@ -133,7 +118,7 @@ fn wrong_names_and_bad_files_get_clear_errors_and_keep_nothing() {
     let message = error(&["take", "Hamlet", not_audio.to_str().unwrap()]);
     assert!(message.contains("not an audio file Encore can open"), "{message}");
     assert!(error(&["take", "Hamlet", "missing.wav"]).contains("no such file"));
-    let history: Value = serde_json::from_str(&run(&data, &["history", "Hamlet", "--json"])).unwrap();
+    let history: Value = serde_json::from_str(&run_in(&data, &["history", "Hamlet", "--json"])).unwrap();
     assert_eq!(history, Value::Array(vec![]), "a refused file leaves no take");
     assert_eq!(std::fs::read_dir(data.join("audio")).unwrap().count(), 0, "nor any audio");
 }
@@ -141,7 +126,7 @@ fn wrong_names_and_bad_files_get_clear_errors_and_keep_nothing() {
 #[test]
 fn reanalyze_keeps_a_take_the_stage_was_recording_when_it_died() {
     let (_home, data, script) = a_store_and_a_script();
-    run(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    run_in(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
     // What a stage killed mid-take leaves: the raw samples received, in recordings/, named by
     // the piece (1), its script version (1) and when the take began.
     let jfk = encore_audio::decode_file(&corpus("jfk_inaugural_1961.wav"), &mut |_| {}).unwrap();
@@ -149,14 +134,14 @@ fn reanalyze_keeps_a_take_the_stage_was_recording_when_it_died() {
     std::fs::create_dir_all(data.join("recordings")).unwrap();
     std::fs::write(data.join("recordings/1-1-1796550000000000000.pcm"), bytes).unwrap();
 
-    let output = run_raw(&data, &["reanalyze"]);
+    let output = run_raw_in(&data, &["reanalyze"]);
     assert!(output.status.success(), "{}", describe(&output));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("recorded when the stage stopped"),
         "{}",
         describe(&output)
     );
-    let history: Value = serde_json::from_str(&run(&data, &["history", "Inaugural", "--json"])).unwrap();
+    let history: Value = serde_json::from_str(&run_in(&data, &["history", "Inaugural", "--json"])).unwrap();
     let takes = history.as_array().unwrap();
     assert_eq!(takes.len(), 1, "{history:#}");
     assert_eq!(takes[0]["analysed"], true);
@@ -168,8 +153,8 @@ fn reanalyze_keeps_a_take_the_stage_was_recording_when_it_died() {
 fn a_line_said_quieter_than_in_the_best_take_is_named_with_both_shapes() {
     let (home, data, script) = a_store_and_a_script();
     let jfk = corpus("jfk_inaugural_1961.wav");
-    run(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
-    let first: Value = serde_json::from_str(&run(&data, &["take", "1", jfk.to_str().unwrap(), "--json"])).unwrap();
+    run_in(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    let first: Value = serde_json::from_str(&run_in(&data, &["take", "1", jfk.to_str().unwrap(), "--json"])).unwrap();
     let delivery = &first["delivery"];
     assert!(delivery["f0_median_hz"].as_f64().is_some_and(|hz| (80.0..300.0).contains(&hz)), "{delivery}");
     assert_eq!(delivery["lines"].as_array().unwrap().len(), 3);
@@ -191,10 +176,10 @@ fn a_line_said_quieter_than_in_the_best_take_is_named_with_both_shapes() {
         .collect();
     let second = home.path().join("quieter.wav");
     std::fs::write(&second, encore_audio::pcm16_wav(&quieter)).unwrap();
-    let said = run(&data, &["take", "1", second.to_str().unwrap()]);
+    let said = run_in(&data, &["take", "1", second.to_str().unwrap()]);
     assert!(said.contains("line 2 was quieter than in take 1, your best"), "{said}");
 
-    let compared = run(&data, &["compare", "1", "2"]);
+    let compared = run_in(&data, &["compare", "1", "2"]);
     let sounded = compared.split("How it sounded:").nth(1).expect("a section on delivery");
     assert!(sounded.contains("line   2: quieter"), "{compared}");
     let others = sounded.lines().filter(|l| l.contains("line   1:") || l.contains("line   3:"));
