@@ -39,5 +39,6 @@ pub use model::SpeechModel;
 pub use recording::{INTERRUPTED, RecordingJournal, recordings_dir, recover_interrupted};
 pub use store::{Settings, data_dir, open_store};
 pub use takes::{
-    Judgement, TakeAudio, decode_stored, judge, keep_take, reanalyze, save_judgement, script_of, stored_audio,
+    Judgement, SHORTEST_TAKE, TakeAudio, decode_stored, judge, keep_take, reanalyze, save_judgement, script_of,
+    stored_audio,
 };

@@ -10,6 +10,9 @@ use encore_take::TakeReport;
 use crate::RehearsalError;
 use crate::drills::{DrillsAfterTake, drills_after_take};
 
+/// Shorter than this is no take (a file cut short, a button pressed twice): nothing is kept.
+pub const SHORTEST_TAKE: f64 = 1.0;
+
 /// A take's audio, checked and ready to keep: the file as it came, or the samples recorded in
 /// the stage as a WAV file, with the audio as the recogniser hears it.
 #[derive(Debug)]
@@ -23,11 +26,14 @@ pub struct TakeAudio {
 }
 
 impl TakeAudio {
-    /// An audio file, refused (with nothing kept) when it cannot be heard: not audio, too
-    /// short, damaged or silent. `name` is the file's name: its extension is a hint to the
+    /// An audio file, refused (with nothing kept) when it cannot be heard: not audio, shorter
+    /// than [`SHORTEST_TAKE`], damaged or silent. `name` is the file's name: its extension is a hint to the
     /// decoder and the name is in every message.
     pub fn from_file(bytes: Vec<u8>, name: &str) -> Result<TakeAudio, AudioError> {
         let audio = encore_audio::decode_bytes(bytes.clone(), name, &mut |_| {})?;
+        if audio.duration() < SHORTEST_TAKE {
+            return Err(AudioError::TooShort { name: name.to_string(), seconds: audio.duration() });
+        }
         Ok(TakeAudio { audio, bytes, extension: extension(name), source_name: name.to_string() })
     }
 

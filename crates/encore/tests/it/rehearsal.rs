@@ -2,7 +2,6 @@
 //! piece, keep two takes (the script edited in between), then history, compare, trouble, every
 //! export and reanalyze, all in a real store on disk with the real model.
 
-
 use serde_json::Value;
 
 use crate::{corpus, describe, run_in, run_raw_in};
