@@ -1,14 +1,12 @@
 //! The `encore` command: parse the arguments, run the command, turn errors into messages and
 //! exit codes. The commands are in `cli/`, the web stage in `stage/`, the renderings of a take
-//! in `report/`; what they do for a performer is in `encore-rehearsal`.
-
-mod cli;
-mod report;
-mod stage;
+//! in `report/` (all in the library, `lib.rs`); what they do for a performer is in
+//! `encore-rehearsal`.
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use encore::cli;
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();

@@ -35,7 +35,8 @@ export async function api(path, { method = "GET", json, body, headers = {} } = {
 
 /**
  * Uploads an audio file as a take of the piece; resolves with the take (see GET /api/takes/{id}).
- * `onHeard(fraction)` is told, about twice a second, how much of it has been heard.
+ * `onHeard(fraction, ahead)` is told, about twice a second, how much of it has been heard, and
+ * while it waits for its turn, how many takes are ahead of it (else null).
  */
 export async function uploadTake(pieceId, file, onHeard = () => {}) {
   // Not crypto.randomUUID: a stage bound beyond loopback is served over plain HTTP, where it is missing.
@@ -46,8 +47,8 @@ export async function uploadTake(pieceId, file, onHeard = () => {}) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       if (!polling) break;
       try {
-        const { heard } = await api(`/api/uploads/${id}`);
-        if (polling) onHeard(heard);
+        const { heard, waiting_behind: ahead } = await api(`/api/uploads/${id}`);
+        if (polling) onHeard(heard, ahead ?? null);
       } catch {
         // Not started yet, or finished: the upload's own answer says which.
       }

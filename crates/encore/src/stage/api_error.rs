@@ -12,11 +12,18 @@ use encore_store::StoreError;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds after which trying again may succeed, sent as `Retry-After`.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into() }
+        ApiError { status, message: message.into(), retry_after: None }
+    }
+
+    /// Too much to do now; try again in `seconds` (503 with `Retry-After`).
+    pub fn busy(message: impl Into<String>, seconds: u32) -> ApiError {
+        ApiError { retry_after: Some(seconds), ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message) }
     }
 
     /// The request cannot be used as it is (400).
@@ -91,6 +98,10 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             eprintln!("encore: stage: {}", self.message);
         }
-        (self.status, Json(serde_json::json!({"error": self.message}))).into_response()
+        let mut response = (self.status, Json(serde_json::json!({"error": self.message}))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

@@ -12,6 +12,7 @@ mod api_error;
 mod assets;
 mod auth;
 mod drills;
+mod page_message;
 mod pieces;
 mod record;
 mod state;
@@ -27,6 +28,10 @@ use encore_rehearsal::Settings;
 
 use self::state::Limits;
 pub use self::state::Stage;
+// What the stage reads from a page's frames and an upload's headers, for the fuzz targets
+// (`fuzz/`): they run this code, not a copy of it.
+pub use self::page_message::{Frame, PageFrames, PageMessage};
+pub use self::takes::{byte_range, file_name, upload_id};
 
 /// Port used when none is given: "ENCR" would not fit, 7437 is quiet and easy to remember.
 const DEFAULT_PORT: u16 = 7437;
@@ -49,6 +54,10 @@ pub struct StageArgs {
     /// The longest take, uploaded or recorded, in minutes.
     #[arg(long, default_value_t = 120, value_name = "N")]
     pub max_upload_minutes: u64,
+    /// How many uploads may wait for their turn to be heard (one take is heard at a time); past
+    /// it the stage answers "busy, try again". Takes being recorded always wait their turn.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub max_waiting: usize,
 }
 
 /// Serves the stage until Ctrl-C, keeping pieces and takes in `data` (the global `--data`,
@@ -86,6 +95,7 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
     let limits = Limits {
         upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
         seconds: args.max_upload_minutes as f64 * 60.0,
+        waiting: args.max_waiting,
     };
     let stage = Arc::new(Stage::new(store, settings.model.clone(), limits, token.clone(), address, recordings));
 

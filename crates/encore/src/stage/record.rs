@@ -20,20 +20,18 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use encore_audio::{samples_in, seconds};
 use encore_pipeline::{Follow, LiveTake};
-use encore_rehearsal::{Judgement, RecordingJournal, TakeAudio};
+use encore_rehearsal::{Judgement, RecordingJournal, SHORTEST_TAKE, TakeAudio};
 use encore_script::Script;
 use encore_store::Piece;
-use encore_take::{PrompterMode, PrompterUsed};
 use serde_json::{Value, json};
 
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::Stage;
 use super::api_error::ApiError;
+use super::page_message::{Frame, PageFrames, PageMessage};
 use super::pieces::parse_script;
 
-/// Shorter than this is no take: nothing is stored.
-const SHORTEST: f64 = 1.0;
 /// A recording cut off without a stop is kept when it is at least this long.
 const KEPT_WITHOUT_STOP: f64 = 10.0;
 /// A page that sends nothing for this long has gone (the microphone sends every 40 ms); the
@@ -54,7 +52,7 @@ pub async fn record(
         let journal = RecordingJournal::start(&stage.recordings, &piece)
             .inspect_err(|error| eprintln!("encore: stage: cannot keep the recording on disk as it comes: {error}"))
             .ok();
-        Recording { socket, pcm: Vec::new(), odd_byte: None, journal, prompter: None }.run(stage, piece, script).await;
+        Recording { socket, page: PageFrames::default(), journal }.run(stage, piece, script).await;
     }))
 }
 
@@ -70,29 +68,17 @@ pub async fn record_drill(
     let drill = stage.store(move |store| store.drill(drill_id)).await?;
     let script = encore_rehearsal::drill_script(&drill)?;
     Ok(ws.max_message_size(LARGEST_FRAME).on_upgrade(move |socket| async move {
-        let recording = Recording { socket, pcm: Vec::new(), odd_byte: None, journal: None, prompter: None };
+        let recording = Recording { socket, page: PageFrames::default(), journal: None };
         recording.run_drill(stage, drill.id, script).await;
     }))
 }
 
-/// What the page said.
-enum PageMessage {
-    Audio,
-    Stop,
-    Gone,
-    Nothing,
-}
-
 struct Recording {
     socket: WebSocket,
-    /// Every sample received, kept for the store.
-    pcm: Vec<i16>,
-    /// A frame that ended halfway through a sample leaves its first byte here.
-    odd_byte: Option<u8>,
+    /// The samples and the prompter's notes, as the page has sent them so far.
+    page: PageFrames,
     /// The take on disk, written as it comes; discarded once the take is kept or refused.
     journal: Option<RecordingJournal>,
-    /// How the page's prompter was used, if it said.
-    prompter: Option<PrompterUsed>,
 }
 
 /// A recording heard to its stop: the take heard so far, the analysis turn it holds, and
@@ -107,15 +93,15 @@ impl Recording {
     async fn run(mut self, stage: Arc<Stage>, piece: Piece, script: Script) {
         let Some(Heard { live, turn, gone }) = self.hear(&stage, script).await else { return };
 
-        let length = seconds(self.pcm.len());
-        if length < SHORTEST || (gone && length < KEPT_WITHOUT_STOP) {
+        let length = seconds(self.page.pcm.len());
+        if length < SHORTEST_TAKE || (gone && length < KEPT_WITHOUT_STOP) {
             drop(live);
             self.discard_journal();
             return self.send_error("the take is too short to hear: record for at least a second").await;
         }
 
         // A muted or unplugged microphone is said at once, and nothing is kept.
-        let pcm = std::mem::take(&mut self.pcm);
+        let pcm = std::mem::take(&mut self.page.pcm);
         let checked = tokio::task::spawn_blocking(move || TakeAudio::recorded(&pcm, "recorded on the stage")).await;
         let recorded = match checked {
             Ok(Ok(recorded)) => recorded,
@@ -149,7 +135,7 @@ impl Recording {
             Ok(Ok(finished)) => {
                 let analyzer = stage.recogniser().await.map(|r| encore_pipeline::analyzer(&r)).unwrap_or_default();
                 let mut report = finished.report;
-                report.prompter = self.prompter.take().map(|used| used.within(report.script.words));
+                report.prompter = self.page.prompter.take().map(|used| used.within(report.script.words));
                 let judgement = Judgement { report, analyzer };
                 stage
                     .store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement))
@@ -172,11 +158,11 @@ impl Recording {
 
     async fn run_drill(mut self, stage: Arc<Stage>, drill_id: i64, script: Script) {
         let Some(Heard { live, turn, .. }) = self.hear(&stage, script).await else { return };
-        if seconds(self.pcm.len()) < SHORTEST {
+        if seconds(self.page.pcm.len()) < SHORTEST_TAKE {
             drop(live);
             return self.send_error("the attempt is too short to hear: record for at least a second").await;
         }
-        let audio = encore_audio::Audio::from_pcm16(&self.pcm, encore_audio::SAMPLE_RATE);
+        let audio = encore_audio::Audio::from_pcm16(&self.page.pcm, encore_audio::SAMPLE_RATE);
         if let Err(silent) = encore_audio::check_not_silent(&audio, "your attempt") {
             drop(live);
             return self.send_error(&silent.to_string()).await;
@@ -209,7 +195,7 @@ impl Recording {
         let mut stopped = false;
         let ready = async {
             let recogniser = stage.recogniser().await?;
-            let turn = stage.analysis_turn().await;
+            let turn = stage.live_turn().await;
             Ok::<_, ApiError>((recogniser, turn))
         };
         tokio::pin!(ready);
@@ -241,8 +227,8 @@ impl Recording {
                 let _ = follow_sender.send(follow);
             }),
         );
-        live.push(&self.pcm);
-        let mut pushed = self.pcm.len();
+        live.push(&self.page.pcm);
+        let mut pushed = self.page.pcm.len();
         self.send(json!({"type": "ready"})).await;
 
         let limit = samples_in(stage.limits.seconds);
@@ -253,15 +239,15 @@ impl Recording {
                     if let Some(follow) = follow {
                         let mut message = serde_json::to_value(follow).unwrap_or_default();
                         message["type"] = "follow".into();
-                        message["received"] = seconds(self.pcm.len()).into();
+                        message["received"] = seconds(self.page.pcm.len()).into();
                         self.send(message).await;
                     }
                 }
                 heard = tokio::time::timeout(QUIET_PAGE, self.receive()) => match heard.unwrap_or(PageMessage::Gone) {
                     PageMessage::Audio => {
-                        live.push(&self.pcm[pushed..]);
-                        pushed = self.pcm.len();
-                        if self.pcm.len() >= limit {
+                        live.push(&self.page.pcm[pushed..]);
+                        pushed = self.page.pcm.len();
+                        if self.page.pcm.len() >= limit {
                             let minutes = stage.limits.seconds / 60.0;
                             let message = format!("the take reached {minutes:.0} minutes, the most this stage takes; it stopped there");
                             self.send(json!({"type": "limit", "message": message})).await;
@@ -281,24 +267,19 @@ impl Recording {
         Some(Heard { live, turn, gone })
     }
 
-    /// Reads the next frame; audio is appended to `pcm`.
+    /// Reads the next frame; audio is appended to the take, in memory and on disk.
     async fn receive(&mut self) -> PageMessage {
-        match self.socket.recv().await {
-            Some(Ok(Message::Binary(bytes))) => {
-                self.append(&bytes);
-                PageMessage::Audio
-            }
-            Some(Ok(Message::Text(text))) => {
-                let message: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
-                if message["type"] == "stop" {
-                    return PageMessage::Stop;
-                }
-                note_prompter(&message, &mut self.prompter);
-                PageMessage::Nothing
-            }
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => PageMessage::Gone,
-            Some(Ok(_)) => PageMessage::Nothing,
-        }
+        let received = self.socket.recv().await;
+        let frame = match &received {
+            Some(Ok(Message::Binary(bytes))) => Frame::Audio(bytes),
+            Some(Ok(Message::Text(text))) => Frame::Text(text.as_str()),
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Frame::Closed,
+            Some(Ok(_)) => Frame::Other,
+        };
+        let before = self.page.pcm.len();
+        let heard = self.page.read(frame);
+        self.keep_on_disk(before);
+        heard
     }
 
     /// Removes the take's file, now that the take is kept or refused.
@@ -310,21 +291,13 @@ impl Recording {
         }
     }
 
-    /// Adds a frame's samples to the take, in memory and on disk.
-    fn append(&mut self, bytes: &[u8]) {
-        let before = self.pcm.len();
-        let mut bytes = bytes;
-        if let Some(first) = self.odd_byte.take()
-            && let Some((&second, rest)) = bytes.split_first()
-        {
-            self.pcm.push(i16::from_le_bytes([first, second]));
-            bytes = rest;
+    /// Writes the samples from `from` on to the take's file.
+    fn keep_on_disk(&mut self, from: usize) {
+        if from == self.page.pcm.len() {
+            return;
         }
-        let mut pairs = bytes.chunks_exact(2);
-        self.pcm.extend(pairs.by_ref().map(|pair| i16::from_le_bytes([pair[0], pair[1]])));
-        self.odd_byte = pairs.remainder().first().copied();
         if let Some(journal) = &mut self.journal
-            && let Err(error) = journal.append(&self.pcm[before..])
+            && let Err(error) = journal.append(&self.page.pcm[from..])
         {
             // The take goes on in memory, as it would without a disk to write to.
             eprintln!("encore: stage: cannot keep writing the recording to disk: {error}");
@@ -339,29 +312,5 @@ impl Recording {
     async fn send_error(&mut self, message: &str) {
         self.send(json!({"type": "error", "message": message})).await;
         let _ = self.socket.send(Message::Close(None)).await;
-    }
-}
-
-/// The most prompts one take keeps: far more than any performer needs, few enough that a page
-/// sending nonsense cannot fill the memory.
-const MOST_PROMPTS: usize = 10_000;
-
-/// Keeps what the page says of its prompter: the mode at the start, then each prompt.
-fn note_prompter(message: &Value, prompter: &mut Option<PrompterUsed>) {
-    match message["type"].as_str() {
-        Some("prompter") => {
-            let Ok(mode) = serde_json::from_value::<PrompterMode>(message["mode"].clone()) else { return };
-            let hidden_words = message["hidden_words"].as_u64().unwrap_or(0) as usize;
-            let prompts = prompter.take().map(|used| used.prompts).unwrap_or_default();
-            *prompter = Some(PrompterUsed { mode, hidden_words, prompts });
-        }
-        Some("prompt") => {
-            if let (Some(used), Some(index)) = (prompter.as_mut(), message["script_index"].as_u64())
-                && used.prompts.len() < MOST_PROMPTS
-            {
-                used.prompts.push(index as usize);
-            }
-        }
-        _ => {}
     }
 }

@@ -1,11 +1,12 @@
 //! What every request shares: the store, the speech model (loaded on first use), the one
-//! analysis allowed at a time, how far each upload's analysis has got, the limits and the
-//! token.
+//! analysis allowed at a time and the bounded queue of those waiting for it, how far each
+//! upload's analysis has got, the limits and the token.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use encore_audio::Audio;
 use encore_listen::Recogniser;
@@ -23,7 +24,12 @@ pub struct Limits {
     pub upload_bytes: u64,
     /// Seconds of audio, uploaded or recorded.
     pub seconds: f64,
+    /// Uploads that may wait for their turn; past it the stage answers "busy".
+    pub waiting: usize,
 }
+
+/// How long a page is told to wait before it tries again when the queue is full.
+const RETRY_AFTER_SECONDS: u32 = 30;
 
 pub struct Stage {
     store: Arc<Mutex<Box<dyn Store>>>,
@@ -32,10 +38,14 @@ pub struct Stage {
     /// Analyses run one at a time: the machine has few cores, and a take heard alongside
     /// another would make both slow and the prompter late.
     analysis: Arc<Semaphore>,
+    /// Those waiting for the analysis, by ticket, in the order they came (the semaphore serves
+    /// them in that order): a page is told its place, and past `limits.waiting` a newcomer is
+    /// refused rather than left to wait for ever.
+    queue: Arc<Queue>,
     pub limits: Limits,
-    /// How far the analysis of each upload in progress has got, 0 to 1, by the id its page
-    /// gave it: an hour-long recording takes minutes to hear, and the page shows how far.
-    uploads: Arc<Mutex<HashMap<String, f64>>>,
+    /// How each upload in progress is getting on, by the id its page gave it: an hour-long
+    /// recording takes minutes to hear, and the page shows its place in the queue, then how far.
+    uploads: Arc<Mutex<HashMap<String, UploadState>>>,
     /// Needed by every request when the stage listens beyond this machine.
     pub token: Option<String>,
     pub address: SocketAddr,
@@ -57,6 +67,7 @@ impl Stage {
             speech_model,
             model: OnceCell::new(),
             analysis: Arc::new(Semaphore::new(1)),
+            queue: Arc::default(),
             limits,
             uploads: Arc::default(),
             token,
@@ -120,26 +131,52 @@ impl Stage {
         }
     }
 
-    /// The right to analyse: held for the whole of an analysis or a live take.
-    pub async fn analysis_turn(&self) -> OwnedSemaphorePermit {
-        self.analysis.clone().acquire_owned().await.expect("the analysis semaphore is never closed")
+    /// A place in the queue for the analysis of a file (an upload, a stored take), with
+    /// `upload`'s page told its place while it waits. Refused (503, try again later) when
+    /// `limits.waiting` are already waiting: taken before anything is stored, so a refused upload
+    /// keeps nothing, and the file is still on the performer's disk to send again.
+    pub fn queue_for_turn(&self, upload: Option<&UploadProgress>) -> Result<InQueue, ApiError> {
+        let waiting = self.queue.join(Some(self.limits.waiting)).ok_or_else(|| {
+            ApiError::busy(
+                format!(
+                    "the stage is busy: {} uploads are waiting to be heard; try again in a minute \
+                     (or start the stage with a larger --max-waiting)",
+                    self.limits.waiting
+                ),
+                RETRY_AFTER_SECONDS,
+            )
+        })?;
+        let upload = upload.map(|upload| {
+            lock(&self.uploads).entry(upload.id.clone()).or_default().ticket = Some(waiting.ticket);
+            (self.uploads.clone(), upload.id.clone())
+        });
+        Ok(InQueue { waiting, analysis: self.analysis.clone(), upload })
     }
 
-    /// Hears `audio` and judges it against `script`, in turn with other analyses. With
+    /// The right to hear a take being recorded (or a drill attempt), held for the whole of it:
+    /// a place in the queue, never refused (the performer is already speaking, and the audio is
+    /// kept on disk as it comes), then the wait for the turn.
+    pub async fn live_turn(&self) -> OwnedSemaphorePermit {
+        let waiting = self.queue.join(None).expect("a queue without a bound has room");
+        InQueue { waiting, analysis: self.analysis.clone(), upload: None }.turn().await
+    }
+
+    /// Hears `audio` and judges it against `script` once its turn in the queue comes. With
     /// `upload`, how far it has got is kept for [`Stage::upload_progress`].
     pub async fn judge(
         &self,
         script: Script,
         audio: Audio,
         upload: Option<&UploadProgress>,
+        queued: InQueue,
     ) -> Result<Judgement, ApiError> {
         let recogniser = self.recogniser().await?;
-        let _turn = self.analysis_turn().await;
+        let _turn = queued.turn().await;
         let progress = upload.map(|upload| (self.uploads.clone(), upload.id.clone()));
         tokio::task::spawn_blocking(move || {
             let mut heard = |fraction: f64| {
                 if let Some((uploads, id)) = &progress {
-                    lock(uploads).insert(id.clone(), fraction);
+                    lock(uploads).entry(id.clone()).or_default().heard = fraction;
                 }
             };
             encore_rehearsal::judge(&recogniser, &script, &audio, &mut heard)
@@ -152,19 +189,89 @@ impl Stage {
     /// Starts following an upload's analysis under the id its page chose (`X-Upload-Id`); the
     /// progress is forgotten when the returned guard goes.
     pub fn follow_upload(&self, id: String) -> UploadProgress {
-        lock(&self.uploads).insert(id.clone(), 0.0);
+        lock(&self.uploads).insert(id.clone(), UploadState::default());
         UploadProgress { uploads: self.uploads.clone(), id }
     }
 
-    /// How far the analysis of an upload has got (0 to 1), while it goes on.
-    pub fn upload_progress(&self, id: &str) -> Option<f64> {
-        lock(&self.uploads).get(id).copied()
+    /// How an upload is getting on while it goes on: how far its analysis has got (0 to 1),
+    /// and while it waits for its turn, how many analyses are ahead of it.
+    pub fn upload_progress(&self, id: &str) -> Option<(f64, Option<usize>)> {
+        let state = *lock(&self.uploads).get(id)?;
+        Some((state.heard, state.ticket.map(|ticket| self.queue.ahead_of(ticket))))
+    }
+}
+
+/// How one upload is getting on.
+#[derive(Debug, Clone, Copy, Default)]
+struct UploadState {
+    /// How far its analysis has got, 0 to 1.
+    heard: f64,
+    /// Its place in the queue while it waits for its turn.
+    ticket: Option<u64>,
+}
+
+/// The analyses waiting for their turn, by ticket.
+#[derive(Default)]
+struct Queue {
+    waiting: Mutex<BTreeSet<u64>>,
+    next: AtomicU64,
+}
+
+impl Queue {
+    /// A place at the end of the queue, or `None` when `most` are already waiting.
+    fn join(self: &Arc<Self>, most: Option<usize>) -> Option<Waiting> {
+        let mut waiting = lock(&self.waiting);
+        if most.is_some_and(|most| waiting.len() >= most) {
+            return None;
+        }
+        let ticket = self.next.fetch_add(1, Ordering::Relaxed);
+        waiting.insert(ticket);
+        Some(Waiting { queue: self.clone(), ticket })
+    }
+
+    /// How many wait ahead of `ticket`.
+    fn ahead_of(&self, ticket: u64) -> usize {
+        lock(&self.waiting).range(..ticket).count()
+    }
+}
+
+/// A place in the queue for the analysis.
+pub struct InQueue {
+    waiting: Waiting,
+    analysis: Arc<Semaphore>,
+    /// The upload whose page is told its place, with the map it is told through.
+    upload: Option<(Arc<Mutex<HashMap<String, UploadState>>>, String)>,
+}
+
+impl InQueue {
+    /// Waits for the turn (the queue is served in order) and leaves the queue.
+    pub async fn turn(self) -> OwnedSemaphorePermit {
+        let turn = self.analysis.clone().acquire_owned().await.expect("the analysis semaphore is never closed");
+        if let Some((uploads, id)) = &self.upload
+            && let Some(state) = lock(uploads).get_mut(id)
+        {
+            state.ticket = None;
+        }
+        drop(self.waiting);
+        turn
+    }
+}
+
+/// A place in the queue, given up when its turn comes or its request goes away.
+struct Waiting {
+    queue: Arc<Queue>,
+    ticket: u64,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        lock(&self.queue.waiting).remove(&self.ticket);
     }
 }
 
 /// An upload whose analysis the page follows.
 pub struct UploadProgress {
-    uploads: Arc<Mutex<HashMap<String, f64>>>,
+    uploads: Arc<Mutex<HashMap<String, UploadState>>>,
     id: String,
 }
 
@@ -174,7 +281,8 @@ impl Drop for UploadProgress {
     }
 }
 
-fn lock(uploads: &Mutex<HashMap<String, f64>>) -> std::sync::MutexGuard<'_, HashMap<String, f64>> {
-    // Only plain inserts and removals happen under the lock: a panic leaves the map whole.
-    uploads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Only plain inserts, updates and removals happen under these locks: a panic leaves the
+    // value whole.
+    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

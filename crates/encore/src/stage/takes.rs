@@ -25,7 +25,10 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use super::Stage;
 use super::api_error::ApiError;
 use super::pieces::{ScriptView, parse_script, script_view};
-use super::state::UploadProgress;
+use super::state::{InQueue, UploadProgress};
+
+/// An upload whose body pauses this long has stopped coming: the connection is ended.
+const UPLOAD_PAUSE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What the page knows of a take besides its report.
 #[derive(Serialize)]
@@ -91,19 +94,22 @@ pub async fn upload(
         ))
     };
     let announced = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // Refused at once, the body unread: the connection is closed after the answer (the page
+    // checks the size before it sends, so only other clients meet this).
     if announced.is_some_and(|length| length > limit) {
-        drain(body).await;
         return Err(too_big());
     }
     let mut body = body;
     let mut bytes: Vec<u8> = Vec::with_capacity(announced.unwrap_or(0) as usize);
-    while let Some(frame) = body.frame().await {
+    // A body that stops coming holds the connection for ever: a pause this long ends it.
+    while let Some(frame) = tokio::time::timeout(UPLOAD_PAUSE, body.frame()).await.map_err(|_| {
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, format!("the upload of {name} stopped coming; try again"))
+    })? {
         let frame = frame.map_err(|error| {
             ApiError::bad_request(format!("the upload of {name} did not arrive whole: {error}; try again"))
         })?;
         if let Ok(data) = frame.into_data() {
             if (bytes.len() + data.len()) as u64 > limit {
-                drain(body).await;
                 return Err(too_big());
             }
             bytes.extend_from_slice(&data);
@@ -120,30 +126,29 @@ pub async fn upload(
     };
     let audio = decoded.map_err(|error| ApiError::unprocessable(error.to_string()))?;
     check_length(&stage, &name, audio.duration())?;
-    if audio.duration() < 0.5 {
-        return Err(ApiError::unprocessable(format!(
-            "{name} is only {:.1} s long; upload a recording of the piece",
-            audio.duration()
-        )));
-    }
 
+    // A place in the queue before anything is stored: a stage too busy keeps nothing.
+    let queued = stage.queue_for_turn(progress.as_ref())?;
     let (take, audio) =
         stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &audio).map(|take| (take, audio))).await?;
-    judge_and_save(&stage, take.id, script, audio.audio, progress.as_ref()).await?;
+    judge_and_save(&stage, take.id, script, audio.audio, progress.as_ref(), queued).await?;
     show(State(stage), Path(take.id)).await
 }
 
-/// `GET /api/uploads/{id}`: how far the analysis of an upload has got, `{"heard": 0.42}`,
-/// while its `POST` goes on.
+/// `GET /api/uploads/{id}`: how an upload is getting on while its `POST` goes on: `{"heard":
+/// 0.42, "waiting_behind": null}`, where `waiting_behind` is how many analyses are ahead of it
+/// while it waits for its turn.
 pub async fn upload_progress(State(stage): State<Arc<Stage>>, Path(id): Path<String>) -> Result<Response, ApiError> {
     match stage.upload_progress(&id) {
-        Some(heard) => Ok(Json(serde_json::json!({ "heard": heard })).into_response()),
+        Some((heard, ahead)) => {
+            Ok(Json(serde_json::json!({ "heard": heard, "waiting_behind": ahead })).into_response())
+        }
         None => Err(ApiError::not_found(format!("no upload {id} is being analysed; it may have finished"))),
     }
 }
 
 /// The page's id for an upload: letters, digits and dashes, at most 64.
-fn upload_id(headers: &HeaderMap) -> Option<String> {
+pub fn upload_id(headers: &HeaderMap) -> Option<String> {
     let id = headers.get("x-upload-id")?.to_str().ok()?;
     let plain = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     plain.then(|| id.to_string())
@@ -156,8 +161,9 @@ async fn judge_and_save(
     script: Script,
     audio: Audio,
     progress: Option<&UploadProgress>,
+    queued: InQueue,
 ) -> Result<(), ApiError> {
-    let judgement = stage.judge(script, audio, progress).await.map_err(|error| {
+    let judgement = stage.judge(script, audio, progress, queued).await.map_err(|error| {
         ApiError::new(error.status, format!("{error}; the take is kept (take {take_id}): analyse it again later"))
     })?;
     stage.store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement)).await.map(drop)
@@ -185,7 +191,8 @@ pub async fn judge_stored(stage: &Arc<Stage>, id: i64) -> Result<(), ApiError> {
         .await
         .map_err(ApiError::internal)?
         .map_err(|error| ApiError::unprocessable(error.to_string()))?;
-    judge_and_save(stage, id, script, audio, None).await
+    let queued = stage.queue_for_turn(None)?;
+    judge_and_save(stage, id, script, audio, None, queued).await
 }
 
 pub async fn show(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
@@ -326,7 +333,7 @@ pub fn check_length(stage: &Stage, name: &str, seconds: f64) -> Result<(), ApiEr
 
 /// The uploaded file's name from `X-Filename` (percent-encoded by the page), reduced to a plain
 /// file name.
-fn file_name(headers: &HeaderMap) -> String {
+pub fn file_name(headers: &HeaderMap) -> String {
     let raw = headers.get("x-filename").and_then(|value| value.to_str().ok()).unwrap_or("");
     let decoded = percent_decode(raw);
     let name = decoded.rsplit(['/', '\\']).next().unwrap_or("").trim();
@@ -367,7 +374,7 @@ fn content_type(extension: &str) -> &'static str {
 
 /// The first range of a `Range: bytes=...` header as `[start, end)`; `None` when it cannot be
 /// satisfied.
-fn byte_range(value: &str, length: u64) -> Option<(u64, u64)> {
+pub fn byte_range(value: &str, length: u64) -> Option<(u64, u64)> {
     let spec = value.strip_prefix("bytes=")?.split(',').next()?.trim();
     let (start, end) = spec.split_once('-')?;
     let (start, end) = match (start.trim(), end.trim()) {
@@ -379,23 +386,6 @@ fn byte_range(value: &str, length: u64) -> Option<(u64, u64)> {
         (start, end) => (start.parse().ok()?, end.parse::<u64>().ok()?.saturating_add(1).min(length)),
     };
     (start < end && start < length).then_some((start, end))
-}
-
-/// Reads and drops the rest of a refused upload, so that the client, still sending, gets the
-/// answer instead of a broken connection; within reason: past a gigabyte or a minute the
-/// connection is closed.
-async fn drain(mut body: Body) {
-    const MOST: u64 = 1 << 30;
-    let mut read = 0u64;
-    let reading = async {
-        while let Some(Ok(frame)) = body.frame().await {
-            read += frame.data_ref().map_or(0, |data| data.len() as u64);
-            if read > MOST {
-                return;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), reading).await;
 }
 
 #[cfg(test)]

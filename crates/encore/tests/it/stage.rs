@@ -212,6 +212,70 @@ fn an_upload_says_how_far_its_analysis_has_got() {
 }
 
 #[test]
+fn uploads_past_the_queue_are_told_their_place_or_to_come_back() {
+    let stage = Stage::start(&["--max-waiting", "1"]);
+    let piece = stage.piece(JFK_SCRIPT);
+    let jfk = encore_audio::decode_file(&corpus("jfk_inaugural_1961.wav"), &mut |_| {}).unwrap();
+    let long: Vec<i16> = (0..4).flat_map(|_| jfk.samples.iter().map(|&s| (s * 32767.0) as i16)).collect();
+    let short = std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap();
+    let send = |id: &'static str, bytes: Vec<u8>| {
+        let url = stage.url(&format!("/api/pieces/{piece}/takes"));
+        std::thread::spawn(move || {
+            answer(agent().post(&url).header("X-Filename", "take.wav").header("X-Upload-Id", id).send(&bytes))
+        })
+    };
+    let progress = |id: &str| match stage.get(&format!("/api/uploads/{id}")) {
+        (200, progress) => Some(progress),
+        _ => None,
+    };
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let start = std::time::Instant::now();
+        while !done() {
+            assert!(start.elapsed() < Duration::from_secs(120), "{what} never happened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    // The first is heard; the second waits its turn, first in the queue.
+    let first = send("first", crate::wav(&long));
+    wait_for("the first upload heard", &|| progress("first").is_some_and(|p| p["heard"].as_f64() > Some(0.0)));
+    let second = send("second", short.clone());
+    wait_for("the second upload queued", &|| progress("second").is_some_and(|p| p["waiting_behind"] == 0));
+    // The queue holds one: a third is told to come back, and nothing of it is kept.
+    let mut third = agent()
+        .post(&stage.url(&format!("/api/pieces/{piece}/takes")))
+        .header("X-Filename", "third.wav")
+        .send(&short)
+        .unwrap();
+    assert_eq!(third.status().as_u16(), 503);
+    assert_eq!(third.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("30"));
+    let error = third.body_mut().read_to_string().unwrap();
+    assert!(error.contains("busy") && error.contains("--max-waiting"), "{error}");
+
+    assert_eq!(first.join().unwrap().0, 200);
+    let (status, take) = second.join().unwrap();
+    assert_eq!(status, 200, "{take}");
+    assert_eq!(stage.get(&format!("/api/pieces/{piece}")).1["takes"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn no_route_serves_a_file_outside_its_own() {
+    let stage = Stage::start(&[]);
+    for path in [
+        "/assets/../Cargo.toml",
+        "/assets/..%2F..%2F..%2FCargo.toml",
+        "/assets/%2e%2e/%2e%2e/README.md",
+        "/assets//etc/passwd",
+        "/api/takes/..%2F..%2Fetc%2Fpasswd/audio",
+        "/../../../../etc/passwd",
+    ] {
+        let (status, body) = stage.get(path);
+        assert!(matches!(status, 400 | 404), "{path}: {status} {body}");
+        assert!(!body.to_string().contains("root:"), "{path}: {body}");
+    }
+}
+
+#[test]
 fn uploads_over_the_limits_are_refused() {
     let audio = std::fs::read(corpus("jfk_inaugural_1961.wav")).unwrap();
 

@@ -175,8 +175,12 @@ export async function roomPage(main, id) {
     const heard = h("progress", { max: 1, value: 0, "aria-label": `How much of ${chosen.name} has been heard` });
     status.replaceChildren(h("span", { class: "working" }, `Listening to ${chosen.name}… `), heard);
     try {
-      const view = await uploadTake(piece.id, chosen, (fraction) => {
+      const listening = status.firstChild;
+      const view = await uploadTake(piece.id, chosen, (fraction, ahead) => {
         heard.value = fraction;
+        listening.textContent = ahead === null
+          ? `Listening to ${chosen.name}… `
+          : `Waiting for its turn: ${ahead === 0 ? "next" : `${ahead} ${ahead === 1 ? "take" : "takes"} ahead`}… `;
       });
       sessionStorage.setItem("encore.freshTake", String(view.take.id));
       location.hash = `#/takes/${view.take.id}`;
