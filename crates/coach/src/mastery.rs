@@ -55,7 +55,10 @@ pub fn mastery(takes: &[(&TakeReport, &Script)], current: &Script) -> Vec<f64> {
     let all: f64 = weights.iter().sum();
     tried
         .iter()
-        .map(|takes| takes.iter().zip(&weights).filter(|(mastered, _)| **mastered).map(|(_, w)| w).sum::<f64>() / all)
+        // An empty sum is -0.0 in Rust; adding 0.0 makes it the 0 a page expects.
+        .map(|takes| {
+            (takes.iter().zip(&weights).filter(|(mastered, _)| **mastered).map(|(_, w)| w).sum::<f64>() + 0.0) / all
+        })
         .collect()
 }
 
@@ -93,7 +96,7 @@ mod tests {
     #[test]
     fn mastery_grows_with_each_clean_take_and_counts_the_last_five() {
         let clean = ". . . . . . . . . . . . .";
-        assert!(mastery_of(&[]).iter().all(|&m| m == 0.0), "no takes, nothing known");
+        assert!(mastery_of(&[]).iter().all(|&m| m == 0.0 && m.is_sign_positive()), "no takes, nothing known");
         let grows: Vec<f64> = (1..=6).map(|n| mastery_of(&vec![clean; n])[0]).collect();
         let expected = [0.434, 0.694, 0.850, 0.944, 1.0, 1.0];
         for (got, want) in grows.iter().zip(expected) {
