@@ -196,6 +196,9 @@ fn decode_source(source: Source<'_>, name: String, progress: &mut dyn FnMut(f64)
         // Average, not sum: a stereo recording of one voice has it in both channels, and the
         // average keeps its level instead of doubling it into clipping.
         mono.extend(interleaved.chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
+        // A damaged float file holds NaN, infinities or absurd levels, which the resampler's FFT
+        // cannot take (it panics); kept to full scale here as the result is in the end.
+        clamp_in_place(&mut mono);
         let r = match &mut resampler {
             Some((r_rate, r)) if *r_rate == rate => r,
             _ => {

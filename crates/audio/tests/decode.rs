@@ -294,3 +294,35 @@ fn wav_with_an_exotic_format_tag_is_an_unsupported_codec() {
     assert!(matches!(e, AudioError::UnsupportedCodec { .. }), "{e:?}");
     assert!(msg.contains("odd.wav") && msg.contains("0x7777"), "{msg}");
 }
+
+/// Found by the fuzz target `audio_decode`: a float WAV holding NaN, infinite or absurdly loud
+/// samples (damage, not sound) made the resampler panic. NaN is read as silence, the rest as
+/// full scale, and the take decodes.
+#[test]
+fn a_float_wav_with_nan_and_infinite_samples_decodes() {
+    let rate = 11_025u32;
+    // A tone in bursts, so that there is a voice to find.
+    let burst = |i: usize| if (i / 2_756).is_multiple_of(2) { 0.5 } else { 0.0 };
+    let mut samples: Vec<f32> = (0..rate as usize).map(|i| burst(i) * (i as f32 / 7.0).sin()).collect();
+    for (at, damage) in [(100, f32::NAN), (2_000, f32::INFINITY), (4_000, f32::NEG_INFINITY), (6_000, 3e38)] {
+        samples[at..at + 50].fill(damage);
+    }
+    let data = (samples.len() * 4) as u32;
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&rate.to_le_bytes());
+    wav.extend_from_slice(&(rate * 4).to_le_bytes());
+    wav.extend_from_slice(&4u16.to_le_bytes());
+    wav.extend_from_slice(&32u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data.to_le_bytes());
+    wav.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
+    let audio = decode_bytes(wav, "damaged.wav", &mut no_progress()).unwrap();
+    assert!((audio.duration() - 1.0).abs() < 0.01, "{}", audio.duration());
+    assert!(audio.samples.iter().all(|s| (-1.0..=1.0).contains(s)));
+}

@@ -374,7 +374,8 @@ fn mixed(text: &str) -> Vec<Form> {
                 _ => form.extend(run.bytes().map(|b| ONES[(b - b'0') as usize].to_string())),
             }
         } else {
-            form.push(run.clone());
+            // Spelt as every other word is, so that "colour3" is "color three" when heard.
+            form.push(crate::reading::canonical(run));
         }
         run.clear();
     };

@@ -8,10 +8,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {
     /// Median fundamental frequency of the voiced speech; `None` when nothing was voiced.
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub f0_median_hz: Option<f32>,
     /// Pitch range in semitones, 10th to 90th percentile of the voiced frames.
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub pitch_range_st: Option<f32>,
     /// Median loudness of the speech, dB relative to full scale, K-weighted.
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub loudness_db: Option<f32>,
     /// The whole take was said on too narrow a range of pitch.
     pub flat: bool,
@@ -25,8 +28,11 @@ pub struct Delivery {
 pub struct LineDelivery {
     /// The line number in the script text, from 1.
     pub line: usize,
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub f0_median_hz: Option<f32>,
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub pitch_range_st: Option<f32>,
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub loudness_db: Option<f32>,
     /// Said words per minute, as in the report's `lines`.
     pub wpm: Option<f64>,
@@ -55,8 +61,10 @@ pub struct Contour {
     /// Seconds between frames.
     pub hop: f64,
     /// Fundamental frequency in Hz, `None` where the frame is not voiced.
+    #[serde(deserialize_with = "crate::finite::vec_option_f32")]
     pub f0_hz: Vec<Option<f32>>,
     /// Loudness in dB relative to full scale, K-weighted; [`Contour::FLOOR_DB`] at silence.
+    #[serde(deserialize_with = "crate::finite::vec_f32")]
     pub loudness_db: Vec<f32>,
 }
 

@@ -43,6 +43,7 @@ pub struct HeardWord {
     pub start: f64,
     pub end: f64,
     /// Mean probability of the word's tokens, 0 to 1.
+    #[serde(deserialize_with = "crate::finite::f32")]
     pub confidence: f32,
 }
 

@@ -8,6 +8,7 @@
 //! `docs/take-report.md` and `docs/transcript.md`).
 
 mod delivery;
+mod finite;
 mod hearing;
 mod prompter;
 mod schedule;

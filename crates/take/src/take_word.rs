@@ -17,6 +17,7 @@ pub struct TakeWord {
     pub start: Option<f64>,
     pub end: Option<f64>,
     /// How sure the verdict is, 0..1, from the recogniser's confidence and the alignment margin.
+    #[serde(deserialize_with = "crate::finite::f32")]
     pub confidence: f32,
     /// The performer first got this script word wrong (a false start) and then said it right.
     pub self_corrected: bool,
@@ -36,10 +37,10 @@ pub struct TakeWord {
     #[serde(default)]
     pub relates_to: Option<usize>,
     /// Median pitch of the word's voiced frames, Hz; `None` when unsaid or not voiced.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub f0_hz: Option<f32>,
     /// Median loudness of the word, dB relative to full scale, K-weighted; `None` when unsaid.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::finite::option_f32")]
     pub loudness_db: Option<f32>,
 }
 
