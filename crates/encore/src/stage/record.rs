@@ -193,6 +193,7 @@ impl Recording {
         // The model may still be loading and another take may be in analysis: audio that comes
         // meanwhile is kept and heard once the turn comes.
         let mut stopped = false;
+        let limit = samples_in(stage.limits.seconds);
         let ready = async {
             let recogniser = stage.recogniser().await?;
             let turn = stage.live_turn().await;
@@ -214,6 +215,11 @@ impl Recording {
                         self.discard_journal();
                         return None;
                     }
+                    // Waiting is no way round the limit on a take's length (nor on memory).
+                    PageMessage::Audio if self.page.pcm.len() >= limit => {
+                        self.send(json!({"type": "limit", "message": length_limit(stage)})).await;
+                        stopped = true;
+                    }
                     PageMessage::Audio | PageMessage::Nothing => {}
                 },
             }
@@ -231,7 +237,6 @@ impl Recording {
         let mut pushed = self.page.pcm.len();
         self.send(json!({"type": "ready"})).await;
 
-        let limit = samples_in(stage.limits.seconds);
         let mut gone = false;
         while !stopped {
             tokio::select! {
@@ -248,9 +253,7 @@ impl Recording {
                         live.push(&self.page.pcm[pushed..]);
                         pushed = self.page.pcm.len();
                         if self.page.pcm.len() >= limit {
-                            let minutes = stage.limits.seconds / 60.0;
-                            let message = format!("the take reached {minutes:.0} minutes, the most this stage takes; it stopped there");
-                            self.send(json!({"type": "limit", "message": message})).await;
+                            self.send(json!({"type": "limit", "message": length_limit(stage)})).await;
                             stopped = true;
                         }
                     }
@@ -313,4 +316,10 @@ impl Recording {
         self.send(json!({"type": "error", "message": message})).await;
         let _ = self.socket.send(Message::Close(None)).await;
     }
+}
+
+/// What the page is told when a take reaches the stage's longest.
+fn length_limit(stage: &Stage) -> String {
+    let minutes = stage.limits.seconds / 60.0;
+    format!("the take reached {minutes:.0} minutes, the most this stage takes; it stopped there")
 }

@@ -45,7 +45,7 @@ pub struct Stage {
     pub limits: Limits,
     /// How each upload in progress is getting on, by the id its page gave it: an hour-long
     /// recording takes minutes to hear, and the page shows its place in the queue, then how far.
-    uploads: Arc<Mutex<HashMap<String, UploadState>>>,
+    uploads: Uploads,
     /// Needed by every request when the stage listens beyond this machine.
     pub token: Option<String>,
     pub address: SocketAddr,
@@ -201,6 +201,9 @@ impl Stage {
     }
 }
 
+/// How each upload in progress is getting on, by the id its page gave it.
+type Uploads = Arc<Mutex<HashMap<String, UploadState>>>;
+
 /// How one upload is getting on.
 #[derive(Debug, Clone, Copy, Default)]
 struct UploadState {
@@ -240,7 +243,7 @@ pub struct InQueue {
     waiting: Waiting,
     analysis: Arc<Semaphore>,
     /// The upload whose page is told its place, with the map it is told through.
-    upload: Option<(Arc<Mutex<HashMap<String, UploadState>>>, String)>,
+    upload: Option<(Uploads, String)>,
 }
 
 impl InQueue {
@@ -271,7 +274,7 @@ impl Drop for Waiting {
 
 /// An upload whose analysis the page follows.
 pub struct UploadProgress {
-    uploads: Arc<Mutex<HashMap<String, UploadState>>>,
+    uploads: Uploads,
     id: String,
 }
 
