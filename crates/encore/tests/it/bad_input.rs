@@ -1,8 +1,7 @@
 //! Bad input through the real binary, as one table: each file or script a performer might give
 //! Encore, what Encore must answer, and that a refused take leaves nothing in the store. The
 //! formats that must work are in the table too, and so are the stores that cannot be used: one
-//! from a newer Encore, one on a read-only disk, one on a full disk. (A two-hour take is the
-//! audio crate's ignored `long_take` test: it takes minutes.)
+//! from a newer Encore, one on a read-only disk, one on a full disk; and a two-hour take.
 
 use std::path::{Path, PathBuf};
 
@@ -112,6 +111,27 @@ fn every_bad_take_is_refused_with_its_reason_and_leaves_nothing() {
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert!(report["summary"]["accuracy"].as_f64().unwrap() >= 0.8, "{what}: {report:#}");
     }
+}
+
+#[test]
+fn a_two_hour_take_is_heard_whole() {
+    // The passage, then two hours of a quiet room: 230 MB of WAV, written here rather than kept.
+    let home = tempfile::tempdir().unwrap();
+    let speech = encore_audio::decode_file(&fixture("jfk_ref_16k_mono.wav"), &mut |_| {}).unwrap().samples;
+    let mut samples: Vec<i16> = speech.iter().map(|&s| (s * 32_767.0).round() as i16).collect();
+    samples.resize(samples.len() + 2 * 3600 * 16_000, 0);
+    let take = home.path().join("two hours.wav");
+    std::fs::write(&take, encore_audio::pcm16_wav(&samples)).unwrap();
+    drop(samples);
+    let script = home.path().join("script.txt");
+    std::fs::write(&script, "And so, my fellow Americans").unwrap();
+
+    let output =
+        encore(&["analyze".as_ref(), take.as_os_str(), "--script".as_ref(), script.as_os_str(), "--json".as_ref()]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["audio"]["duration"].as_f64().unwrap() > 7_200.0, "{}", report["audio"]);
+    assert!(report["summary"]["accuracy"].as_f64().unwrap() >= 0.8, "{}", report["summary"]);
 }
 
 /// Samples from -1 to 1 as a 16 kHz 16-bit WAV.
