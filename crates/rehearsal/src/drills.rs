@@ -45,9 +45,14 @@ pub const DUE_SOON: i64 = 60;
 pub fn drills(store: &dyn Store, piece: Option<&Piece>, due_only: bool, now: i64) -> Result<Vec<Drill>, StoreError> {
     let mut drills = store.drills(piece.map(|piece| piece.id))?;
     if due_only {
-        drills.retain(|drill| drill.schedule.is_due(now + DUE_SOON));
+        drills.retain(|drill| is_due(drill, now));
     }
     Ok(drills)
+}
+
+/// Whether a drill is due at `now` (seconds since 1970) or within [`DUE_SOON`].
+pub fn is_due(drill: &Drill, now: i64) -> bool {
+    drill.schedule.is_due(now + DUE_SOON)
 }
 
 /// Reviews the drills a kept take of the whole piece covers and makes drills of its new trouble.

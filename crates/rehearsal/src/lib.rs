@@ -27,7 +27,7 @@ mod takes;
 
 pub use drills::{
     DUE_SOON, DrillAttempt, DrillsAfterTake, attempt_drill, drill_script, drills, drills_after_take, edit_script,
-    keep_attempt, usual_pace,
+    is_due, keep_attempt, usual_pace,
 };
 pub use error::RehearsalError;
 pub use looking_back::{

@@ -15,17 +15,17 @@ use crate::report::drills as drill_json;
 
 pub async fn of_piece(State(stage): State<Arc<Stage>>, Path(piece_id): Path<i64>) -> Result<Json<Value>, ApiError> {
     let now = jiff::Timestamp::now().as_second();
-    let (drills, due) = stage
+    let drills = stage
         .store(move |store| {
             let piece = store.piece(piece_id)?;
-            let all = encore_rehearsal::drills(store, Some(&piece), false, now)?;
-            let due = encore_rehearsal::drills(store, Some(&piece), true, now)?;
-            Ok::<_, encore_store::StoreError>((all, due))
+            encore_rehearsal::drills(store, Some(&piece), false, now)
         })
         .await?;
+    let due: Vec<i64> =
+        drills.iter().filter(|drill| encore_rehearsal::is_due(drill, now)).map(|drill| drill.id).collect();
     let mut document = drill_json::document(&drills);
     document["due_now"] = due.len().into();
-    document["due_ids"] = due.iter().map(|drill| drill.id).collect::<Vec<_>>().into();
+    document["due_ids"] = due.into();
     Ok(Json(document))
 }
 
