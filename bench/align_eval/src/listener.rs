@@ -142,8 +142,12 @@ impl Listener {
     /// The model's answer to one question about a heard recording: from the cache, or from the
     /// model, listening to the recording again when its encoded audio is not at hand (the
     /// transcript is deterministic, so it is the one cached). A failure is no opinion.
-    fn answer(&self, heard: &HeardRecording, start: f64, end: f64, said: &[&str], script: &[&str]) -> Option<f32> {
-        let question = format!("{RESCORER} {start:.4} {end:.4} {} | {}", said.join(" "), script.join(" "));
+    fn answer(
+        &self,
+        heard: &HeardRecording,
+        question: String,
+        ask: impl FnOnce(&Recogniser, &Listening) -> Option<f32>,
+    ) -> Option<f32> {
         if let Some(answer) = heard.answers.borrow().get(&question) {
             return *answer;
         }
@@ -153,7 +157,7 @@ impl Listener {
         }
         let recogniser = self.recogniser().ok()?;
         let listening = heard.listening.borrow();
-        let answer = recogniser.prefer_script(listening.as_ref()?, &heard.hearing, start, end, script).ok().flatten();
+        let answer = ask(recogniser, listening.as_ref()?);
         heard.answers.borrow_mut().insert(question, answer);
         heard.new_answers.set(heard.new_answers.get() + 1);
         answer
@@ -162,7 +166,7 @@ impl Listener {
 
 /// Which rescorer the cached answers came from: part of every question, so that answers from an
 /// earlier way of asking are asked again rather than reused.
-const RESCORER: &str = "r2";
+const RESCORER: &str = "r3";
 
 /// FNV-1a, to name a prompted transcript's cache file.
 fn fnv1a(text: &str) -> u64 {
@@ -181,7 +185,20 @@ pub struct ModelRescorer<'a> {
 impl Rescorer for ModelRescorer<'_> {
     fn prefer_script(&self, start: f64, end: f64, heard: &[&str], script: &[&str]) -> Option<f32> {
         self.asked.set(self.asked.get() + 1);
-        let answer = self.listener.answer(self.heard, start, end, heard, script);
+        let question = format!("{RESCORER} {start:.4} {end:.4} {} | {}", heard.join(" "), script.join(" "));
+        let answer = self.listener.answer(self.heard, question, |recogniser, listening| {
+            recogniser.prefer_script(listening, &self.heard.hearing, start, end, script).ok().flatten()
+        });
+        self.answered.set(self.answered.get() + usize::from(answer.is_some()));
+        answer
+    }
+
+    fn prefer_extra(&self, before: f64, extra: &[&str]) -> Option<f32> {
+        self.asked.set(self.asked.get() + 1);
+        let question = format!("{RESCORER} extra {before:.4} {}", extra.join(" "));
+        let answer = self.listener.answer(self.heard, question, |recogniser, listening| {
+            recogniser.prefer_extra(listening, &self.heard.hearing, before, extra).ok().flatten()
+        });
         self.answered.set(self.answered.get() + usize::from(answer.is_some()));
         answer
     }

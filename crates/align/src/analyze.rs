@@ -15,6 +15,7 @@ use crate::miscue::{classify, following};
 use crate::path::{StepKind, align};
 use crate::pronunciation::similarity;
 use crate::token::Token;
+use crate::unwritten::find_unwritten_fillers;
 use crate::{AlignOptions, findings};
 
 /// How fast confidence grows with the alignment margin: a margin of this many cost units gives
@@ -94,10 +95,11 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
         }
     }
 
-    mark_self_corrections(&mut words);
     if let Some(rescorer) = options.rescorer {
         rescore(&mut words, script, hearing.duration, rescorer, options.rescore_threshold);
+        find_unwritten_fillers(&mut words, &script_tokens, rescorer);
     }
+    mark_self_corrections(&mut words);
     for word in &mut words {
         word.uncertain = word.confidence < options.uncertain_below;
     }
@@ -209,6 +211,7 @@ fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dy
     let bare = |index: Option<usize>| -> String {
         index.and_then(|i| script.words().get(i)).map(|w| w.bare().to_string()).unwrap_or_default()
     };
+    rescore_tangles(words, script, duration, rescorer, threshold);
     let mut at = 0;
     while at < words.len() {
         match words[at].verdict {
@@ -278,6 +281,66 @@ fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dy
             }
             _ => at += 1,
         }
+    }
+}
+
+/// Asks about each tangle as a whole: a run of two or more disagreements of more than one kind
+/// (misread, skipped, inserted) between words heard right. The recogniser may write a short
+/// phrase for a longer one ("to be what old" for "to be new made when thou art old"); asked one
+/// by one, each skipped word is tried with the wrong word still beside it, and none is likely.
+/// Where the script's reading of the whole stretch is the likelier, every word of it was said.
+fn rescore_tangles(
+    words: &mut [TakeWord],
+    script: &Script,
+    duration: f64,
+    rescorer: &dyn crate::Rescorer,
+    threshold: f32,
+) {
+    let disputed = |w: &TakeWord| matches!(w.verdict, Verdict::Misread | Verdict::Skipped | Verdict::Inserted);
+    let mut at = 0;
+    while at < words.len() {
+        if !disputed(&words[at]) {
+            at += 1;
+            continue;
+        }
+        let mut end_run = at;
+        while end_run < words.len() && disputed(&words[end_run]) {
+            end_run += 1;
+        }
+        let run = &words[at..end_run];
+        let kinds = [Verdict::Misread, Verdict::Skipped, Verdict::Inserted]
+            .iter()
+            .filter(|kind| run.iter().any(|w| w.verdict == **kind))
+            .count();
+        let said: Vec<String> = run
+            .iter()
+            .filter_map(|w| w.script_index.and_then(|i| script.words().get(i)).map(|w| w.bare().to_string()))
+            .collect();
+        let heard: Vec<String> = run.iter().filter(|w| w.start.is_some()).filter_map(|w| w.heard.clone()).collect();
+        if kinds >= 2 && !said.is_empty() && !heard.is_empty() {
+            let from = words[..at].iter().rev().find_map(|w| w.end).unwrap_or(0.0);
+            let to = words[end_run..].iter().find_map(|w| w.start).unwrap_or(duration.max(from));
+            let said: Vec<&str> = said.iter().map(String::as_str).collect();
+            let heard: Vec<&str> = heard.iter().map(String::as_str).collect();
+            if let Some(p) = rescorer.prefer_script(from, to, &heard, &said).filter(|&p| p >= threshold) {
+                let count = run.iter().filter(|w| w.script_index.is_some()).count() as f64;
+                let step = (to - from).max(0.0) / count;
+                let mut k = 0.0;
+                for entry in &mut words[at..end_run] {
+                    entry.rescored = true;
+                    if entry.script_index.is_some() {
+                        entry.verdict = Verdict::Correct;
+                        entry.start = Some(from + step * k);
+                        entry.end = Some(from + step * (k + 1.0));
+                        entry.confidence = round((p * 0.6) as f64, 3) as f32;
+                        k += 1.0;
+                    } else {
+                        entry.confidence = round(((1.0 - p) * entry.confidence) as f64, 3) as f32;
+                    }
+                }
+            }
+        }
+        at = end_run;
     }
 }
 

@@ -21,6 +21,7 @@ mod pronunciation;
 mod rescorer;
 mod segment;
 mod token;
+mod unwritten;
 
 pub use align_options::AlignOptions;
 pub use analyze::analyze;

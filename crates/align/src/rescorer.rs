@@ -9,6 +9,13 @@ pub trait Rescorer {
     /// `start` and `end` seconds; `None` when the rescorer has no opinion. Either list may be
     /// empty: a skipped word has no heard words, an inserted word no script words.
     fn prefer_script(&self, start: f64, end: f64, heard: &[&str], script: &[&str]) -> Option<f32>;
+
+    /// The probability (0..1) that the `extra` words were said right before the heard word that
+    /// starts at `before` seconds, where the recogniser wrote none: a filler, words said again,
+    /// the start of a word cut off. `None` when the rescorer has no opinion.
+    fn prefer_extra(&self, _before: f64, _extra: &[&str]) -> Option<f32> {
+        None
+    }
 }
 
 /// A rescorer that never has an opinion: the alignment stands as found.

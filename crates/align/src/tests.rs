@@ -198,6 +198,65 @@ fn the_rescorer_withdraws_recognition_slips() {
     assert_eq!(analyze(&script, &heard, &options), plain);
 }
 
+/// A rescorer that believes the script only when asked about the whole of the given stretch.
+struct WholeStretch(&'static [&'static str], &'static [&'static str]);
+
+impl Rescorer for WholeStretch {
+    fn prefer_script(&self, _start: f64, _end: f64, heard: &[&str], script: &[&str]) -> Option<f32> {
+        Some(if heard == self.0 && script == self.1 { 0.9 } else { 0.01 })
+    }
+}
+
+#[test]
+fn a_short_phrase_written_for_a_longer_one_is_asked_about_whole() {
+    let script = Script::parse("this were to be new made when thou art old").unwrap();
+    let heard = hearing("this were to be what old");
+    let plain = analyze(&script, &heard, &AlignOptions::default());
+    assert_eq!(render(&plain), "this were to be -new -made when~what -thou -art old");
+    let rescorer = WholeStretch(&["what"], &["new", "made", "when", "thou", "art"]);
+    let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
+    let report = analyze(&script, &heard, &options);
+    assert_eq!(render(&report), "this were to be new* made* when=what* thou* art* old");
+    assert_invariants(&report, &script);
+}
+
+/// A rescorer that hears an "uh" right before the heard word starting at the given time, and
+/// nothing else.
+struct FillerBefore(f64);
+
+impl Rescorer for FillerBefore {
+    fn prefer_script(&self, _start: f64, _end: f64, _heard: &[&str], _script: &[&str]) -> Option<f32> {
+        None
+    }
+
+    fn prefer_extra(&self, before: f64, extra: &[&str]) -> Option<f32> {
+        Some(if (before - self.0).abs() < 1e-9 && extra == ["uh,"] { 0.2 } else { 1e-6 })
+    }
+}
+
+#[test]
+fn a_filler_the_recogniser_left_unwritten_is_heard() {
+    let script = Script::parse("so my fellow americans ask not").unwrap();
+    // "fellow" takes 0.7 s more than its sounds need: something was said there.
+    let heard = hearing("so my |0.7 fellow americans ask not");
+    let fellow = heard.words[2].start;
+    let options = AlignOptions { rescorer: Some(&FillerBefore(fellow)), ..AlignOptions::default() };
+    let report = analyze(&script, &heard, &options);
+    assert_eq!(render(&report), "so my +uh:filler fellow americans ask not");
+    assert_eq!(report.summary.fillers, 1);
+    let filler = &report.words[2];
+    assert_eq!((filler.start, filler.end), (heard.words[1].end.into(), fellow.into()), "in the silence before");
+    assert_invariants(&report, &script);
+
+    // Where no word lasts longer than its sounds, nothing is asked.
+    let even = hearing("so my fellow americans ask not");
+    let options = AlignOptions { rescorer: Some(&FillerBefore(even.words[2].start)), ..AlignOptions::default() };
+    assert_eq!(render(&analyze(&script, &even, &options)), "so my fellow americans ask not");
+    // And a reading the model finds far less likely than the words as heard is no filler.
+    let options = AlignOptions { rescorer: Some(&FillerBefore(-1.0)), ..AlignOptions::default() };
+    assert_eq!(render(&analyze(&script, &heard, &options)), "so my fellow americans ask not");
+}
+
 #[test]
 fn confidence_and_uncertainty() {
     let script = Script::parse("the cat sat on the mat").unwrap();

@@ -78,4 +78,11 @@ impl Rescorer for ModelRescorer<'_> {
         }
         self.recogniser.prefer_script(self.listening, self.hearing, start, end, script).ok().flatten()
     }
+
+    fn prefer_extra(&self, before: f64, extra: &[&str]) -> Option<f32> {
+        if before >= self.asked_before {
+            return None;
+        }
+        self.recogniser.prefer_extra(self.listening, self.hearing, before, extra).ok().flatten()
+    }
 }

@@ -109,6 +109,23 @@ fn fillers_are_heard() {
     assert_eq!(report["summary"]["skipped"], 0);
 }
 
+/// A real "uh" spliced between two words of a clean read: tiny.en writes the sentence without
+/// it ("we will go meet her"), and "go" takes the filler's time. Asked, the model hears it.
+#[test]
+fn a_filler_the_recogniser_dropped_is_heard() {
+    let script = std::fs::read_to_string(corpus("spliced_vctk_p227_005_filler.txt")).unwrap();
+    let report = report("spliced_vctk_p227_005_filler.wav", &script);
+    let words = report["words"].as_array().unwrap();
+    let fillers: Vec<usize> = (0..words.len()).filter(|&at| words[at]["verdict"] == "filler").collect();
+    assert_eq!(fillers.len(), 1, "one filler: {report:#}");
+    let next = words[fillers[0] + 1..].iter().find(|w| !w["script_index"].is_null()).unwrap();
+    assert_eq!(next["text"], "go", "the filler stands before 'go': {report:#}");
+    assert!(
+        words.iter().filter(|w| !w["script_index"].is_null()).all(|w| w["verdict"] == "correct"),
+        "every script word was read: {report:#}"
+    );
+}
+
 #[test]
 fn false_starts_are_heard() {
     let report = designed("mfa_cutoffprogressive");

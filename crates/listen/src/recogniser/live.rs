@@ -20,7 +20,7 @@ use crate::whisper::{FRAMES_PER_POSITION, FRAMES_PER_WINDOW, HOP, PROMPT_TOKENS,
 /// A prompt written the way people really talk. Whisper continues in the style of its
 /// prompt, so a prompt with fillers and a restart makes it write the "um"s and repeats it
 /// would otherwise tidy away.
-const VERBATIM_PROMPT: &str = "Um, so, uh, I I was, like, um... hmm. I mean, uh, we- we went there.";
+pub(super) const VERBATIM_PROMPT: &str = "Um, so, uh, I I was, like, um... hmm. I mean, uh, we- we went there.";
 
 /// Shortest stretch of speech without words worth reporting (seconds).
 const SHORTEST_UNRECOGNISED: f64 = 0.3;

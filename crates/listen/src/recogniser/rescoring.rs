@@ -10,6 +10,7 @@ use candle_core::Tensor;
 use encore_take::{HeardWord, Hearing};
 
 use super::Recogniser;
+use super::live::VERBATIM_PROMPT;
 use crate::ListenError;
 use crate::decode::log_probability_of;
 use crate::model::DecoderState;
@@ -81,6 +82,8 @@ struct AskedWindow {
     /// The heard reading on silence, what the words alone make likely: made when a question
     /// about a word said for another needs it.
     heard_unheard: Option<AskedReading>,
+    /// The heard reading after the verbatim prompt, for questions about extra words.
+    heard_verbatim: Option<AskedReading>,
 }
 
 /// How much of the words' own likelihood is taken out of an answer. The model prefers common
@@ -89,6 +92,28 @@ struct AskedWindow {
 /// again on silence measures that preference, and this share of it is discounted, so that the
 /// answer rests on what the audio adds.
 const PRIOR_WEIGHT: f64 = 0.75;
+
+/// How far into a window (seconds) a stretch must start to be asked of that window rather than
+/// of the one before it, which also holds the audio (see [`Recogniser::prefer_script`]).
+const SEAM: f64 = 1.0;
+
+/// How many tokens past extra words a question about them is scored on (see
+/// [`Recogniser::compare_near`]).
+const EXTRA_HORIZON: usize = 4;
+
+/// What a question asks: the script's words instead of the heard ones (`Replacing` when as
+/// many words are said for others), or extra words the recogniser did not write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    Script,
+    Replacing,
+    Extra,
+}
+
+/// How far (log) below the heard word's first token the extra words' first token may be and
+/// still be scored whole: further below, what follows cannot make up for it (a filler found is
+/// at most 5 below over the whole question), and the first token's odds are the answer.
+const FIRST_TOKEN_MARGIN: f64 = 8.0;
 
 /// A reading of a window run through the decoder teacher-forced.
 struct AskedReading {
@@ -100,6 +125,11 @@ struct AskedReading {
     next_token: Vec<f64>,
     /// The position of `<|notimestamps|>`, the first that predicts text.
     scored_from: usize,
+    /// Read after the verbatim prompt (see [`Recogniser::reading_tokens`]).
+    verbatim: bool,
+    /// At each position, the logits of every token, kept for a verbatim reading: a question
+    /// about extra words looks there first at how likely their first token was.
+    logits: Vec<Vec<f32>>,
 }
 
 impl AskedReading {
@@ -159,10 +189,17 @@ impl Recogniser {
         script: &[&str],
     ) -> Result<Option<f32>, ListenError> {
         let frame_seconds = HOP as f64 / SAMPLE_RATE as f64;
+        let holds = |w: &KeptWindow, from: f64| {
+            w.offset <= from + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6
+        };
+        // A stretch right at a window's start is asked of the window before when that one holds
+        // it too: the seam is where the window before stopped reading, after its last whole
+        // word, and words said just before that word's heard end belong to the window before.
         let Some(index) = listening
             .windows
             .iter()
-            .rposition(|w| w.offset <= start + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6)
+            .rposition(|w| holds(w, start - SEAM))
+            .or_else(|| listening.windows.iter().rposition(|w| holds(w, start)))
         else {
             return Ok(None);
         };
@@ -170,10 +207,17 @@ impl Recogniser {
         // The window is read with the words it heard itself, not those the next window heard
         // at its end: so its readings are settled as soon as it is decoded, and a live take
         // can ask about them while it goes on.
+        // A stretch after where it stopped reading (asked of it at a seam) is read on with the
+        // words the next window heard within this one's audio.
+        let reads_until = if start >= window.words_until - 1e-6 {
+            window.offset + window.frames as f64 * frame_seconds
+        } else {
+            window.words_until
+        };
         let in_window: Vec<&HeardWord> = transcript
             .words
             .iter()
-            .filter(|w| w.start >= window.offset - 1e-6 && w.start < window.words_until - 1e-6)
+            .filter(|w| w.start >= window.offset - 1e-6 && w.start < reads_until - 1e-6)
             .collect();
         let middle = (start + end) / 2.0;
         let inside = |w: &HeardWord| {
@@ -204,6 +248,62 @@ impl Recogniser {
         if !placed {
             alternative.push_str(&script);
         }
+        self.answer(listening, index, heard, alternative, if replacing { Asking::Replacing } else { Asking::Script })
+    }
+
+    /// How likely it is (0 to 1) that the performer said the `extra` words right before the
+    /// heard word that starts at `before` (seconds), where the recogniser wrote nothing: a filler,
+    /// a word said again, the start of a word cut off. Scored as [`Recogniser::prefer_script`]
+    /// scores, on the window the word was heard in, with no discount: the question is whether
+    /// the audio holds more words, which is what the audio must decide.
+    pub fn prefer_extra(
+        &self,
+        listening: &Listening,
+        transcript: &Hearing,
+        before: f64,
+        extra: &[&str],
+    ) -> Result<Option<f32>, ListenError> {
+        let frame_seconds = HOP as f64 / SAMPLE_RATE as f64;
+        let Some(index) = listening.windows.iter().rposition(|w| {
+            w.offset <= before + 1e-6 && before < w.words_until.min(w.offset + w.frames as f64 * frame_seconds)
+        }) else {
+            return Ok(None);
+        };
+        let window = &listening.windows[index];
+        let mut heard = String::new();
+        let mut alternative = String::new();
+        let mut placed = false;
+        for word in
+            transcript.words.iter().filter(|w| w.start >= window.offset - 1e-6 && w.start < window.words_until - 1e-6)
+        {
+            if !placed && word.start >= before - 1e-6 {
+                for extra in extra {
+                    alternative.push(' ');
+                    alternative.push_str(extra);
+                }
+                placed = true;
+            }
+            alternative.push_str(&format!(" {}", word.text));
+            heard.push_str(&format!(" {}", word.text));
+        }
+        if !placed {
+            return Ok(None);
+        }
+        self.answer(listening, index, heard, alternative, Asking::Extra)
+    }
+
+    /// Scores the `alternative` reading of window `index` against the `heard` one, or answers
+    /// from the cache. `replacing`: a word said for another, whose preference on silence is
+    /// taken out (see [`PRIOR_WEIGHT`]).
+    fn answer(
+        &self,
+        listening: &Listening,
+        index: usize,
+        heard: String,
+        alternative: String,
+        asking: Asking,
+    ) -> Result<Option<f32>, ListenError> {
+        let window = &listening.windows[index];
         let question = (index, heard.clone(), alternative.clone());
         if let Some(&answer) = lock(&listening.answers).get(&question) {
             return Ok(Some(answer));
@@ -218,11 +318,23 @@ impl Recogniser {
                 Some((_, audio)) => audio.restart(),
                 None => self.model.decoder.start(&window.encoded)?,
             };
-            *last = Some(AskedWindow { index, audio, heard: None, heard_unheard: None });
+            *last = Some(AskedWindow { index, audio, heard: None, heard_unheard: None, heard_verbatim: None });
         }
         let asked = last.as_mut().expect("set just above");
+        if asking == Asking::Extra {
+            if asked.heard_verbatim.as_ref().is_none_or(|reading| reading.text != heard) {
+                asked.heard_verbatim = Some(self.read_through(&asked.audio, &heard, true)?);
+            }
+            let reading = asked.heard_verbatim.as_ref().expect("set just above");
+            let evidence = self.compare_near(reading, &alternative, EXTRA_HORIZON)?.clamp(-30.0, 30.0);
+            let answer = (1.0 / (1.0 + (-evidence).exp())) as f32;
+            drop(last);
+            lock(&listening.answers).insert(question, answer);
+            return Ok(Some(answer));
+        }
+        let replacing = asking == Asking::Replacing;
         if asked.heard.as_ref().is_none_or(|reading| reading.text != heard) {
-            asked.heard = Some(self.read_through(&asked.audio, &heard)?);
+            asked.heard = Some(self.read_through(&asked.audio, &heard, false)?);
             asked.heard_unheard = None;
         }
         let reading = asked.heard.as_ref().expect("set just above");
@@ -235,7 +347,7 @@ impl Recogniser {
                 // One frame of zeros: attention over identical frames gives the same whatever
                 // their number, so this is silence at the cost of a single frame.
                 let silence = self.model.decoder.start(&window.encoded.narrow(1, 0, 1)?.zeros_like()?)?;
-                asked.heard_unheard = Some(self.read_through(&silence, &heard)?);
+                asked.heard_unheard = Some(self.read_through(&silence, &heard, false)?);
             }
             let unheard = asked.heard_unheard.as_ref().expect("set just above");
             PRIOR_WEIGHT * (self.read_after(unheard, &alternative)? - unheard.score())
@@ -249,11 +361,52 @@ impl Recogniser {
         Ok(Some(answer))
     }
 
+    /// How much likelier (log) `text` is than the `heard` reading it was made from, judged only
+    /// where they differ and `past` tokens on: beyond that the two read the same words, and the
+    /// model's surprise there says little about the difference, while scoring it would cost a
+    /// pass over the rest of the window for every question.
+    fn compare_near(&self, heard: &AskedReading, text: &str, past: usize) -> Result<f64, ListenError> {
+        let tokens = self.reading_tokens(text, heard.verbatim);
+        let shared = heard.tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
+        // The first token the readings part on: when the model found the extra one far less
+        // likely than the heard one, the rest cannot make up for it, and is not asked.
+        if let Some(row) = heard.logits.get(shared.wrapping_sub(1))
+            && let Some(&first) = tokens.get(shared)
+        {
+            let against = log_probability_of(row, first as usize) as f64 - heard.next_token[shared - 1];
+            if against < -FIRST_TOKEN_MARGIN {
+                return Ok(against);
+            }
+        }
+        let room = heard.tokens.len().min(tokens.len()) - shared;
+        let common_end =
+            heard.tokens.iter().rev().zip(tokens.iter().rev()).take_while(|(a, b)| a == b).count().min(room);
+        let from = shared.saturating_sub(1).max(heard.scored_from);
+        let score = |reading: &[u32]| -> Result<f64, ListenError> {
+            let until = (reading.len() - common_end + past).min(reading.len()).max(from + 2);
+            let mut state = heard.state.truncated(from)?;
+            let output = self.model.decoder.forward(&reading[from..until - 1], &mut state, &[])?;
+            let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+            Ok(logits
+                .iter()
+                .zip(&reading[from + 1..until])
+                .map(|(row, &next)| log_probability_of(row, next as usize) as f64)
+                .sum())
+        };
+        Ok(score(&tokens)? - score(&heard.tokens)?)
+    }
+
     /// The tokens of `text` as a whole reading of a window: the start sequence, no
-    /// timestamps, the text, the end of text.
-    fn reading_tokens(&self, text: &str) -> Vec<u32> {
+    /// timestamps, the text, the end of text; with `verbatim`, after the verbatim prompt as
+    /// the text before, as the take was heard.
+    fn reading_tokens(&self, text: &str, verbatim: bool) -> Vec<u32> {
         let special = &self.tokenizer.special;
-        let mut tokens = self.tokenizer.start_sequence();
+        let mut tokens = Vec::new();
+        if verbatim {
+            tokens.push(special.start_of_previous);
+            tokens.extend(self.tokenizer.encode(&format!(" {VERBATIM_PROMPT}")));
+        }
+        tokens.extend(self.tokenizer.start_sequence());
         tokens.push(special.no_timestamps);
         tokens.extend(self.tokenizer.encode(text));
         tokens.push(special.end_of_text);
@@ -262,22 +415,23 @@ impl Recogniser {
 
     /// Runs `text` through the decoder teacher-forced on a window's audio, keeping what
     /// another reading that starts the same way can go on from.
-    fn read_through(&self, audio: &DecoderState, text: &str) -> Result<AskedReading, ListenError> {
-        let tokens = self.reading_tokens(text);
+    fn read_through(&self, audio: &DecoderState, text: &str, verbatim: bool) -> Result<AskedReading, ListenError> {
+        let tokens = self.reading_tokens(text, verbatim);
         let mut state = audio.restart();
         let output = self.model.decoder.forward(&tokens[..tokens.len() - 1], &mut state, &[])?;
         let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
         let next_token =
             logits.iter().zip(&tokens[1..]).map(|(row, &next)| log_probability_of(row, next as usize) as f64).collect();
-        let scored_from = self.tokenizer.start_sequence().len();
-        Ok(AskedReading { text: text.to_string(), tokens, state, next_token, scored_from })
+        let scored_from = tokens.iter().position(|&t| t == self.tokenizer.special.no_timestamps).unwrap_or(0);
+        let logits = if verbatim { logits } else { Vec::new() };
+        Ok(AskedReading { text: text.to_string(), tokens, state, next_token, scored_from, verbatim, logits })
     }
 
     /// The log-likelihood of `text` as a reading of the window `heard` was read on (see
     /// [`AskedReading::score`]): the positions it shares with `heard` are taken from there,
     /// and only the rest is run through the decoder.
     fn read_after(&self, heard: &AskedReading, text: &str) -> Result<f64, ListenError> {
-        let tokens = self.reading_tokens(text);
+        let tokens = self.reading_tokens(text, heard.verbatim);
         let shared = heard.tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
         // Position p predicts token p + 1, so the heard reading answers for the positions
         // before the first difference. Two or more positions are run again even so: a single
@@ -319,7 +473,7 @@ mod tests {
     fn a_reading_scored_from_where_it_parts_scores_as_one_read_whole() {
         let (recogniser, window) = jfk_window();
         let heard = " And so my fellow Americans, ask not what your country can do for you";
-        let reading = recogniser.read_through(&window, heard).unwrap();
+        let reading = recogniser.read_through(&window, heard, false).unwrap();
         for other in [
             " And so my yellow Americans, ask not what your country can do for you",
             " And so my fellow Americans, ask not what your country can do for",
@@ -327,7 +481,7 @@ mod tests {
             " So my fellow Americans, ask not what your country can do for you",
             heard,
         ] {
-            let whole = recogniser.read_through(&window, other).unwrap().score();
+            let whole = recogniser.read_through(&window, other, false).unwrap().score();
             let after = recogniser.read_after(&reading, other).unwrap();
             assert!((whole - after).abs() < 1e-3, "{other:?}: read whole {whole}, after the heard reading {after}");
             assert!(other == heard || reading.score() - whole > 0.1, "{other:?} is not what was said");
