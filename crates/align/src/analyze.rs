@@ -73,23 +73,15 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
                         None,
                     );
                     let near = relates_to.unwrap_or(step.script.start.min(script.len().saturating_sub(1)));
-                    words.push(TakeWord {
-                        script_index: None,
-                        text: None,
-                        heard: Some(clean(&word.text)),
-                        verdict: miscue.into(),
-                        start: Some(word.start),
-                        end: Some(word.end),
-                        confidence: round(word.confidence as f64, 3) as f32,
-                        self_corrected: false,
-                        line: script.words().get(near).map(|w| w.line),
-                        uncertain: false,
-                        rescored: false,
-                        possible_stumble: false,
-                        relates_to,
-                        f0_hz: None,
-                        loudness_db: None,
-                    });
+                    let mut entry = extra_entry(
+                        clean(&word.text),
+                        miscue.into(),
+                        (word.start, word.end),
+                        round(word.confidence as f64, 3) as f32,
+                        script.words().get(near).map(|w| w.line),
+                    );
+                    entry.relates_to = relates_to;
+                    words.push(entry);
                 }
             }
         }
@@ -188,6 +180,38 @@ fn script_entry(
     }
 }
 
+/// An extra word (one no script word stands for) heard between `times`.
+pub(crate) fn extra_entry(
+    heard: String,
+    verdict: Verdict,
+    times: (f64, f64),
+    confidence: f32,
+    line: Option<usize>,
+) -> TakeWord {
+    TakeWord {
+        script_index: None,
+        text: None,
+        heard: Some(heard),
+        verdict,
+        start: Some(times.0),
+        end: Some(times.1),
+        confidence,
+        self_corrected: false,
+        line,
+        uncertain: false,
+        rescored: false,
+        possible_stumble: false,
+        relates_to: None,
+        f0_hz: None,
+        loudness_db: None,
+    }
+}
+
+/// When the last entry before `at` that was heard ended, if any did.
+pub(crate) fn heard_end_before(words: &[TakeWord], at: usize) -> Option<f64> {
+    words[..at].iter().rev().find_map(|w| w.end)
+}
+
 /// A script word said right after a false start aimed at it was self-corrected.
 fn mark_self_corrections(words: &mut [TakeWord]) {
     for at in 0..words.len() {
@@ -246,20 +270,12 @@ fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dy
                 while end_run < words.len() && words[end_run].verdict == Verdict::Skipped {
                     end_run += 1;
                 }
-                let from = words[..at].iter().rev().find_map(|w| w.end).unwrap_or(0.0);
+                let from = heard_end_before(words, at).unwrap_or(0.0);
                 let to = words[end_run..].iter().find_map(|w| w.start).unwrap_or(duration.max(from));
                 let said: Vec<String> = words[at..end_run].iter().map(|w| bare(w.script_index)).collect();
                 let said: Vec<&str> = said.iter().map(String::as_str).collect();
                 if let Some(p) = rescorer.prefer_script(from, to, &[], &said).filter(|&p| p >= threshold) {
-                    let count = (end_run - at) as f64;
-                    let step = (to - from).max(0.0) / count;
-                    for (k, entry) in words[at..end_run].iter_mut().enumerate() {
-                        entry.verdict = Verdict::Correct;
-                        entry.rescored = true;
-                        entry.start = Some(from + step * k as f64);
-                        entry.end = Some(from + step * (k as f64 + 1.0));
-                        entry.confidence = round((p * 0.6) as f64, 3) as f32;
-                    }
+                    said_after_all(&mut words[at..end_run], from, to, p);
                 }
                 at = end_run;
             }
@@ -273,9 +289,7 @@ fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dy
                     &[],
                 );
                 if let Some(p) = answer.filter(|&p| p >= threshold) {
-                    let entry = &mut words[at];
-                    entry.rescored = true;
-                    entry.confidence = round(((1.0 - p) * entry.confidence) as f64, 3) as f32;
+                    said_after_all(&mut words[at..=at], 0.0, 0.0, p);
                 }
                 at += 1;
             }
@@ -318,29 +332,36 @@ fn rescore_tangles(
             .collect();
         let heard: Vec<String> = run.iter().filter(|w| w.start.is_some()).filter_map(|w| w.heard.clone()).collect();
         if kinds >= 2 && !said.is_empty() && !heard.is_empty() {
-            let from = words[..at].iter().rev().find_map(|w| w.end).unwrap_or(0.0);
+            let from = heard_end_before(words, at).unwrap_or(0.0);
             let to = words[end_run..].iter().find_map(|w| w.start).unwrap_or(duration.max(from));
             let said: Vec<&str> = said.iter().map(String::as_str).collect();
             let heard: Vec<&str> = heard.iter().map(String::as_str).collect();
             if let Some(p) = rescorer.prefer_script(from, to, &heard, &said).filter(|&p| p >= threshold) {
-                let count = run.iter().filter(|w| w.script_index.is_some()).count() as f64;
-                let step = (to - from).max(0.0) / count;
-                let mut k = 0.0;
-                for entry in &mut words[at..end_run] {
-                    entry.rescored = true;
-                    if entry.script_index.is_some() {
-                        entry.verdict = Verdict::Correct;
-                        entry.start = Some(from + step * k);
-                        entry.end = Some(from + step * (k + 1.0));
-                        entry.confidence = round((p * 0.6) as f64, 3) as f32;
-                        k += 1.0;
-                    } else {
-                        entry.confidence = round(((1.0 - p) * entry.confidence) as f64, 3) as f32;
-                    }
-                }
+                said_after_all(&mut words[at..end_run], from, to, p);
             }
         }
         at = end_run;
+    }
+}
+
+/// The audio supported the script's reading of `entries` with probability `p`: each script
+/// word among them was said (its time a share of `from`..`to`, its confidence lowered), and each
+/// extra word is withdrawn (kept, but not counted).
+fn said_after_all(entries: &mut [TakeWord], from: f64, to: f64, p: f32) {
+    let count = entries.iter().filter(|w| w.script_index.is_some()).count().max(1) as f64;
+    let step = (to - from).max(0.0) / count;
+    let mut k = 0.0;
+    for entry in entries {
+        entry.rescored = true;
+        if entry.script_index.is_some() {
+            entry.verdict = Verdict::Correct;
+            entry.start = Some(from + step * k);
+            entry.end = Some(from + step * (k + 1.0));
+            entry.confidence = round((p * 0.6) as f64, 3) as f32;
+            k += 1.0;
+        } else {
+            entry.confidence = round(((1.0 - p) * entry.confidence) as f64, 3) as f32;
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 use encore_take::{TakeWord, Verdict};
 
 use crate::Rescorer;
+use crate::analyze::{extra_entry, heard_end_before};
 use crate::token::Token;
 
 /// A word is looked into when it and the silence before it last this much longer (seconds)
@@ -44,7 +45,7 @@ pub(crate) fn find_unwritten_fillers(words: &mut Vec<TakeWord>, script_tokens: &
             // A word the rescorer put back has times shared out, not heard.
             let heard = entry.verdict == Verdict::Correct && entry.script_index.is_some() && !entry.rescored;
             let end = entry.end.filter(|_| heard)?;
-            let before = words[..at].iter().rev().find_map(|w| w.end).unwrap_or(entry.start.unwrap_or(end));
+            let before = heard_end_before(words, at).unwrap_or(entry.start.unwrap_or(end));
             Some((end - before).max(0.0))
         })
         .collect();
@@ -81,25 +82,10 @@ pub(crate) fn find_unwritten_fillers(words: &mut Vec<TakeWord>, script_tokens: &
         }
     }
     for (at, filler, _) in found.into_iter().rev() {
-        let from = words[..at].iter().rev().find_map(|w| w.end).unwrap_or(0.0);
+        let from = heard_end_before(words, at).unwrap_or(0.0);
         let to = words[at].start.unwrap_or(from).max(from);
-        let entry = TakeWord {
-            script_index: None,
-            text: None,
-            heard: Some(filler.trim_end_matches(',').to_string()),
-            verdict: Verdict::Filler,
-            start: Some(from),
-            end: Some(to),
-            confidence: FOUND_CONFIDENCE,
-            self_corrected: false,
-            line: words[at].line,
-            uncertain: false,
-            rescored: false,
-            possible_stumble: false,
-            relates_to: None,
-            f0_hz: None,
-            loudness_db: None,
-        };
+        let heard = filler.trim_end_matches(',').to_string();
+        let entry = extra_entry(heard, Verdict::Filler, (from, to), FOUND_CONFIDENCE, words[at].line);
         words.insert(at, entry);
     }
 }

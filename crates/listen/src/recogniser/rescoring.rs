@@ -39,6 +39,19 @@ pub(super) struct KeptWindow {
     pub(super) words_until: f64,
 }
 
+impl KeptWindow {
+    /// Where the window's audio ends (seconds).
+    fn end(&self) -> f64 {
+        self.offset + self.frames as f64 * (HOP as f64 / SAMPLE_RATE as f64)
+    }
+
+    /// The words heard from the window's start until `until` (seconds), which its readings hold.
+    fn words<'a>(&self, transcript: &'a Hearing, until: f64) -> impl Iterator<Item = &'a HeardWord> {
+        let from = self.offset;
+        transcript.words.iter().filter(move |w| w.start >= from - 1e-6 && w.start < until - 1e-6)
+    }
+}
+
 /// A question put to the model about a window: its index, the heard reading, the script's.
 type Question = (usize, String, String);
 
@@ -188,10 +201,7 @@ impl Recogniser {
         end: f64,
         script: &[&str],
     ) -> Result<Option<f32>, ListenError> {
-        let frame_seconds = HOP as f64 / SAMPLE_RATE as f64;
-        let holds = |w: &KeptWindow, from: f64| {
-            w.offset <= from + 1e-6 && end <= w.offset + w.frames as f64 * frame_seconds + 1e-6
-        };
+        let holds = |w: &KeptWindow, from: f64| w.offset <= from + 1e-6 && end <= w.end() + 1e-6;
         // A stretch right at a window's start is asked of the window before when that one holds
         // it too: the seam is where the window before stopped reading, after its last whole
         // word, and words said just before that word's heard end belong to the window before.
@@ -206,19 +216,11 @@ impl Recogniser {
         let window = &listening.windows[index];
         // The window is read with the words it heard itself, not those the next window heard
         // at its end: so its readings are settled as soon as it is decoded, and a live take
-        // can ask about them while it goes on.
-        // A stretch after where it stopped reading (asked of it at a seam) is read on with the
-        // words the next window heard within this one's audio.
-        let reads_until = if start >= window.words_until - 1e-6 {
-            window.offset + window.frames as f64 * frame_seconds
-        } else {
-            window.words_until
-        };
-        let in_window: Vec<&HeardWord> = transcript
-            .words
-            .iter()
-            .filter(|w| w.start >= window.offset - 1e-6 && w.start < reads_until - 1e-6)
-            .collect();
+        // can ask about them while it goes on. Only a stretch after where it stopped reading
+        // (asked of it at a seam) is read on with the words the next window heard within
+        // this one's audio.
+        let reads_until = if start >= window.words_until - 1e-6 { window.end() } else { window.words_until };
+        let in_window: Vec<&HeardWord> = window.words(transcript, reads_until).collect();
         let middle = (start + end) / 2.0;
         let inside = |w: &HeardWord| {
             let centre = (w.start + w.end) / 2.0;
@@ -263,19 +265,16 @@ impl Recogniser {
         before: f64,
         extra: &[&str],
     ) -> Result<Option<f32>, ListenError> {
-        let frame_seconds = HOP as f64 / SAMPLE_RATE as f64;
-        let Some(index) = listening.windows.iter().rposition(|w| {
-            w.offset <= before + 1e-6 && before < w.words_until.min(w.offset + w.frames as f64 * frame_seconds)
-        }) else {
+        let Some(index) =
+            listening.windows.iter().rposition(|w| w.offset <= before + 1e-6 && before < w.words_until.min(w.end()))
+        else {
             return Ok(None);
         };
         let window = &listening.windows[index];
         let mut heard = String::new();
         let mut alternative = String::new();
         let mut placed = false;
-        for word in
-            transcript.words.iter().filter(|w| w.start >= window.offset - 1e-6 && w.start < window.words_until - 1e-6)
-        {
+        for word in window.words(transcript, window.words_until) {
             if !placed && word.start >= before - 1e-6 {
                 for extra in extra {
                     alternative.push(' ');
@@ -293,8 +292,9 @@ impl Recogniser {
     }
 
     /// Scores the `alternative` reading of window `index` against the `heard` one, or answers
-    /// from the cache. `replacing`: a word said for another, whose preference on silence is
-    /// taken out (see [`PRIOR_WEIGHT`]).
+    /// from the cache: extra words after the verbatim prompt and near where they stand (see
+    /// [`Recogniser::compare_near`]), other readings whole, less the preference on silence for
+    /// a word said for another (see [`PRIOR_WEIGHT`]).
     fn answer(
         &self,
         listening: &Listening,
@@ -321,24 +321,38 @@ impl Recogniser {
             *last = Some(AskedWindow { index, audio, heard: None, heard_unheard: None, heard_verbatim: None });
         }
         let asked = last.as_mut().expect("set just above");
-        if asking == Asking::Extra {
+        let evidence = if asking == Asking::Extra {
             if asked.heard_verbatim.as_ref().is_none_or(|reading| reading.text != heard) {
                 asked.heard_verbatim = Some(self.read_through(&asked.audio, &heard, true)?);
             }
             let reading = asked.heard_verbatim.as_ref().expect("set just above");
-            let evidence = self.compare_near(reading, &alternative, EXTRA_HORIZON)?.clamp(-30.0, 30.0);
-            let answer = (1.0 / (1.0 + (-evidence).exp())) as f32;
-            drop(last);
-            lock(&listening.answers).insert(question, answer);
-            return Ok(Some(answer));
-        }
-        let replacing = asking == Asking::Replacing;
+            self.compare_near(reading, &alternative, EXTRA_HORIZON)?
+        } else {
+            self.script_evidence(window, asked, &heard, &alternative, asking == Asking::Replacing)?
+        };
+        let answer = (1.0 / (1.0 + (-evidence.clamp(-30.0, 30.0)).exp())) as f32;
+        drop(last);
+        lock(&listening.answers).insert(question, answer);
+        Ok(Some(answer))
+    }
+
+    /// How much likelier (log) the script's reading `alternative` is than `heard`, both read
+    /// whole; for a word said for another (`replacing`), less part of what the words alone make
+    /// likely (see [`PRIOR_WEIGHT`]).
+    fn script_evidence(
+        &self,
+        window: &KeptWindow,
+        asked: &mut AskedWindow,
+        heard: &str,
+        alternative: &str,
+        replacing: bool,
+    ) -> Result<f64, ListenError> {
         if asked.heard.as_ref().is_none_or(|reading| reading.text != heard) {
-            asked.heard = Some(self.read_through(&asked.audio, &heard, false)?);
+            asked.heard = Some(self.read_through(&asked.audio, heard, false)?);
             asked.heard_unheard = None;
         }
         let reading = asked.heard.as_ref().expect("set just above");
-        let difference = self.read_after(reading, &alternative)? - reading.score();
+        let difference = self.read_after(reading, alternative)? - reading.score();
         // Only a word said for another is discounted: a reading with more or fewer words than
         // the other is less likely with no audio because it is longer or shorter, which is
         // what the audio must decide, not a preference to take out.
@@ -347,18 +361,14 @@ impl Recogniser {
                 // One frame of zeros: attention over identical frames gives the same whatever
                 // their number, so this is silence at the cost of a single frame.
                 let silence = self.model.decoder.start(&window.encoded.narrow(1, 0, 1)?.zeros_like()?)?;
-                asked.heard_unheard = Some(self.read_through(&silence, &heard, false)?);
+                asked.heard_unheard = Some(self.read_through(&silence, heard, false)?);
             }
             let unheard = asked.heard_unheard.as_ref().expect("set just above");
-            PRIOR_WEIGHT * (self.read_after(unheard, &alternative)? - unheard.score())
+            PRIOR_WEIGHT * (self.read_after(unheard, alternative)? - unheard.score())
         } else {
             0.0
         };
-        let evidence = (difference - discount).clamp(-30.0, 30.0);
-        let answer = (1.0 / (1.0 + (-evidence).exp())) as f32;
-        drop(last);
-        lock(&listening.answers).insert(question, answer);
-        Ok(Some(answer))
+        Ok(difference - discount)
     }
 
     /// How much likelier (log) `text` is than the `heard` reading it was made from, judged only
