@@ -126,7 +126,7 @@ pub fn stored_audio(store: &dyn Store, take: &Take) -> Result<Audio, RehearsalEr
 /// Decodes a kept take's audio from the bytes the store gave back: for a caller that must not
 /// hold the store while a long take decodes.
 pub fn decode_stored(take: &Take, bytes: Vec<u8>) -> Result<Audio, AudioError> {
-    encore_audio::decode_bytes(bytes, &take.audio.path.display().to_string(), &mut |_| {})
+    encore_audio::decode_bytes(bytes, &take.audio.name(), &mut |_| {})
 }
 
 /// Judges a kept take again (one whose judging was interrupted or failed, or one judged by an

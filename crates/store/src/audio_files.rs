@@ -25,8 +25,18 @@ pub struct StoredAudio {
     pub extension: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// Where the file is: `DIR/audio/HASH.EXTENSION`.
-    pub path: PathBuf,
+    /// Where the file is, for a store that keeps audio as files on this machine (SQLite's
+    /// `DIR/audio/HASH.EXTENSION`); `None` where the audio is kept in a database, read only
+    /// through [`Store::read_audio`](crate::Store::read_audio).
+    pub path: Option<PathBuf>,
+}
+
+impl StoredAudio {
+    /// The audio's name in the store, `HASH.EXTENSION`, for messages and for the decoder, which
+    /// guesses the format from the extension.
+    pub fn name(&self) -> String {
+        if self.extension.is_empty() { self.hash.clone() } else { format!("{}.{}", self.hash, self.extension) }
+    }
 }
 
 impl SqliteStore {
@@ -37,19 +47,22 @@ impl SqliteStore {
         let extension = normalise_extension(extension)?;
         let hash = sha256_hex(bytes);
         let path = audio_path(&self.audio_dir, &hash, &extension);
-        let audio = StoredAudio { hash, extension, bytes: bytes.len() as u64, path };
         // The name is the hash, so a file of the right size under it is these bytes (or a
         // collision of SHA-256). A file of the wrong size was damaged by hand: replace it.
-        if file_has_size(&audio.path, audio.bytes) {
-            return Ok(audio);
+        if !file_has_size(&path, bytes.len() as u64) {
+            write_atomically(&self.audio_dir, &path, bytes)?;
         }
-        write_atomically(&self.audio_dir, &audio.path, bytes)?;
-        Ok(audio)
+        Ok(StoredAudio { hash, extension, bytes: bytes.len() as u64, path: Some(path) })
     }
 
     /// The bytes of audio kept by `save_audio`.
     pub fn read_audio(&self, audio: &StoredAudio) -> Result<Vec<u8>, StoreError> {
-        std::fs::read(&audio.path).map_err(io_error(&audio.path))
+        // The path is made here from the name, not taken from the caller's value.
+        if !is_valid_name(&audio.hash, &audio.extension) {
+            return Err(StoreError::AudioNotInStore { name: audio.name() });
+        }
+        let path = audio_path(&self.audio_dir, &audio.hash, &audio.extension);
+        std::fs::read(&path).map_err(io_error(&path))
     }
 
     /// Deletes those of `candidates` (hash, extension) that no take refers to any more. Call it
@@ -104,7 +117,7 @@ pub(crate) fn file_has_size(path: &Path, bytes: u64) -> bool {
 
 /// Lowercases and drops a leading dot. An extension that is not a short run of ASCII letters
 /// and digits is refused: it becomes part of a file name in the store.
-fn normalise_extension(extension: &str) -> Result<String, StoreError> {
+pub(crate) fn normalise_extension(extension: &str) -> Result<String, StoreError> {
     let normal = extension.strip_prefix('.').unwrap_or(extension).to_ascii_lowercase();
     if normal.len() > MAX_EXTENSION || !normal.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
         return Err(StoreError::BadExtension { extension: extension.to_owned() });
@@ -112,7 +125,7 @@ fn normalise_extension(extension: &str) -> Result<String, StoreError> {
     Ok(normal)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -160,8 +173,10 @@ mod tests {
         assert_eq!(audio.hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(audio.extension, "wav");
         assert_eq!(audio.bytes, 3);
-        assert_eq!(audio.path, dir.path().join("audio").join(format!("{}.wav", audio.hash)));
-        assert_eq!(std::fs::read(&audio.path).unwrap(), b"abc");
+        let path = dir.path().join("audio").join(format!("{}.wav", audio.hash));
+        assert_eq!(audio.path.as_ref(), Some(&path));
+        assert_eq!(audio.name(), format!("{}.wav", audio.hash));
+        assert_eq!(std::fs::read(&path).unwrap(), b"abc");
         // Nothing but the audio is left in the folder: the temporary file was renamed.
         assert_eq!(audio_files(&store), vec![format!("{}.wav", audio.hash)]);
     }
@@ -170,10 +185,11 @@ mod tests {
     fn the_same_bytes_are_stored_once() {
         let (_dir, store) = temp_store();
         let first = store.save_audio(b"take one", "flac").unwrap();
-        let modified = std::fs::metadata(&first.path).unwrap().modified().unwrap();
+        let path = first.path.clone().unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
         let second = store.save_audio(b"take one", "FLAC").unwrap();
         assert_eq!(first, second);
-        assert_eq!(std::fs::metadata(&second.path).unwrap().modified().unwrap(), modified);
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified);
         assert_eq!(audio_files(&store).len(), 1);
         // Other bytes, or another extension, are another file.
         store.save_audio(b"take two", "flac").unwrap();
@@ -185,9 +201,10 @@ mod tests {
     fn a_damaged_file_is_replaced() {
         let (_dir, store) = temp_store();
         let audio = store.save_audio(b"the whole take", "wav").unwrap();
-        std::fs::write(&audio.path, b"the wh").unwrap();
+        let path = audio.path.clone().unwrap();
+        std::fs::write(&path, b"the wh").unwrap();
         assert_eq!(store.save_audio(b"the whole take", "wav").unwrap(), audio);
-        assert_eq!(std::fs::read(&audio.path).unwrap(), b"the whole take");
+        assert_eq!(std::fs::read(&path).unwrap(), b"the whole take");
     }
 
     #[test]
@@ -198,7 +215,7 @@ mod tests {
             assert!(matches!(error, StoreError::BadExtension { .. }), "{extension}: {error:?}");
         }
         let audio = store.save_audio(b"x", "").unwrap();
-        assert_eq!(audio.path.file_name().unwrap().to_str().unwrap(), audio.hash);
+        assert_eq!(audio.path.unwrap().file_name().unwrap().to_str().unwrap(), audio.hash);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::error::Context;
 use crate::pieces::no_such_piece_id;
-use crate::sqlite::now;
+use crate::store::now;
 use crate::{SqliteStore, StoreError};
 
 /// What `add_drill` needs.

@@ -37,8 +37,8 @@ pub enum StoreError {
     )]
     BadExtension { extension: String },
 
-    #[error("the audio {} is not in the store; save the audio before adding the take", path.display())]
-    AudioNotInStore { path: PathBuf },
+    #[error("the audio {name} is not in the store; save the audio before adding the take")]
+    AudioNotInStore { name: String },
 
     #[error(
         "{} is not a database Encore can read (it is damaged, or another program wrote it): move \
@@ -65,6 +65,22 @@ pub enum StoreError {
     #[error("the store's database failed while {action}: {error}")]
     Sqlite { action: &'static str, error: rusqlite::Error },
 
+    #[error("the club's database failed while {action}: {}", describe(error))]
+    Postgres { action: &'static str, error: postgres::Error },
+
+    #[error(
+        "cannot reach the database {place}: {}; check that PostgreSQL is running there and that \
+         --database (or ENCORE_DATABASE) names it, as postgres://USER:PASSWORD@HOST:PORT/NAME",
+        describe(error)
+    )]
+    DatabaseUnreachable { place: String, error: postgres::Error },
+
+    #[error(
+        "the database address is not one PostgreSQL understands ({reason}); write it as \
+         postgres://USER:PASSWORD@HOST:PORT/NAME"
+    )]
+    BadDatabaseUrl { reason: String },
+
     #[error(
         "cannot use {}: {error}; check that the data directory is writable and the disk has \
          room, or choose another with --data",
@@ -81,6 +97,21 @@ fn known_pieces(known: &[String]) -> String {
     }
 }
 
+/// What PostgreSQL said: the server's own message where it sent one (the client's display of
+/// it is only "db error"), else the client's, with its cause.
+fn describe(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        return match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        };
+    }
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
 /// Names the operation a database error interrupted, since rusqlite's own message ("database is
 /// locked", "disk I/O error") does not say what the store was doing.
 pub(crate) trait Context<T> {
@@ -90,6 +121,12 @@ pub(crate) trait Context<T> {
 impl<T> Context<T> for Result<T, rusqlite::Error> {
     fn context(self, action: &'static str) -> Result<T, StoreError> {
         self.map_err(|error| StoreError::Sqlite { action, error })
+    }
+}
+
+impl<T> Context<T> for Result<T, postgres::Error> {
+    fn context(self, action: &'static str) -> Result<T, StoreError> {
+        self.map_err(|error| StoreError::Postgres { action, error })
     }
 }
 

@@ -16,6 +16,7 @@ mod audio_files;
 mod drills;
 mod error;
 mod pieces;
+mod postgres;
 mod schema;
 mod sqlite;
 mod store;
@@ -25,11 +26,14 @@ pub use audio_files::StoredAudio;
 pub use drills::{Drill, NewDrill};
 pub use error::StoreError;
 pub use pieces::{Piece, PieceSummary, ScriptVersion};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use store::Store;
 pub use takes::{NewTake, Take};
 
 #[cfg(test)]
 mod test_support;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 #[cfg(test)]
 mod tests;

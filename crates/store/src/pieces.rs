@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::Context;
-use crate::sqlite::now;
+use crate::store::now;
 use crate::{SqliteStore, StoreError};
 
 /// A piece the performer rehearses, with its current script.
@@ -98,12 +98,9 @@ impl SqliteStore {
         piece_by_id(&self.connection, id)
     }
 
-    /// The piece the performer means by `name`: its id if `name` is all digits and such a piece
-    /// exists, else the piece with exactly that title ignoring case, else the one piece whose
-    /// title starts with `name`.
+    /// The piece the performer means by `name` (see [`choose_piece`]).
     pub fn find_piece(&self, name: &str) -> Result<Piece, StoreError> {
         const ACTION: &str = "looking for a piece";
-        let name = name.trim();
         let mut statement =
             self.connection.prepare("SELECT id, title, title_key FROM piece ORDER BY title_key, id").context(ACTION)?;
         let pieces: Vec<(i64, String, String)> = statement
@@ -111,31 +108,7 @@ impl SqliteStore {
             .context(ACTION)?
             .collect::<Result<_, _>>()
             .context(ACTION)?;
-        let no_such_piece = || StoreError::NoSuchPiece {
-            name: name.to_owned(),
-            known: pieces.iter().map(|(_, title, _)| title.clone()).collect(),
-        };
-        if name.is_empty() {
-            return Err(no_such_piece());
-        }
-        let id = name.bytes().all(|byte| byte.is_ascii_digit()).then(|| name.parse::<i64>().ok()).flatten();
-        if let Some(id) = id.filter(|id| pieces.iter().any(|(piece_id, _, _)| piece_id == id)) {
-            return self.piece(id);
-        }
-        let key = title_key(name);
-        if let Some((id, _, _)) = pieces.iter().find(|(_, _, piece_key)| *piece_key == key) {
-            return self.piece(*id);
-        }
-        let matches: Vec<&(i64, String, String)> =
-            pieces.iter().filter(|(_, _, piece_key)| piece_key.starts_with(&key)).collect();
-        match matches.as_slice() {
-            [] => Err(no_such_piece()),
-            [(id, _, _)] => self.piece(*id),
-            several => Err(StoreError::AmbiguousPiece {
-                name: name.to_owned(),
-                matches: several.iter().map(|(_, title, _)| title.clone()).collect(),
-            }),
-        }
+        self.piece(choose_piece(name, &pieces)?)
     }
 
     /// Gives a piece a new title (trimmed, and unique ignoring case).
@@ -208,12 +181,46 @@ impl SqliteStore {
     }
 }
 
-/// The key titles are compared by: Unicode lowercase, which SQLite's NOCASE is not.
-fn title_key(title: &str) -> String {
+/// The piece the performer means by `name`, among `pieces` (id, title, title key) in title
+/// order: its id if `name` is all digits and such a piece exists, else the piece with exactly
+/// that title ignoring case, else the one piece whose title starts with `name`. Every backend
+/// chooses the same way.
+pub(crate) fn choose_piece(name: &str, pieces: &[(i64, String, String)]) -> Result<i64, StoreError> {
+    let name = name.trim();
+    let no_such_piece = || StoreError::NoSuchPiece {
+        name: name.to_owned(),
+        known: pieces.iter().map(|(_, title, _)| title.clone()).collect(),
+    };
+    if name.is_empty() {
+        return Err(no_such_piece());
+    }
+    let id = name.bytes().all(|byte| byte.is_ascii_digit()).then(|| name.parse::<i64>().ok()).flatten();
+    if let Some(id) = id.filter(|id| pieces.iter().any(|(piece_id, _, _)| piece_id == id)) {
+        return Ok(id);
+    }
+    let key = title_key(name);
+    if let Some((id, _, _)) = pieces.iter().find(|(_, _, piece_key)| *piece_key == key) {
+        return Ok(*id);
+    }
+    let matches: Vec<&(i64, String, String)> =
+        pieces.iter().filter(|(_, _, piece_key)| piece_key.starts_with(&key)).collect();
+    match matches.as_slice() {
+        [] => Err(no_such_piece()),
+        [(id, _, _)] => Ok(*id),
+        several => Err(StoreError::AmbiguousPiece {
+            name: name.to_owned(),
+            matches: several.iter().map(|(_, title, _)| title.clone()).collect(),
+        }),
+    }
+}
+
+/// The key titles are compared by: Unicode lowercase, which SQLite's NOCASE is not (nor is a
+/// PostgreSQL collation the same on every server).
+pub(crate) fn title_key(title: &str) -> String {
     title.to_lowercase()
 }
 
-fn clean_title(title: &str) -> Result<&str, StoreError> {
+pub(crate) fn clean_title(title: &str) -> Result<&str, StoreError> {
     let title = title.trim();
     if title.is_empty() { Err(StoreError::EmptyTitle) } else { Ok(title) }
 }

@@ -4,7 +4,7 @@
 //! `audio_files.rs`.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -292,11 +292,6 @@ impl Store for SqliteStore {
     fn schema_version(&self) -> u32 {
         SqliteStore::schema_version(self)
     }
-}
-
-/// Now, in unix seconds.
-pub(crate) fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
 }
 
 #[cfg(test)]

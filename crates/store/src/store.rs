@@ -75,3 +75,8 @@ pub trait Store: Send {
     /// The schema version of the data, after opening always the latest this build knows.
     fn schema_version(&self) -> u32;
 }
+
+/// Now, in unix seconds: every backend keeps times so.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
+}

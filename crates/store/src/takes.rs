@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::audio_files::{audio_path, file_has_size, is_valid_name};
 use crate::error::Context;
 use crate::pieces::no_such_piece_id;
-use crate::sqlite::now;
+use crate::store::now;
 use crate::{SqliteStore, StoreError, StoredAudio};
 
 /// What `add_take` needs: the audio must already be in the store (`SqliteStore::save_audio`).
@@ -79,7 +79,7 @@ impl SqliteStore {
             let audio = take.audio;
             let path = audio_path(&self.audio_dir, &audio.hash, &audio.extension);
             if !is_valid_name(&audio.hash, &audio.extension) || !file_has_size(&path, audio.bytes) {
-                return Err(StoreError::AudioNotInStore { path: audio.path.clone() });
+                return Err(StoreError::AudioNotInStore { name: audio.name() });
             }
             let recorded_at = now();
             transaction
@@ -103,7 +103,7 @@ impl SqliteStore {
                 id: transaction.last_insert_rowid(),
                 piece_id: take.piece_id,
                 script_version_id: take.script_version_id,
-                audio: StoredAudio { path, ..audio.clone() },
+                audio: StoredAudio { path: Some(path), ..audio.clone() },
                 source_name: take.source_name.clone(),
                 recorded_at,
                 duration: take.duration,
@@ -202,7 +202,7 @@ fn take_from_row(row: &Row, audio_dir: &std::path::Path) -> rusqlite::Result<Tak
         piece_id: row.get(1)?,
         script_version_id: row.get(2)?,
         audio: StoredAudio {
-            path: audio_path(audio_dir, &hash, &extension),
+            path: Some(audio_path(audio_dir, &hash, &extension)),
             hash,
             extension,
             bytes: row.get::<_, i64>(5)? as u64,
@@ -228,7 +228,7 @@ mod tests {
         let (_dir, store) = temp_store();
         let piece = store.add_piece("Hamlet", "To be").unwrap();
         let audio = store.save_audio(b"one", "wav").unwrap();
-        std::fs::remove_file(&audio.path).unwrap();
+        std::fs::remove_file(audio.path.as_ref().unwrap()).unwrap();
         let take = NewTake {
             piece_id: piece.id,
             script_version_id: piece.script.id,
@@ -237,7 +237,7 @@ mod tests {
             duration: None,
         };
         let error = store.add_take(&take).unwrap_err();
-        assert!(matches!(&error, StoreError::AudioNotInStore { path } if *path == audio.path), "{error:?}");
+        assert!(matches!(&error, StoreError::AudioNotInStore { name } if *name == audio.name()), "{error:?}");
         // Nor may a take name a file outside the store.
         let outside = StoredAudio { hash: "../../x".into(), ..audio.clone() };
         assert!(matches!(
@@ -294,9 +294,10 @@ mod tests {
         let first = add_take(&store, &piece, b"same");
         let second = add_take(&store, &piece, b"same");
         store.remove_take(first.id).unwrap();
-        assert!(second.audio.path.is_file());
+        let path = second.audio.path.clone().unwrap();
+        assert!(path.is_file());
         store.remove_take(second.id).unwrap();
-        assert!(!second.audio.path.exists());
+        assert!(!path.exists());
         assert!(matches!(store.remove_take(second.id), Err(StoreError::NoSuchTake { .. })));
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
     }
@@ -306,7 +307,7 @@ mod tests {
         let (_dir, store) = temp_store();
         let piece = store.add_piece("Hamlet", "To be").unwrap();
         let take = add_take(&store, &piece, b"one");
-        std::fs::remove_file(&take.audio.path).unwrap();
+        std::fs::remove_file(take.audio.path.as_ref().unwrap()).unwrap();
         let problems = store.check().unwrap();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].starts_with(&format!("take {} of \"Hamlet\": its audio", take.id)), "{problems:?}");
@@ -318,7 +319,7 @@ mod tests {
         let (_dir, store) = temp_store();
         let piece = store.add_piece("Hamlet", "To be").unwrap();
         let take = add_take(&store, &piece, b"one");
-        std::fs::write(&take.audio.path, b"o").unwrap();
+        std::fs::write(take.audio.path.as_ref().unwrap(), b"o").unwrap();
         let problems = store.check().unwrap();
         assert!(problems.len() == 1 && problems[0].contains("is 1 bytes, not 3"), "{problems:?}");
     }

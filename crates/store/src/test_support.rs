@@ -15,8 +15,12 @@ pub(crate) fn report(accuracy: f64, wcpm: f64) -> encore_take::TakeReport {
     encore_take::testing::scored(accuracy, wcpm)
 }
 
-/// Runs `test` against a fresh, empty store of every backend.
+/// Runs `test` against a fresh, empty store of every backend: SQLite in a temporary directory,
+/// PostgreSQL in a throwaway database.
 pub(crate) fn on_every_backend(test: impl Fn(&dyn crate::Store)) {
     let (_dir, sqlite) = temp_store();
     test(&sqlite);
+    let database = crate::testing::ThrowawayDatabase::new();
+    let postgres = crate::PostgresStore::open(&database.url).expect("a new PostgreSQL store opens");
+    test(&postgres);
 }

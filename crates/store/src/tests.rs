@@ -157,7 +157,7 @@ fn a_take_is_stored_and_listed() {
         let first = add_take(store, &piece, b"one");
         let second = add_take(store, &piece, b"two");
         assert_eq!(first.report, None);
-        assert_eq!(first.audio.path, store.save_audio(b"one", "wav").unwrap().path);
+        assert_eq!(first.audio, store.save_audio(b"one", "wav").unwrap());
         assert_eq!(store.take(first.id).unwrap(), first);
         assert_eq!(store.takes(piece.id).unwrap(), [first.clone(), second.clone()]);
         assert_eq!(store.all_takes().unwrap(), [first, second.clone()]);
@@ -213,8 +213,8 @@ fn removing_a_piece_removes_its_takes_scripts_and_unshared_audio() {
         let other = add_take(store, &macbeth, b"both");
         store.edit_script(hamlet.id, "To be, or not").unwrap();
         store.remove_piece(hamlet.id).unwrap();
-        assert!(!own.audio.path.exists());
-        assert!(shared.audio.path.is_file());
+        assert!(store.read_audio(&own.audio).is_err(), "audio no take uses is gone");
+        assert_eq!(store.read_audio(&shared.audio).unwrap(), b"both");
         assert_eq!(store.all_takes().unwrap(), [other]);
         assert!(matches!(store.script_version(hamlet.script.id), Err(StoreError::NoSuchScriptVersion { .. })));
         assert!(matches!(store.piece(hamlet.id), Err(StoreError::NoSuchPiece { .. })));

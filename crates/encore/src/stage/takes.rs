@@ -240,12 +240,24 @@ pub async fn audio(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let take = stage.store(move |store| store.take(id)).await?;
-    // The SQLite store keeps audio as files: a range is read from the file, not the whole take.
-    let path = take.audio.path.clone();
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|error| ApiError::internal(format!("cannot open the take's audio {}: {error}", path.display())))?;
-    let length = file.metadata().await.map_err(ApiError::internal)?.len();
+    // Audio kept as a file (SQLite's store) is read a range at a time; audio kept in a database
+    // comes whole, and the range is cut from it.
+    let mut source = match take.audio.path.clone() {
+        Some(path) => {
+            let file = tokio::fs::File::open(&path).await.map_err(|error| {
+                ApiError::internal(format!("cannot open the take's audio {}: {error}", path.display()))
+            })?;
+            AudioSource::File(file)
+        }
+        None => {
+            let audio = take.audio.clone();
+            AudioSource::Bytes(stage.store(move |store| store.read_audio(&audio)).await?)
+        }
+    };
+    let length = match &source {
+        AudioSource::File(file) => file.metadata().await.map_err(ApiError::internal)?.len(),
+        AudioSource::Bytes(bytes) => bytes.len() as u64,
+    };
     let content_type = content_type(&take.audio.extension);
     let range = headers.get(header::RANGE).and_then(|value| value.to_str().ok()).map(|value| byte_range(value, length));
     let (status, start, end) = match range {
@@ -259,9 +271,15 @@ pub async fn audio(
             return Ok(response);
         }
     };
-    file.seek(std::io::SeekFrom::Start(start)).await.map_err(ApiError::internal)?;
-    let mut bytes = Vec::with_capacity((end - start) as usize);
-    file.take(end - start).read_to_end(&mut bytes).await.map_err(ApiError::internal)?;
+    let bytes = match &mut source {
+        AudioSource::File(file) => {
+            file.seek(std::io::SeekFrom::Start(start)).await.map_err(ApiError::internal)?;
+            let mut bytes = Vec::with_capacity((end - start) as usize);
+            file.take(end - start).read_to_end(&mut bytes).await.map_err(ApiError::internal)?;
+            bytes
+        }
+        AudioSource::Bytes(bytes) => bytes[start as usize..end as usize].to_vec(),
+    };
     let mut response = (status, bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -273,6 +291,12 @@ pub async fn audio(
         headers.insert(header::CONTENT_RANGE, value);
     }
     Ok(response)
+}
+
+/// Where a take's audio is read from: its file, or the bytes a database gave back.
+enum AudioSource {
+    File(tokio::fs::File),
+    Bytes(Vec<u8>),
 }
 
 /// A take with its report, script and standing.
