@@ -30,6 +30,9 @@ pub enum RehearsalError {
         source: StoreError,
     },
 
+    #[error("cannot open the club's database")]
+    OpeningDatabase(#[source] StoreError),
+
     #[error("cannot load the speech model from {}", dir.display())]
     LoadingModel {
         dir: PathBuf,

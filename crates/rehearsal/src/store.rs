@@ -1,9 +1,10 @@
-//! Where a performer's pieces and takes are kept: the directory chosen with `--data` (or
+//! Where a performer's pieces and takes are kept: a club's PostgreSQL database when one is
+//! named with `--database` (or `ENCORE_DATABASE`); else the directory chosen with `--data` (or
 //! `ENCORE_DATA`), else the user's data directory, opened as the embedded SQLite store.
 
 use std::path::{Path, PathBuf};
 
-use encore_store::{SqliteStore, Store};
+use encore_store::{PostgresStore, SqliteStore, Store};
 
 use crate::RehearsalError;
 
@@ -27,8 +28,11 @@ pub fn open_store(data: Option<&Path>) -> Result<Box<dyn Store>, RehearsalError>
 /// the model where a step needs them.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// The data directory the user chose; `None` for their data directory.
+    /// The data directory the user chose; `None` for their data directory. In club mode it
+    /// still holds what is kept on this machine alone: takes while they are recorded.
     pub data: Option<PathBuf>,
+    /// The club's database (`postgres://…`), which then keeps everything instead of `data`.
+    pub database: Option<String>,
     pub model: crate::SpeechModel,
 }
 
@@ -38,9 +42,18 @@ impl Settings {
         data_dir(self.data.as_deref())
     }
 
-    /// Opens (creating if needed) the store.
+    /// Opens the store: the club's database if one is named, else the data directory's
+    /// (creating it if needed).
     pub fn open_store(&self) -> Result<Box<dyn Store>, RehearsalError> {
-        open_store(self.data.as_deref())
+        match &self.database {
+            Some(url) => Ok(Box::new(PostgresStore::open(url).map_err(RehearsalError::OpeningDatabase)?)),
+            None => open_store(self.data.as_deref()),
+        }
+    }
+
+    /// Whether a club's database keeps the work (club mode), not this machine's own store.
+    pub fn is_club(&self) -> bool {
+        self.database.is_some()
     }
 
     /// Where the stage writes takes as they are recorded.

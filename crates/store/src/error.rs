@@ -19,6 +19,12 @@ pub enum StoreError {
     #[error("there is no drill {id}; `encore drill list` lists the drills with their numbers")]
     NoSuchDrill { id: i64 },
 
+    #[error(
+        "the analysis of take {take_id} was taken over by another worker after this one's lease ran \
+         out, or the take was removed; this worker's report is not kept"
+    )]
+    LeaseLost { take_id: i64 },
+
     #[error("there is no script version {id}")]
     NoSuchScriptVersion { id: i64 },
 
@@ -49,7 +55,7 @@ pub enum StoreError {
 
     #[error(
         "this store was made by a newer Encore (schema version {found}; this Encore knows up to \
-         {known}): update Encore, or choose another data directory with --data"
+         {known}): update Encore, or choose another store with --data or --database"
     )]
     NewerSchema { found: u32, known: u32 },
 

@@ -74,6 +74,12 @@ pub trait Store: Send {
     fn check(&self) -> Result<Vec<String>, StoreError>;
     /// The schema version of the data, after opening always the latest this build knows.
     fn schema_version(&self) -> u32;
+
+    /// The analysis queue, where the store has one (a club's database does; a performer's own
+    /// store hears each take as it is kept).
+    fn queue(&self) -> Option<&dyn crate::Queue> {
+        None
+    }
 }
 
 /// Now, in unix seconds: every backend keeps times so.

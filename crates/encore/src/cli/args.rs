@@ -24,6 +24,11 @@ pub struct Args {
     #[arg(long, global = true, env = "ENCORE_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
 
+    /// A club's or a school's PostgreSQL database, which then keeps everything instead of
+    /// --data: postgres://USER:PASSWORD@HOST:PORT/NAME. Encore makes its tables on first use.
+    #[arg(long, global = true, env = "ENCORE_DATABASE", value_name = "URL", hide_env_values = true)]
+    pub database: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -44,7 +44,11 @@ fn print_report(
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let settings = Settings { data: args.data, model: SpeechModel::new(args.model.as_deref(), args.threads) };
+    let settings = Settings {
+        data: args.data,
+        database: args.database,
+        model: SpeechModel::new(args.model.as_deref(), args.threads),
+    };
     match args.command {
         Command::Piece(command) => pieces::run(&command, &settings),
         Command::Take(command) => takes::run_take(&command, &settings),

@@ -9,6 +9,7 @@
 //! transaction on it, and another thread or process opens its own.
 
 mod audio;
+mod queue;
 mod schema;
 
 use std::cell::RefCell;
@@ -57,7 +58,7 @@ impl PostgresStore {
     }
 
     /// Runs `work` in one transaction and commits it.
-    fn transaction<T>(
+    pub(crate) fn transaction<T>(
         &self,
         action: &'static str,
         work: impl FnOnce(&mut Transaction, &dyn AudioShelf) -> Result<T, StoreError>,
@@ -210,6 +211,7 @@ impl Store for PostgresStore {
             for statement in [
                 "DELETE FROM drill_review WHERE drill_id IN (SELECT id FROM drill WHERE piece_id = $1)",
                 "DELETE FROM drill WHERE piece_id = $1",
+                "DELETE FROM analysis_job WHERE take_id IN (SELECT id FROM take WHERE piece_id = $1)",
                 "DELETE FROM take WHERE piece_id = $1",
                 "DELETE FROM script_version WHERE piece_id = $1",
                 "DELETE FROM piece WHERE id = $1",
@@ -308,6 +310,8 @@ impl Store for PostgresStore {
     fn remove_take(&self, id: i64) -> Result<(), StoreError> {
         const ACTION: &str = "removing a take";
         self.transaction(ACTION, |db, shelf| {
+            // A worker still hearing it finds its job gone and keeps nothing.
+            db.execute("DELETE FROM analysis_job WHERE take_id = $1", &[&id]).context(ACTION)?;
             let row = db
                 .query_opt("DELETE FROM take WHERE id = $1 RETURNING audio_hash, audio_extension, audio_bytes", &[&id])
                 .context(ACTION)?
@@ -465,6 +469,10 @@ impl Store for PostgresStore {
     fn schema_version(&self) -> u32 {
         self.schema_version
     }
+
+    fn queue(&self) -> Option<&dyn crate::Queue> {
+        Some(self)
+    }
 }
 
 /// `TitleTaken` where another piece took the title between the check and the write.
@@ -546,7 +554,7 @@ fn check_script_version(db: &mut Transaction, piece_id: i64, script_version_id: 
 }
 
 /// Keeps a take's report with its accuracy and words correct per minute.
-fn save_report(
+pub(crate) fn save_report(
     db: &mut Transaction,
     take_id: i64,
     json: &str,
