@@ -33,6 +33,12 @@ pub enum RehearsalError {
     #[error("cannot open the club's database")]
     OpeningDatabase(#[source] StoreError),
 
+    #[error(
+        "only a club's database has an analysis queue: name one with --database \
+         postgres://USER:PASSWORD@HOST:PORT/NAME (or ENCORE_DATABASE)"
+    )]
+    NoQueue,
+
     #[error("cannot load the speech model from {}", dir.display())]
     LoadingModel {
         dir: PathBuf,

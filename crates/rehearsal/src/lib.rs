@@ -24,6 +24,7 @@ mod model;
 mod recording;
 mod store;
 mod takes;
+mod worker;
 
 pub use drills::{
     DUE_SOON, DrillAttempt, DrillsAfterTake, attempt_drill, drill_script, drills, drills_after_take, edit_script,
@@ -42,3 +43,4 @@ pub use takes::{
     Judgement, SHORTEST_TAKE, TakeAudio, decode_stored, judge, keep_take, reanalyze, save_judgement, script_of,
     stored_audio,
 };
+pub use worker::{WorkDone, WorkerEvent, WorkerOptions, work};

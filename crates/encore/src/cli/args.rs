@@ -68,6 +68,12 @@ pub enum Command {
     /// Analyse stored takes again from their audio, after an upgrade of the model or of Encore.
     /// Without arguments, analyses the takes that have no report yet.
     Reanalyze(ReanalyzeArgs),
+    /// Hear the takes waiting in a club's analysis queue (needs --database). Runs until
+    /// stopped, on any machine that reaches the database; start as many as there are machines.
+    Worker(WorkerArgs),
+    /// What waits in a club's analysis queue, what is being heard and what failed (needs
+    /// --database); `encore queue retry` puts the failed takes back.
+    Queue(QueueArgs),
     /// Compare a take with its script: every word's verdict, the pauses, the numbers and the
     /// few findings that matter most. Keeps nothing; `encore take` keeps the take.
     Analyze(AnalyzeArgs),
@@ -180,8 +186,12 @@ pub struct TakeArgs {
     /// The recording: WAV, FLAC, MP3, OGG/Vorbis or M4A/AAC. It is copied into the store.
     pub audio: PathBuf,
     /// Print the `encore.take/1` JSON report instead of the script view.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "queue")]
     pub json: bool,
+    /// Keep the take and queue its analysis for a worker (`encore worker`), returning at once
+    /// with the take's number; needs a club's --database.
+    #[arg(long)]
+    pub queue: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -209,6 +219,40 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Stop when the queue is empty instead of waiting for more takes.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds a take stays this worker's without a word from it; after that another worker
+    /// takes it over. The worker speaks three times within it while it hears a take.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = positive_seconds)]
+    pub lease: f64,
+}
+
+fn positive_seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.1 => Ok(seconds),
+        _ => Err("give a number of seconds of at least 0.1".to_owned()),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct QueueArgs {
+    #[command(subcommand)]
+    pub command: Option<QueueCommand>,
+    /// Print the queue as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Put every failed take back in the queue.
+    Retry,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@ mod looking_back;
 mod model;
 mod pieces;
 mod progress;
+mod queue;
 mod takes;
 mod transcribe;
 
@@ -58,6 +59,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Drill(command) => drills::run(&command, &settings),
         Command::Export(command) => export::run(&command, &settings),
         Command::Reanalyze(command) => takes::run_reanalyze(&command, &settings),
+        Command::Worker(command) => queue::run_worker(&command, &settings),
+        Command::Queue(command) => queue::run_queue(&command, &settings),
         Command::Analyze(command) => analyze::run(&command, &settings.model),
         Command::Transcribe(command) => transcribe::run(&command, &settings.model),
         Command::Model(command) => model::run(&command, &settings.model),

@@ -23,6 +23,23 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
     // A file that cannot be heard is refused before anything is kept.
     let audio =
         TakeAudio::from_file(bytes, &name).with_context(|| format!("cannot use {} as a take", args.audio.display()))?;
+    if args.queue {
+        // Refused before anything is kept: the take would otherwise wait for a worker that
+        // never comes.
+        let queue = store.queue().ok_or(encore_rehearsal::RehearsalError::NoQueue)?;
+        let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio)?;
+        let job = queue.queue_take(take.id).with_context(|| {
+            format!("take {} is kept but not queued; queue it with: encore reanalyze --take {}", take.id, take.id)
+        })?;
+        println!("{}", take.id);
+        progress::say(&format!(
+            "kept take {} of \"{}\" and queued its analysis ({}); `encore queue` shows how it gets on",
+            take.id,
+            piece.title,
+            super::queue::place_text(job.place)
+        ));
+        return Ok(());
+    }
     let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio)?;
     progress::say(&format!("kept take {} of \"{}\"; analysing it", take.id, piece.title));
 

@@ -5,6 +5,7 @@
 mod analyze;
 mod architecture;
 mod bad_input;
+mod club;
 mod crash;
 mod drills;
 mod model;
