@@ -7,7 +7,8 @@ use std::time::Duration;
 use encore_take::TakeReport;
 use postgres::{Row, Transaction};
 
-use super::{PostgresStore, save_report};
+use super::PostgresStore;
+use super::rows::save_report;
 use crate::error::Context;
 use crate::store::now;
 use crate::{Job, JobState, MOST_CLAIMS, Queue, StoreError};
