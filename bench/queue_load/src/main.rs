@@ -6,7 +6,8 @@
 //!   real worker does. Jobs per second with 1, 2, 4 and 8 workers, against the rate if the
 //!   queue cost nothing (workers / wait). This measures the coordination, not the analysis.
 //! - `analysis`: real `encore worker --once --threads 1` processes hearing corpus takes with the
-//!   real model: takes per minute with 1 and 2 workers, and each take's time against its length.
+//!   real model: takes per minute with 1 and 2 workers, for short takes and for takes of about
+//!   a minute (the worker's model load included).
 //!
 //! Prints Markdown tables (bench/README.md keeps today's).
 
@@ -103,18 +104,24 @@ fn coordination() -> anyhow::Result<()> {
 }
 
 fn analysis() -> anyhow::Result<()> {
+    println!("\n### Real analyses (`encore worker --once --threads 1`, the real model)\n");
+    println!("| takes | workers | wall time | takes per minute | audio minutes heard per minute |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    // Short takes, where each take's own costs show, and takes of about a minute.
+    analyse_takes("librivox_sense_sensibility_0870", 24)?;
+    analyse_takes("librivox_shakespeare_sonnet_002", 8)
+}
+
+/// `takes` queued takes of the corpus recording `name`, heard by 1 and then 2 workers.
+fn analyse_takes(name: &str, takes: usize) -> anyhow::Result<()> {
     let encore = PathBuf::from(std::env::var("ENCORE_BIN").unwrap_or_else(|_| "target/release/encore".into()));
     let corpus = PathBuf::from("tests/corpus/audio");
-    let name = "librivox_sense_sensibility_0870";
     let script = std::fs::read_to_string(corpus.join(format!("{name}.txt")))?;
     let audio = std::fs::read(corpus.join(format!("{name}.wav")))?;
+    // 16-bit mono at 16 kHz after a 44-byte header.
     let seconds_of_audio = (audio.len() - 44) as f64 / 32_000.0;
-    const TAKES: usize = 24;
-    println!("\n### Real analyses ({TAKES} takes of {seconds_of_audio:.1} s, `encore worker --once --threads 1`)\n");
-    println!("| workers | wall time | takes per minute | audio minutes heard per minute |");
-    println!("| ---: | ---: | ---: | ---: |");
     for workers in [1, 2] {
-        let (database, store) = queued_takes(TAKES, &script, &audio)?;
+        let (database, store) = queued_takes(takes, &script, &audio)?;
         let started = Instant::now();
         let children: Vec<_> = (0..workers)
             .map(|_| {
@@ -132,11 +139,14 @@ fn analysis() -> anyhow::Result<()> {
         }
         let seconds = started.elapsed().as_secs_f64();
         let heard = store.all_takes()?.iter().filter(|take| take.report.is_some()).count();
-        if heard != TAKES {
-            bail!("{workers} workers heard {heard} of {TAKES} takes");
+        if heard != takes {
+            bail!("{workers} workers heard {heard} of {takes} takes");
         }
-        let per_minute = TAKES as f64 / seconds * 60.0;
-        println!("| {workers} | {seconds:.1} s | {per_minute:.1} | {:.1} |", per_minute * seconds_of_audio / 60.0);
+        let per_minute = takes as f64 / seconds * 60.0;
+        println!(
+            "| {takes} of {seconds_of_audio:.1} s ({name}) | {workers} | {seconds:.1} s | {per_minute:.1} | {:.1} |",
+            per_minute * seconds_of_audio / 60.0
+        );
     }
     Ok(())
 }
