@@ -39,7 +39,8 @@ pub struct Drill {
     pub retired_at: Option<i64>,
 }
 
-const DRILL_SELECT: &str = "
+/// The columns every backend reads a drill from, in this order.
+pub(crate) const DRILL_SELECT: &str = "
     SELECT id, piece_id, script_version_id, first_word, last_word, text, created_at, due, stability,
            difficulty, elapsed_days, scheduled_days, reps, lapses, state, last_review, retired_at
     FROM drill";

@@ -39,14 +39,15 @@ pub struct PieceSummary {
     pub best_accuracy: Option<f64>,
 }
 
-/// The columns `piece_from_row` reads, and the join that finds each piece's latest script.
-const PIECE_SELECT: &str = "
+/// The columns `piece_from_row` reads, and the join that finds each piece's latest script; the
+/// same SQL in both backends, which read the columns in this order.
+pub(crate) const PIECE_SELECT: &str = "
     SELECT piece.id, piece.title, piece.created_at,
            script_version.id, script_version.version, script_version.text, script_version.created_at";
-const PIECE_FROM: &str = "
+pub(crate) const PIECE_FROM: &str = "
     FROM piece JOIN script_version ON script_version.piece_id = piece.id
      AND script_version.version = (SELECT max(version) FROM script_version AS latest WHERE latest.piece_id = piece.id)";
-const SCRIPT_VERSION_SELECT: &str = "SELECT id, piece_id, version, text, created_at FROM script_version";
+pub(crate) const SCRIPT_VERSION_SELECT: &str = "SELECT id, piece_id, version, text, created_at FROM script_version";
 
 impl SqliteStore {
     /// Adds a piece with the first version of its script. The title is trimmed, and must differ

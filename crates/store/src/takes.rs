@@ -41,7 +41,8 @@ pub struct Take {
     pub analyzer: Option<String>,
 }
 
-const TAKE_SELECT: &str = "
+/// The columns every backend reads a take from, in this order.
+pub(crate) const TAKE_SELECT: &str = "
     SELECT id, piece_id, script_version_id, audio_hash, audio_extension, audio_bytes,
            source_name, recorded_at, duration, report, analysed_at, analyser
     FROM take";

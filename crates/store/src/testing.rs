@@ -71,13 +71,7 @@ fn connect(server: &str) -> postgres::Client {
 
 /// A URL that opens the database `config` names.
 fn url_of(config: &postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(name)) => name.clone(),
-        #[cfg(unix)]
-        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
-        None => "127.0.0.1".to_owned(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let (host, port) = crate::postgres::host_and_port(config);
     let user = config.get_user().unwrap_or("postgres");
     let password = config.get_password().map(|p| format!(":{}", String::from_utf8_lossy(p))).unwrap_or_default();
     let name = config.get_dbname().unwrap_or("postgres");

@@ -20,13 +20,14 @@ use postgres::{Client, NoTls, Transaction};
 
 use self::audio::{AudioShelf, InDatabase};
 use self::rows::{
-    BY_TITLE, DRILL_SELECT, PIECE_FROM, PIECE_SELECT, SCRIPT_VERSION_SELECT, audio_from_columns, check_script_version,
-    drill_from_row, insert_script_version, no_such_piece_id, piece_by_id, piece_from_row, query_takes, read_drill,
-    refuse_taken_title, save_report, script_version_from_row, title_taken_or,
+    BY_TITLE, audio_from_columns, check_script_version, drill_from_row, insert_script_version, no_such_piece_id,
+    piece_by_id, piece_from_row, query_takes, read_drill, refuse_taken_title, save_report, script_version_from_row,
+    title_taken_or,
 };
 use crate::audio_files::{is_valid_name, normalise_extension, sha256_hex};
+use crate::drills::DRILL_SELECT;
 use crate::error::Context;
-use crate::pieces::{choose_piece, clean_title, title_key};
+use crate::pieces::{PIECE_FROM, PIECE_SELECT, SCRIPT_VERSION_SELECT, choose_piece, clean_title, title_key};
 use crate::store::now;
 use crate::{Drill, NewDrill, NewTake, Piece, PieceSummary, ScriptVersion, Store, StoreError, StoredAudio, Take};
 
@@ -77,15 +78,20 @@ impl PostgresStore {
     }
 }
 
-/// `user@host:port/name` of a connection's settings.
-fn place_of(config: &postgres::Config) -> String {
+/// The first host (a name, or a socket's folder) and port of a connection's settings.
+pub(crate) fn host_and_port(config: &postgres::Config) -> (String, u16) {
     let host = match config.get_hosts().first() {
         Some(postgres::config::Host::Tcp(name)) => name.clone(),
         #[cfg(unix)]
         Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
         None => "localhost".to_owned(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
+    (host, config.get_ports().first().copied().unwrap_or(5432))
+}
+
+/// `user@host:port/name` of a connection's settings.
+fn place_of(config: &postgres::Config) -> String {
+    let (host, port) = host_and_port(config);
     let user = config.get_user().unwrap_or("");
     let name = config.get_dbname().unwrap_or(user);
     format!("{user}@{host}:{port}/{name}")

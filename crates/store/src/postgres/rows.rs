@@ -3,28 +3,15 @@
 use encore_take::{DrillState, Schedule, TakeReport};
 use postgres::{Row, Transaction};
 
+use crate::drills::DRILL_SELECT;
 use crate::error::Context;
-use crate::pieces::title_key;
+use crate::pieces::{PIECE_FROM, PIECE_SELECT, title_key};
 use crate::store::now;
+use crate::takes::TAKE_SELECT;
 use crate::{Drill, Piece, ScriptVersion, StoreError, StoredAudio, Take};
 
-pub(super) const PIECE_SELECT: &str = "
-    SELECT piece.id, piece.title, piece.created_at,
-           script_version.id, script_version.version, script_version.text, script_version.created_at";
-pub(super) const PIECE_FROM: &str = "
-    FROM piece JOIN script_version ON script_version.piece_id = piece.id
-     AND script_version.version = (SELECT max(version) FROM script_version AS latest WHERE latest.piece_id = piece.id)";
 /// Titles sort by their key's characters, as SQLite sorts them, whatever the server's locale.
 pub(super) const BY_TITLE: &str = "ORDER BY piece.title_key COLLATE \"C\", piece.id";
-pub(super) const SCRIPT_VERSION_SELECT: &str = "SELECT id, piece_id, version, text, created_at FROM script_version";
-const TAKE_SELECT: &str = "
-    SELECT id, piece_id, script_version_id, audio_hash, audio_extension, audio_bytes,
-           source_name, recorded_at, duration, report, analysed_at, analyser
-    FROM take";
-pub(super) const DRILL_SELECT: &str = "
-    SELECT id, piece_id, script_version_id, first_word, last_word, text, created_at, due, stability,
-           difficulty, elapsed_days, scheduled_days, reps, lapses, state, last_review, retired_at
-    FROM drill";
 
 /// `TitleTaken` where another piece took the title between the check and the write.
 pub(super) fn title_taken_or(error: postgres::Error, title: &str, action: &'static str) -> StoreError {
