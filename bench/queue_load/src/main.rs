@@ -54,6 +54,7 @@ fn queued_takes(count: usize, script: &str, audio: &[u8]) -> anyhow::Result<(Thr
             audio: &audio,
             source_name: format!("take {n}"),
             duration: None,
+            performer_id: None,
         })?;
         queue.queue_take(take.id)?;
     }

@@ -39,6 +39,24 @@ pub enum RehearsalError {
     )]
     NoQueue,
 
+    #[error(
+        "members, groups and logins belong to a club's database: name one with --database \
+         postgres://USER:PASSWORD@HOST:PORT/NAME (or ENCORE_DATABASE)"
+    )]
+    NotAClub,
+
+    #[error("a password needs at least {shortest} characters")]
+    ShortPassword { shortest: usize },
+
+    #[error("that name and password do not match a member")]
+    WrongLogin,
+
+    #[error("too many failed logins under this name; try again in {minutes} minutes")]
+    TooManyLogins { minutes: i64 },
+
+    #[error("cannot hash or check a password: {0}")]
+    Password(String),
+
     #[error("cannot load the speech model from {}", dir.display())]
     LoadingModel {
         dir: PathBuf,

@@ -16,6 +16,7 @@
 //! [`reanalyze`] finishes it. A take still being recorded is on disk from its first second
 //! ([`RecordingJournal`]), and [`recover_interrupted`] keeps it if the stage died.
 
+mod club;
 mod drills;
 mod error;
 mod looking_back;
@@ -26,6 +27,10 @@ mod store;
 mod takes;
 mod worker;
 
+pub use club::{
+    FAILED_LOGIN_WINDOW, Login, MOST_FAILED_LOGINS, SESSION_SECONDS, SHORTEST_PASSWORD, Viewer, add_member, club_of,
+    log_in, log_out, member_of_session,
+};
 pub use drills::{
     DUE_SOON, DrillAttempt, DrillsAfterTake, attempt_drill, drill_script, drills, drills_after_take, edit_script,
     is_due, keep_attempt, usual_pace,

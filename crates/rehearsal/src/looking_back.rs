@@ -58,7 +58,9 @@ const AGAINST_BEST_NAMED: usize = 2;
 /// The standing of `take`; `None` until it is analysed.
 pub fn standing_of(store: &dyn Store, take: &Take) -> Result<Option<TakeStanding>, StoreError> {
     let Some(report) = &take.report else { return Ok(None) };
-    let takes = store.takes(take.piece_id)?;
+    // In a club, a take stands against the same performer's earlier takes only.
+    let takes: Vec<Take> =
+        store.takes(take.piece_id)?.into_iter().filter(|earlier| earlier.performer_id == take.performer_id).collect();
     let standing = encore_coach::standing(report, &earlier_reports(&takes, take.id));
     let score = TakeScore::of(report);
     let mut text = standing.describe(&score);

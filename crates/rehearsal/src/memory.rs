@@ -51,6 +51,7 @@ mod tests {
                 audio: &audio,
                 source_name: "take.wav".to_string(),
                 duration: Some(4.0),
+                performer_id: None,
             };
             let kept = store.add_take(&new).unwrap();
             if let Some(marks) = marks {

@@ -104,8 +104,9 @@ pub fn recover_interrupted(store: &dyn Store, dir: &Path) -> Result<Vec<Take>, R
             .flatten();
         if let Some(audio) = audio {
             // A piece removed since leaves nothing to keep the take in (and no audio is saved).
-            let kept_in_piece =
-                store.piece(piece_id).and_then(|_| keep_take_of_version(store, piece_id, script_version_id, &audio));
+            let kept_in_piece = store
+                .piece(piece_id)
+                .and_then(|_| keep_take_of_version(store, piece_id, script_version_id, &audio, None));
             match kept_in_piece {
                 Ok(take) => kept.push(take),
                 Err(StoreError::NoSuchPiece { .. } | StoreError::NoSuchScriptVersion { .. }) => {}

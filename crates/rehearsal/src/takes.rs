@@ -52,9 +52,15 @@ impl TakeAudio {
     }
 }
 
-/// Keeps a take of the piece's current script: its audio first, then its row.
-pub fn keep_take(store: &dyn Store, piece: &Piece, take: &TakeAudio) -> Result<Take, StoreError> {
-    keep_take_of_version(store, piece.id, piece.script.id, take)
+/// Keeps a take of the piece's current script: its audio first, then its row. `performer` is
+/// the club member who performed it (`None` in a performer's own store).
+pub fn keep_take(
+    store: &dyn Store,
+    piece: &Piece,
+    take: &TakeAudio,
+    performer: Option<i64>,
+) -> Result<Take, StoreError> {
+    keep_take_of_version(store, piece.id, piece.script.id, take, performer)
 }
 
 /// Keeps a take read from one version of a piece's script: its audio first, then its row.
@@ -63,6 +69,7 @@ pub(crate) fn keep_take_of_version(
     piece_id: i64,
     script_version_id: i64,
     take: &TakeAudio,
+    performer_id: Option<i64>,
 ) -> Result<Take, StoreError> {
     let stored = store.save_audio(&take.bytes, &take.extension)?;
     store.add_take(&NewTake {
@@ -71,6 +78,7 @@ pub(crate) fn keep_take_of_version(
         audio: &stored,
         source_name: take.source_name.clone(),
         duration: Some(take.duration()),
+        performer_id,
     })
 }
 

@@ -25,6 +25,18 @@ pub enum StoreError {
     )]
     LeaseLost { take_id: i64 },
 
+    #[error("there is no member called \"{name}\"; add them with `encore user add {name} --role performer|coach`")]
+    NoSuchMember { name: String },
+
+    #[error("there is no group called \"{name}\"; add it with `encore group add {name}`")]
+    NoSuchGroup { name: String },
+
+    #[error("there is already a {what} called \"{name}\"; choose another name")]
+    NameTaken { what: &'static str, name: String },
+
+    #[error("a {what} needs a name")]
+    EmptyName { what: &'static str },
+
     #[error("there is no script version {id}")]
     NoSuchScriptVersion { id: i64 },
 

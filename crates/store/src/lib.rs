@@ -13,6 +13,7 @@
 //! migrations that are only ever added) and `audio/`, named by content hash.
 
 mod audio_files;
+mod club;
 mod drills;
 mod error;
 mod pieces;
@@ -24,6 +25,7 @@ mod store;
 mod takes;
 
 pub use audio_files::StoredAudio;
+pub use club::{Assignment, Club, Group, Member, Role};
 pub use drills::{Drill, NewDrill};
 pub use error::StoreError;
 pub use pieces::{Piece, PieceSummary, ScriptVersion};

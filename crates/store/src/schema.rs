@@ -95,6 +95,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 
     CREATE INDEX drill_review_by_drill ON drill_review (drill_id, reviewed_at);
     ",
+    // 3: who performed a take. Always empty here (one performer's own store); the column is
+    // there so that both backends read takes alike.
+    "
+    ALTER TABLE take ADD COLUMN performer_id INTEGER;
+    ",
 ];
 
 /// The schema version this build of Encore writes.

@@ -80,6 +80,11 @@ pub trait Store: Send {
     fn queue(&self) -> Option<&dyn crate::Queue> {
         None
     }
+
+    /// The club's members, groups and sessions, where the store has them (a club's database).
+    fn club(&self) -> Option<&dyn crate::Club> {
+        None
+    }
 }
 
 /// Now, in unix seconds: every backend keeps times so.

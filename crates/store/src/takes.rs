@@ -21,6 +21,8 @@ pub struct NewTake<'a> {
     pub source_name: String,
     /// Seconds of audio, if known.
     pub duration: Option<f64>,
+    /// The club member who performed it; `None` in a performer's own store.
+    pub performer_id: Option<i64>,
 }
 
 /// A take in the store.
@@ -39,12 +41,14 @@ pub struct Take {
     pub analyzed_at: Option<i64>,
     /// What made the report, for example the recogniser and model.
     pub analyzer: Option<String>,
+    /// The club member who performed it; `None` in a performer's own store.
+    pub performer_id: Option<i64>,
 }
 
 /// The columns every backend reads a take from, in this order.
 pub(crate) const TAKE_SELECT: &str = "
     SELECT id, piece_id, script_version_id, audio_hash, audio_extension, audio_bytes,
-           source_name, recorded_at, duration, report, analysed_at, analyser
+           source_name, recorded_at, duration, report, analysed_at, analyser, performer_id
     FROM take";
 
 impl SqliteStore {
@@ -86,8 +90,8 @@ impl SqliteStore {
             transaction
                 .execute(
                     "INSERT INTO take (piece_id, script_version_id, audio_hash, audio_extension, audio_bytes,
-                                       source_name, recorded_at, duration)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                       source_name, recorded_at, duration, performer_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     params![
                         take.piece_id,
                         take.script_version_id,
@@ -96,7 +100,8 @@ impl SqliteStore {
                         audio.bytes as i64,
                         take.source_name,
                         recorded_at,
-                        take.duration
+                        take.duration,
+                        take.performer_id
                     ],
                 )
                 .context(ACTION)?;
@@ -111,6 +116,7 @@ impl SqliteStore {
                 report: None,
                 analyzed_at: None,
                 analyzer: None,
+                performer_id: take.performer_id,
             })
         })
     }
@@ -215,6 +221,7 @@ fn take_from_row(row: &Row, audio_dir: &std::path::Path) -> rusqlite::Result<Tak
         report: report.and_then(|json| serde_json::from_str(&json).ok()),
         analyzed_at: row.get(10)?,
         analyzer: row.get(11)?,
+        performer_id: row.get(12)?,
     })
 }
 
@@ -236,6 +243,7 @@ mod tests {
             audio: &audio,
             source_name: "take.wav".into(),
             duration: None,
+            performer_id: None,
         };
         let error = store.add_take(&take).unwrap_err();
         assert!(matches!(&error, StoreError::AudioNotInStore { name } if *name == audio.name()), "{error:?}");

@@ -17,6 +17,7 @@ pub(crate) fn add_take(store: &dyn Store, piece: &Piece, bytes: &[u8]) -> Take {
         audio: &audio,
         source_name: "take.wav".into(),
         duration: Some(3.5),
+        performer_id: None,
     };
     store.add_take(&take).unwrap()
 }
@@ -194,6 +195,7 @@ fn a_take_must_use_one_of_its_pieces_scripts() {
             audio: &audio,
             source_name: "take.wav".into(),
             duration: None,
+            performer_id: None,
         };
         assert!(matches!(store.add_take(&take), Err(StoreError::ScriptVersionOfAnotherPiece { .. })));
         let take = NewTake { script_version_id: 99, ..take };

@@ -74,6 +74,23 @@ pub enum Command {
     /// What waits in a club's analysis queue, what is being heard and what failed (needs
     /// --database); `encore queue retry` puts the failed takes back.
     Queue(QueueArgs),
+    /// Add a club's members (needs --database): `encore user add NAME --role performer|coach`,
+    /// with the password on standard input.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// A club's groups (needs --database): `encore group add NAME`, `encore group join GROUP USER`.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Assign a piece to a club's group, perhaps by a date (needs --database).
+    Assign {
+        /// The piece: its title (or the start of it) or its number.
+        piece: String,
+        /// The group's name.
+        group: String,
+        /// The day it is due, as YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+    },
     /// Compare a take with its script: every word's verdict, the pauses, the numbers and the
     /// few findings that matter most. Keeps nothing; `encore take` keeps the take.
     Analyze(AnalyzeArgs),
@@ -219,6 +236,41 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a member; their password is read from standard input (one line).
+    Add {
+        /// Their name, which they log in with.
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    /// Rehearses the pieces assigned to their groups.
+    Performer,
+    /// Sees the takes of the performers in their groups.
+    Coach,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Add a group.
+    Add {
+        /// Its name, such as "Year 10 drama".
+        name: String,
+    },
+    /// Put a member in a group.
+    Join {
+        /// The group's name.
+        group: String,
+        /// The member's name.
+        user: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]

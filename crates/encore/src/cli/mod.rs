@@ -4,6 +4,7 @@
 
 mod analyze;
 mod args;
+mod club;
 mod drills;
 mod export;
 mod format;
@@ -61,6 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Reanalyze(command) => takes::run_reanalyze(&command, &settings),
         Command::Worker(command) => queue::run_worker(&command, &settings),
         Command::Queue(command) => queue::run_queue(&command, &settings),
+        Command::User(command) => club::run_user(&command, &settings),
+        Command::Group(command) => club::run_group(&command, &settings),
+        Command::Assign { piece, group, due } => club::run_assign(&piece, &group, due.as_deref(), &settings),
         Command::Analyze(command) => analyze::run(&command, &settings.model),
         Command::Transcribe(command) => transcribe::run(&command, &settings.model),
         Command::Model(command) => model::run(&command, &settings.model),

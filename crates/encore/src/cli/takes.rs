@@ -27,7 +27,7 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
         // Refused before anything is kept: the take would otherwise wait for a worker that
         // never comes.
         let queue = store.queue().ok_or(encore_rehearsal::RehearsalError::NoQueue)?;
-        let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio)?;
+        let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio, None)?;
         let job = queue.queue_take(take.id).with_context(|| {
             format!("take {} is kept but not queued; queue it with: encore reanalyze --take {}", take.id, take.id)
         })?;
@@ -40,7 +40,7 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio)?;
+    let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio, None)?;
     progress::say(&format!("kept take {} of \"{}\"; analysing it", take.id, piece.title));
 
     let (report, drills) = settings

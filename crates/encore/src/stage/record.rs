@@ -114,7 +114,7 @@ impl Recording {
         };
 
         // The audio is stored before anything else can fail.
-        let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded)).await;
+        let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded, None)).await;
         // Kept in the store, the take needs its file no more; not kept, the file stays, and the
         // take is kept from it when the stage starts again.
         let take = match stored {

@@ -129,8 +129,9 @@ pub async fn upload(
 
     // A place in the queue before anything is stored: a stage too busy keeps nothing.
     let queued = stage.queue_for_turn(progress.as_ref())?;
-    let (take, audio) =
-        stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &audio).map(|take| (take, audio))).await?;
+    let (take, audio) = stage
+        .store(move |store| encore_rehearsal::keep_take(store, &piece, &audio, None).map(|take| (take, audio)))
+        .await?;
     judge_and_save(&stage, take.id, script, audio.audio, progress.as_ref(), queued).await?;
     show(State(stage), Path(take.id)).await
 }

@@ -135,6 +135,7 @@ fn a_take_that_cannot_be_heard_fails_its_job_says_why_and_can_be_retried() {
             audio: &audio,
             source_name: "damaged.wav".into(),
             duration: None,
+            performer_id: None,
         })
         .unwrap();
     store.queue().unwrap().queue_take(take.id).unwrap();

@@ -9,6 +9,7 @@
 //! transaction on it, and another thread or process opens its own.
 
 mod audio;
+mod club;
 mod queue;
 mod rows;
 mod schema;
@@ -206,6 +207,7 @@ impl Store for PostgresStore {
                 "DELETE FROM drill_review WHERE drill_id IN (SELECT id FROM drill WHERE piece_id = $1)",
                 "DELETE FROM drill WHERE piece_id = $1",
                 "DELETE FROM analysis_job WHERE take_id IN (SELECT id FROM take WHERE piece_id = $1)",
+                "DELETE FROM assignment WHERE piece_id = $1",
                 "DELETE FROM take WHERE piece_id = $1",
                 "DELETE FROM script_version WHERE piece_id = $1",
                 "DELETE FROM piece WHERE id = $1",
@@ -245,8 +247,8 @@ impl Store for PostgresStore {
             let id: i64 = db
                 .query_one(
                     "INSERT INTO take (piece_id, script_version_id, audio_hash, audio_extension, audio_bytes,
-                                       source_name, recorded_at, duration)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                                       source_name, recorded_at, duration, performer_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                     &[
                         &take.piece_id,
                         &take.script_version_id,
@@ -256,6 +258,7 @@ impl Store for PostgresStore {
                         &take.source_name,
                         &recorded_at,
                         &take.duration,
+                        &take.performer_id,
                     ],
                 )
                 .context(ACTION)?
@@ -271,6 +274,7 @@ impl Store for PostgresStore {
                 report: None,
                 analyzed_at: None,
                 analyzer: None,
+                performer_id: take.performer_id,
             })
         })
     }
@@ -465,6 +469,10 @@ impl Store for PostgresStore {
     }
 
     fn queue(&self) -> Option<&dyn crate::Queue> {
+        Some(self)
+    }
+
+    fn club(&self) -> Option<&dyn crate::Club> {
         Some(self)
     }
 }

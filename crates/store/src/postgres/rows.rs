@@ -139,6 +139,7 @@ fn take_from_row(row: &Row) -> Take {
         report: report.and_then(|json| serde_json::from_str(&json).ok()),
         analyzed_at: row.get(10),
         analyzer: row.get(11),
+        performer_id: row.get(12),
     }
 }
 

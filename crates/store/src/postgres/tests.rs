@@ -74,6 +74,7 @@ fn a_take_whose_audio_is_not_kept_is_refused_and_check_finds_lost_audio() {
         audio: &never_saved,
         source_name: "take.wav".into(),
         duration: None,
+        performer_id: None,
     };
     assert!(matches!(store.add_take(&take), Err(StoreError::AudioNotInStore { .. })));
     assert_eq!(store.check().unwrap(), Vec::<String>::new());

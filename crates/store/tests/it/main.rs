@@ -23,6 +23,7 @@ fn add_take(store: &dyn Store, piece_id: i64, bytes: &[u8]) -> encore_store::Tak
         audio: &audio,
         source_name: "take.wav".into(),
         duration: None,
+        performer_id: None,
     };
     store.add_take(&take).unwrap()
 }
