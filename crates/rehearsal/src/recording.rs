@@ -2,7 +2,7 @@
 //! crash, a flat battery, `kill -9`) loses at most the last second of the performance.
 //!
 //! Each recording is one file in the data directory's `recordings/` folder, named by the piece
-//! and script version it was read from and when it began, holding the raw samples (16-bit
+//! and script version it was read from, when it began and (in a club) who performs it, holding the raw samples (16-bit
 //! little-endian, mono, 16 kHz) and nothing else: any prefix of it is the take up to that moment,
 //! so whatever byte a crash stops at, what is there can be kept. Samples are written to the file
 //! as they come (the operating system has them even if the process dies) and made durable
@@ -42,8 +42,8 @@ pub struct RecordingJournal {
 }
 
 impl RecordingJournal {
-    /// Starts the file of a recording of `piece` in `dir`.
-    pub fn start(dir: &Path, piece: &Piece) -> std::io::Result<RecordingJournal> {
+    /// Starts the file of a recording of `piece` in `dir`, by the club member `performer`.
+    pub fn start(dir: &Path, piece: &Piece, performer: Option<i64>) -> std::io::Result<RecordingJournal> {
         // A voice being recorded is for the performer's user alone, like the store's.
         if !dir.exists() {
             std::fs::create_dir_all(dir)?;
@@ -51,7 +51,8 @@ impl RecordingJournal {
             std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
         }
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos());
-        let path = dir.join(format!("{}-{}-{nanos}.pcm", piece.id, piece.script.id));
+        let by = performer.map(|id| format!("-m{id}")).unwrap_or_default();
+        let path = dir.join(format!("{}-{}-{nanos}{by}.pcm", piece.id, piece.script.id));
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -91,7 +92,7 @@ pub fn recover_interrupted(store: &dyn Store, dir: &Path) -> Result<Vec<Take>, R
     let mut paths: Vec<PathBuf> = entries.flatten().map(|entry| entry.path()).collect();
     paths.sort();
     for path in paths {
-        let Some((piece_id, script_version_id)) = journal_name(&path) else { continue };
+        let Some((piece_id, script_version_id, performer)) = journal_name(&path) else { continue };
         let Ok(file) = File::open(&path) else { continue };
         if file.try_lock().is_err() {
             continue;
@@ -106,7 +107,7 @@ pub fn recover_interrupted(store: &dyn Store, dir: &Path) -> Result<Vec<Take>, R
             // A piece removed since leaves nothing to keep the take in (and no audio is saved).
             let kept_in_piece = store
                 .piece(piece_id)
-                .and_then(|_| keep_take_of_version(store, piece_id, script_version_id, &audio, None));
+                .and_then(|_| keep_take_of_version(store, piece_id, script_version_id, &audio, performer));
             match kept_in_piece {
                 Ok(take) => kept.push(take),
                 Err(StoreError::NoSuchPiece { .. } | StoreError::NoSuchScriptVersion { .. }) => {}
@@ -120,13 +121,18 @@ pub fn recover_interrupted(store: &dyn Store, dir: &Path) -> Result<Vec<Take>, R
 }
 
 /// The piece and script version in a recording's file name, `PIECE-VERSION-NANOS.pcm`.
-fn journal_name(path: &Path) -> Option<(i64, i64)> {
+/// The piece, script version and performer (if any) a recording's file is named by.
+fn journal_name(path: &Path) -> Option<(i64, i64, Option<i64>)> {
     let stem = path.file_name()?.to_str()?.strip_suffix(".pcm")?;
     let mut parts = stem.split('-');
     let piece = parts.next()?.parse().ok()?;
     let version = parts.next()?.parse().ok()?;
     parts.next()?.parse::<u128>().ok()?;
-    Some((piece, version))
+    let performer = match parts.next() {
+        None => None,
+        Some(by) => Some(by.strip_prefix('m')?.parse().ok()?),
+    };
+    Some((piece, version, performer))
 }
 
 /// "0:19".
@@ -160,7 +166,7 @@ mod tests {
     fn an_interrupted_recording_is_kept_up_to_the_last_byte_written() {
         let (_data, store, piece, dir) = a_store_with_a_piece();
         let samples = spoken_samples();
-        let mut journal = RecordingJournal::start(&dir, &piece).unwrap();
+        let mut journal = RecordingJournal::start(&dir, &piece, None).unwrap();
         journal.append(&samples[..80_000]).unwrap();
         // The stage dies here: the file is left as it is, with half a sample at its end.
         drop(journal);
@@ -174,7 +180,7 @@ mod tests {
         OpenOptions::new().append(true).open(&path).unwrap().write_all(&[7]).unwrap();
 
         // A recording under way is not taken for an interrupted one.
-        let mut other = RecordingJournal::start(&dir, &piece).unwrap();
+        let mut other = RecordingJournal::start(&dir, &piece, None).unwrap();
         other.append(&samples[..16_000]).unwrap();
         let kept = recover_interrupted(&store, &dir).unwrap();
         assert_eq!(kept.len(), 1);
@@ -191,7 +197,7 @@ mod tests {
     fn a_silent_or_short_recording_leaves_nothing() {
         let (_data, store, piece, dir) = a_store_with_a_piece();
         for samples in [vec![0i16; 48_000], spoken_samples()[..8_000].to_vec()] {
-            let mut journal = RecordingJournal::start(&dir, &piece).unwrap();
+            let mut journal = RecordingJournal::start(&dir, &piece, None).unwrap();
             journal.append(&samples).unwrap();
             drop(journal);
         }

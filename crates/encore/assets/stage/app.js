@@ -8,6 +8,8 @@ import { roomPage } from "./pages/room.js";
 import { takePage } from "./pages/take.js";
 import { comparePage } from "./pages/compare.js";
 import { drillsPage } from "./pages/drills.js";
+import { loginPage, showMember } from "./pages/login.js";
+import { api } from "./api.js";
 
 const routes = [
   [/^#?\/?$/, () => piecesPage],
@@ -51,6 +53,9 @@ async function route() {
   try {
     leave = (await page()(main, ...ids)) || null;
   } catch (error) {
+    // A club's stage whose login ended (or never began): log in, then come back here.
+    if (error.status === 401) return logIn();
+
     main.replaceChildren(
       h("h1", {}, "Something went wrong"),
       h("p", { class: "error", role: "alert" }, error.message || String(error)),
@@ -60,5 +65,18 @@ async function route() {
   focusHeading(main);
 }
 
+/** A club's stage asks who is there first; a performer's own stage answers `{"club": false}`. */
+function logIn() {
+  loginPage(main, (member) => {
+    showMember(member, logIn);
+    route();
+  });
+}
+
 window.addEventListener("hashchange", route);
-route();
+api("/api/me")
+  .then((member) => {
+    showMember(member, logIn);
+    route();
+  })
+  .catch((error) => (error.status === 401 ? logIn() : route()));

@@ -82,6 +82,8 @@ impl From<RehearsalError> for ApiError {
             RehearsalError::NotAnalyzed { .. } | RehearsalError::StoredScript { .. } => {
                 ApiError::unprocessable(error.to_string())
             }
+            RehearsalError::WrongLogin => ApiError::new(StatusCode::UNAUTHORIZED, error.to_string()),
+            RehearsalError::TooManyLogins { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, error.to_string()),
             other => ApiError::internal(other),
         }
     }

@@ -26,6 +26,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("pages/take.js", JS, include_str!("../../assets/stage/pages/take.js")),
     ("pages/compare.js", JS, include_str!("../../assets/stage/pages/compare.js")),
     ("pages/drills.js", JS, include_str!("../../assets/stage/pages/drills.js")),
+    ("pages/login.js", JS, include_str!("../../assets/stage/pages/login.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

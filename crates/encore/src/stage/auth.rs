@@ -84,7 +84,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
     value.strip_prefix("Bearer ").map(|token| token.trim().to_string())
 }
 
-fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn cookie_token(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
         cookies.split(';').find_map(|cookie| {
             let (key, value) = cookie.trim().split_once('=')?;
@@ -106,7 +106,7 @@ fn host_of(authority: &str) -> &str {
     authority.rsplit_once(':').map_or(authority, |(host, _)| host)
 }
 
-fn host_is_loopback(headers: &HeaderMap) -> bool {
+pub(super) fn host_is_loopback(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|host| host.to_str().ok()) else {
         // HTTP/1.0 without a Host: not a browser on a rebound name.
         return true;

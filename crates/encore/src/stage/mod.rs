@@ -13,6 +13,7 @@ mod assets;
 mod auth;
 mod drills;
 mod page_message;
+mod people;
 mod pieces;
 mod record;
 mod state;
@@ -97,7 +98,15 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
         seconds: args.max_upload_minutes as f64 * 60.0,
         waiting: args.max_waiting,
     };
-    let stage = Arc::new(Stage::new(store, settings.model.clone(), limits, token.clone(), address, recordings));
+    let stage = Arc::new(Stage::new(
+        store,
+        settings.model.clone(),
+        limits,
+        token.clone(),
+        address,
+        recordings,
+        settings.is_club(),
+    ));
 
     let url = page_url(address, token.as_deref());
     println!("Encore stage: {url}");
@@ -143,6 +152,9 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .route("/api/health", get(health))
+        .route("/api/login", post(people::log_in))
+        .route("/api/logout", post(people::log_out))
+        .route("/api/me", get(people::me))
         .route("/api/model", post(warm_model))
         .route("/api/settings", get(settings))
         .route("/api/pieces", get(pieces::list).post(pieces::create))
@@ -159,6 +171,8 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/api/takes/{id}/analyse", post(takes::analyze_again))
         .route("/api/compare/{before}/{after}", get(takes::compare))
         .fallback(not_found)
+        // Layers run outside in: the guard (this machine, the token) first, then a club's logins.
+        .layer(axum::middleware::from_fn_with_state(stage.clone(), people::access))
         .layer(axum::middleware::from_fn_with_state(stage.clone(), auth::guard))
         .with_state(stage)
 }

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use encore_coach::{TakeScore, TroubleSpot};
-use encore_rehearsal::ScriptVersions;
+use encore_rehearsal::{ScriptVersions, Viewer};
 use encore_script::Script;
-use encore_store::{Piece, ScriptVersion, Store, StoreError, Take};
+use encore_store::{Piece, PieceSummary, ScriptVersion, Store, StoreError, Take};
 use serde::{Deserialize, Serialize};
 
 use super::Stage;
@@ -95,8 +95,35 @@ pub struct PieceChange {
     script: Option<String>,
 }
 
-pub async fn list(State(stage): State<Arc<Stage>>) -> Result<Json<Vec<PieceItem>>, ApiError> {
-    let pieces = stage.store(|store| store.pieces()).await?;
+pub async fn list(
+    State(stage): State<Arc<Stage>>,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Json<Vec<PieceItem>>, ApiError> {
+    let viewer = viewer.map(|Extension(viewer)| viewer);
+    let pieces = stage
+        .store(move |store| {
+            let pieces = store.pieces()?;
+            let Some(viewer) = viewer else { return Ok(pieces) };
+            // A member sees the pieces assigned to their groups, summed over the takes they see.
+            pieces
+                .into_iter()
+                .filter(|summary| viewer.sees_piece(summary.piece.id))
+                .map(|summary| {
+                    let takes: Vec<Take> =
+                        store.takes(summary.piece.id)?.into_iter().filter(|take| viewer.sees_take(take)).collect();
+                    Ok(PieceSummary {
+                        takes: takes.len(),
+                        last_take_at: takes.iter().map(|take| take.recorded_at).max(),
+                        best_accuracy: takes
+                            .iter()
+                            .filter_map(|take| Some(take.report.as_ref()?.summary.accuracy))
+                            .reduce(f64::max),
+                        piece: summary.piece,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        })
+        .await?;
     let items = pieces
         .into_iter()
         .map(|summary| PieceItem {
@@ -124,17 +151,21 @@ pub async fn create(
     let view = stage
         .store(move |store| {
             let piece = store.add_piece(&title, &new.script)?;
-            piece_view(store, piece)
+            piece_view(store, piece, None)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-pub async fn show(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<PieceView>, ApiError> {
+pub async fn show(
+    State(stage): State<Arc<Stage>>,
+    Path(id): Path<i64>,
+    viewer: Option<Extension<Viewer>>,
+) -> Result<Json<PieceView>, ApiError> {
     let view = stage
         .store(move |store| {
             let piece = store.piece(id)?;
-            piece_view(store, piece)
+            piece_view(store, piece, viewer.as_ref().map(|Extension(viewer)| viewer))
         })
         .await?;
     Ok(Json(view))
@@ -145,6 +176,7 @@ pub async fn show(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Resul
 pub async fn update(
     State(stage): State<Arc<Stage>>,
     Path(id): Path<i64>,
+    viewer: Option<Extension<Viewer>>,
     Json(change): Json<PieceChange>,
 ) -> Result<Json<PieceView>, ApiError> {
     let title = change.title.map(|title| title.trim().to_string());
@@ -164,7 +196,7 @@ pub async fn update(
                 encore_rehearsal::edit_script(store, &piece, &text)?;
             }
             let piece = store.piece(id)?;
-            Ok::<_, ApiError>(piece_view(store, piece)?)
+            Ok::<_, ApiError>(piece_view(store, piece, viewer.as_ref().map(|Extension(viewer)| viewer))?)
         })
         .await?;
     Ok(Json(view))
@@ -212,8 +244,10 @@ pub fn script_view(version: &ScriptVersion) -> ScriptView {
     }
 }
 
-fn piece_view(store: &dyn Store, piece: Piece) -> Result<PieceView, StoreError> {
-    let takes: Vec<Take> = store.takes(piece.id)?;
+/// The piece's page, with the takes `viewer` may see (all of them on a performer's own stage).
+fn piece_view(store: &dyn Store, piece: Piece, viewer: Option<&Viewer>) -> Result<PieceView, StoreError> {
+    let takes: Vec<Take> =
+        store.takes(piece.id)?.into_iter().filter(|take| viewer.is_none_or(|viewer| viewer.sees_take(take))).collect();
     let mut scripts = ScriptVersions::default();
     let mut items = Vec::with_capacity(takes.len());
     let mut progress = ProgressChart {

@@ -15,12 +15,13 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use encore_audio::{samples_in, seconds};
 use encore_pipeline::{Follow, LiveTake};
-use encore_rehearsal::{Judgement, RecordingJournal, SHORTEST_TAKE, TakeAudio};
+use encore_rehearsal::{Judgement, RecordingJournal, SHORTEST_TAKE, TakeAudio, Viewer};
 use encore_script::Script;
 use encore_store::Piece;
 use serde_json::{Value, json};
@@ -44,15 +45,18 @@ pub async fn record(
     ws: WebSocketUpgrade,
     State(stage): State<Arc<Stage>>,
     Path(piece_id): Path<i64>,
+    viewer: Option<Extension<Viewer>>,
 ) -> Result<Response, ApiError> {
     let piece = stage.store(move |store| store.piece(piece_id)).await?;
     let script = parse_script(&piece.script.text)?;
+    // In a club, the member logged in performs it (the guard lets only performers record).
+    let performer = viewer.map(|Extension(viewer)| viewer.member.id);
     Ok(ws.max_message_size(LARGEST_FRAME).on_upgrade(move |socket| async move {
         // The take goes to disk as it comes; a stage that dies mid-take keeps it when it starts again.
-        let journal = RecordingJournal::start(&stage.recordings, &piece)
+        let journal = RecordingJournal::start(&stage.recordings, &piece, performer)
             .inspect_err(|error| eprintln!("encore: stage: cannot keep the recording on disk as it comes: {error}"))
             .ok();
-        Recording { socket, page: PageFrames::default(), journal }.run(stage, piece, script).await;
+        Recording { socket, page: PageFrames::default(), journal, performer }.run(stage, piece, script).await;
     }))
 }
 
@@ -68,7 +72,7 @@ pub async fn record_drill(
     let drill = stage.store(move |store| store.drill(drill_id)).await?;
     let script = encore_rehearsal::drill_script(&drill)?;
     Ok(ws.max_message_size(LARGEST_FRAME).on_upgrade(move |socket| async move {
-        let recording = Recording { socket, page: PageFrames::default(), journal: None };
+        let recording = Recording { socket, page: PageFrames::default(), journal: None, performer: None };
         recording.run_drill(stage, drill.id, script).await;
     }))
 }
@@ -79,6 +83,8 @@ struct Recording {
     page: PageFrames,
     /// The take on disk, written as it comes; discarded once the take is kept or refused.
     journal: Option<RecordingJournal>,
+    /// The club member performing it; `None` on a performer's own stage.
+    performer: Option<i64>,
 }
 
 /// A recording heard to its stop: the take heard so far, the analysis turn it holds, and
@@ -114,7 +120,8 @@ impl Recording {
         };
 
         // The audio is stored before anything else can fail.
-        let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded, None)).await;
+        let performer = self.performer;
+        let stored = stage.store(move |store| encore_rehearsal::keep_take(store, &piece, &recorded, performer)).await;
         // Kept in the store, the take needs its file no more; not kept, the file stays, and the
         // take is kept from it when the stage starts again.
         let take = match stored {

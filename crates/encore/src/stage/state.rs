@@ -51,6 +51,8 @@ pub struct Stage {
     pub address: SocketAddr,
     /// Where takes are written as they are recorded, so that a crash loses none of them.
     pub recordings: PathBuf,
+    /// Serving a club's database: every request needs a member's login (`people.rs`).
+    pub club: bool,
 }
 
 impl Stage {
@@ -61,6 +63,7 @@ impl Stage {
         token: Option<String>,
         address: SocketAddr,
         recordings: PathBuf,
+        club: bool,
     ) -> Stage {
         Stage {
             store: Arc::new(Mutex::new(store)),
@@ -73,6 +76,7 @@ impl Stage {
             token,
             address,
             recordings,
+            club,
         }
     }
 

@@ -80,9 +80,12 @@ pub struct CompareView {
 pub async fn upload(
     State(stage): State<Arc<Stage>>,
     Path(piece_id): Path<i64>,
+    viewer: Option<axum::Extension<encore_rehearsal::Viewer>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<TakeView>, ApiError> {
+    // In a club, the member logged in performs it (the guard lets only performers upload).
+    let performer = viewer.map(|axum::Extension(viewer)| viewer.member.id);
     let name = file_name(&headers);
     let progress = upload_id(&headers).map(|id| stage.follow_upload(id));
     let limit = stage.limits.upload_bytes;
@@ -130,7 +133,7 @@ pub async fn upload(
     // A place in the queue before anything is stored: a stage too busy keeps nothing.
     let queued = stage.queue_for_turn(progress.as_ref())?;
     let (take, audio) = stage
-        .store(move |store| encore_rehearsal::keep_take(store, &piece, &audio, None).map(|take| (take, audio)))
+        .store(move |store| encore_rehearsal::keep_take(store, &piece, &audio, performer).map(|take| (take, audio)))
         .await?;
     judge_and_save(&stage, take.id, script, audio.audio, progress.as_ref(), queued).await?;
     show(State(stage), Path(take.id)).await

@@ -6,6 +6,7 @@ mod analyze;
 mod architecture;
 mod bad_input;
 mod club;
+mod club_stage;
 mod crash;
 mod drills;
 mod model;

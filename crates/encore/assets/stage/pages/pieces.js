@@ -5,12 +5,18 @@ import { h, announce, percent, plural, when } from "../dom.js";
 
 export async function piecesPage(main) {
   const pieces = await api("/api/pieces");
+  // A club's stage lists the pieces assigned to the member's groups; the club adds them.
+  const club = document.body.dataset.club === "true";
   main.append(
     h("h1", {}, "Your pieces"),
-    h("p", { class: "quiet" }, "Everything stays on this machine: your scripts, your takes and your voice."),
+    h("p", { class: "quiet" }, club
+      ? "The pieces assigned to your groups. Your takes are kept in your club's database."
+      : "Everything stays on this machine: your scripts, your takes and your voice."),
   );
 
-  if (pieces.length === 0) {
+  if (pieces.length === 0 && club) {
+    main.append(h("div", { class: "card empty" }, h("p", {}, "No pieces are assigned to your groups yet.")));
+  } else if (pieces.length === 0) {
     main.append(h("div", { class: "card empty" },
       h("p", {}, "No pieces yet. Paste a script below to start rehearsing it."),
     ));
@@ -26,7 +32,7 @@ export async function piecesPage(main) {
       ))),
     )));
   }
-  main.append(newPieceForm());
+  if (!club) main.append(newPieceForm());
 }
 
 function newPieceForm() {

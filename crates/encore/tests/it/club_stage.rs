@@ -1,0 +1,195 @@
+//! The stage on a club's database, through its real HTTP API: no request without a login
+//! reaches any data; a performer sees the pieces assigned to their groups and their own takes
+//! only; a coach sees the takes of their groups' performers, and neither records nor removes
+//! them; failed logins are bounded. The database is a throwaway one on the real server.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use encore_store::testing::ThrowawayDatabase;
+use serde_json::{Value, json};
+
+use crate::corpus;
+
+/// A stage serving a club's database, stopped when dropped.
+struct ClubStage {
+    child: Child,
+    origin: String,
+    _data: tempfile::TempDir,
+}
+
+impl ClubStage {
+    fn start(database: &ThrowawayDatabase) -> ClubStage {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_encore"))
+            .args(["--database", &database.url, "--data"])
+            .arg(data.path())
+            .args(["stage", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the encore binary runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let origin = line.trim().strip_prefix("Encore stage: ").expect("the stage's address").trim_end_matches('/');
+        ClubStage { child, origin: origin.to_owned(), _data: data }
+    }
+
+    /// `method path` with this session cookie (or none), and an optional body.
+    fn call(&self, session: Option<&str>, method: &str, path: &str, body: Option<Vec<u8>>) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let url = format!("{}{path}", self.origin);
+        let cookie = session.map(|session| format!("{}={session}", self.cookie_name())).unwrap_or_default();
+        let response = match (method, body) {
+            ("GET", _) => agent.get(&url).header("Cookie", &cookie).call(),
+            ("DELETE", _) => agent.delete(&url).header("Cookie", &cookie).call(),
+            (_, Some(body)) => {
+                agent.post(&url).header("Cookie", &cookie).header("X-Filename", "take.wav").send(&body[..])
+            }
+            (_, None) => agent.post(&url).header("Cookie", &cookie).send_empty(),
+        };
+        let mut response = response.expect("the stage answers");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    fn get(&self, session: &str, path: &str) -> u16 {
+        self.call(Some(session), "GET", path, None).0
+    }
+
+    fn cookie_name(&self) -> String {
+        format!("encore_session_{}", self.origin.rsplit(':').next().unwrap())
+    }
+
+    /// Logs in; the session token from the cookie, with the cookie's attributes.
+    fn log_in(&self, name: &str, password: &str) -> Result<(String, String), u16> {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let body = json!({"name": name, "password": password}).to_string();
+        let response = agent
+            .post(&format!("{}/api/login", self.origin))
+            .header("Content-Type", "application/json")
+            .send(body)
+            .expect("the stage answers");
+        if response.status() != 200 {
+            return Err(response.status().as_u16());
+        }
+        let cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap().to_owned();
+        let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+        Ok((token, cookie))
+    }
+}
+
+impl Drop for ClubStage {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn club(database: &ThrowawayDatabase, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_encore"))
+        .args(["--database", &database.url])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "encore {args:?}");
+}
+
+#[test]
+fn members_reach_only_what_their_role_and_groups_allow() {
+    let database = ThrowawayDatabase::new();
+    for (name, role) in [("Ada", "performer"), ("Ben", "performer"), ("Cleo", "coach"), ("Dan", "coach")] {
+        club(&database, &["user", "add", name, "--role", role], &format!("{name} secret words\n"));
+    }
+    club(&database, &["group", "add", "Year 10"], "");
+    club(&database, &["group", "add", "Choir"], "");
+    for (group, name) in [("Year 10", "Ada"), ("Year 10", "Cleo"), ("Choir", "Ben"), ("Choir", "Dan")] {
+        club(&database, &["group", "join", group, name], "");
+    }
+    let script = corpus("cmu_goforward.txt");
+    club(&database, &["piece", "add", "Go forward", "--script", script.to_str().unwrap()], "");
+    club(&database, &["piece", "add", "Choir only", "--script", script.to_str().unwrap()], "");
+    club(&database, &["assign", "Go forward", "Year 10"], "");
+    club(&database, &["assign", "Go forward", "Choir", "--due", "2030-01-31"], "");
+    club(&database, &["assign", "Choir only", "Choir"], "");
+
+    let stage = ClubStage::start(&database);
+    // Without a login: nothing but the page, its assets and the health check.
+    assert_eq!(stage.call(None, "GET", "/api/health", None).0, 200);
+    for path in ["/api/pieces", "/api/pieces/1", "/api/takes/1", "/api/takes/1/audio", "/api/me", "/api/compare/1/2"] {
+        assert_eq!(stage.call(None, "GET", path, None).0, 401, "{path} without a login");
+    }
+    assert_eq!(stage.call(Some("made-up"), "GET", "/api/pieces", None).0, 401, "a made-up session");
+    assert_eq!(stage.log_in("Ada", "not her password"), Err(401));
+
+    let (ada, cookie) = stage.log_in("ada", "Ada secret words").unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Max-Age=43200", "Secure"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let (_, me) = stage.call(Some(&ada), "GET", "/api/me", None);
+    assert_eq!((me["name"].as_str(), me["role"].as_str()), (Some("Ada"), Some("performer")));
+    let (_, pieces) = stage.call(Some(&ada), "GET", "/api/pieces", None);
+    let titles: Vec<&str> = pieces.as_array().unwrap().iter().map(|piece| piece["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Go forward"], "a performer sees the pieces assigned to their groups");
+    let go_forward = pieces[0]["id"].as_i64().unwrap();
+    let choir_only = go_forward + 1;
+    assert_eq!(stage.get(&ada, &format!("/api/pieces/{choir_only}")), 404, "another group's piece does not exist");
+
+    let wav = std::fs::read(corpus("cmu_goforward.wav")).unwrap();
+    let (status, adas) = stage.call(Some(&ada), "POST", &format!("/api/pieces/{go_forward}/takes"), Some(wav.clone()));
+    assert_eq!(status, 200, "{adas}");
+    let adas = adas["take"]["id"].as_i64().unwrap();
+    let (ben, _) = stage.log_in("Ben", "Ben secret words").unwrap();
+    let (status, bens) = stage.call(Some(&ben), "POST", &format!("/api/pieces/{go_forward}/takes"), Some(wav.clone()));
+    assert_eq!(status, 200, "{bens}");
+    let bens = bens["take"]["id"].as_i64().unwrap();
+
+    // A performer: their own take, never another's, nor its audio, nor a comparison with it.
+    assert_eq!(stage.get(&ada, &format!("/api/takes/{adas}")), 200);
+    assert_eq!(stage.get(&ada, &format!("/api/takes/{adas}/audio")), 200);
+    for path in
+        [format!("/api/takes/{bens}"), format!("/api/takes/{bens}/audio"), format!("/api/compare/{adas}/{bens}")]
+    {
+        assert_eq!(stage.get(&ada, &path), 404, "{path} for Ada");
+    }
+    assert_eq!(stage.call(Some(&ada), "DELETE", &format!("/api/takes/{bens}"), None).0, 404);
+    let (_, piece) = stage.call(Some(&ada), "GET", &format!("/api/pieces/{go_forward}"), None);
+    let listed: Vec<i64> = piece["takes"].as_array().unwrap().iter().map(|take| take["id"].as_i64().unwrap()).collect();
+    assert_eq!(listed, [adas], "the piece's page lists her takes only");
+    let (_, pieces) = stage.call(Some(&ada), "GET", "/api/pieces", None);
+    assert_eq!(pieces[0]["takes"], 1, "the list counts her takes only");
+    assert_eq!(stage.call(Some(&ada), "POST", "/api/pieces", Some(b"{}".to_vec())).0, 403);
+
+    // A coach: the takes of their groups' performers, read-only.
+    let (cleo, _) = stage.log_in("Cleo", "Cleo secret words").unwrap();
+    assert_eq!(stage.get(&cleo, &format!("/api/takes/{adas}")), 200);
+    assert_eq!(stage.get(&cleo, &format!("/api/takes/{adas}/audio")), 200);
+    assert_eq!(stage.get(&cleo, &format!("/api/takes/{bens}")), 404, "Ben is not in Cleo's groups");
+    assert_eq!(stage.call(Some(&cleo), "DELETE", &format!("/api/takes/{adas}"), None).0, 403);
+    let (status, _) = stage.call(Some(&cleo), "POST", &format!("/api/pieces/{go_forward}/takes"), Some(wav));
+    assert_eq!(status, 403, "a coach's takes are not kept");
+    let (dan, _) = stage.log_in("Dan", "Dan secret words").unwrap();
+    assert_eq!(stage.get(&dan, &format!("/api/takes/{bens}")), 200);
+    assert_eq!(stage.get(&dan, &format!("/api/takes/{adas}")), 404, "another group's coach");
+
+    // Logging out ends the session.
+    assert_eq!(stage.call(Some(&ada), "POST", "/api/logout", None).0, 204);
+    assert_eq!(stage.get(&ada, "/api/pieces"), 401);
+    assert_eq!(stage.call(Some(&ben), "DELETE", &format!("/api/takes/{bens}"), None).0, 204, "Ben removes his own");
+}
+
+#[test]
+fn guessing_a_password_stops_after_five_tries() {
+    let database = ThrowawayDatabase::new();
+    club(&database, &["user", "add", "Ada", "--role", "performer"], "the right password\n");
+    let stage = ClubStage::start(&database);
+    for _ in 0..5 {
+        assert_eq!(stage.log_in("Ada", "a guess"), Err(401));
+    }
+    assert_eq!(stage.log_in("Ada", "the right password"), Err(429), "even the right one waits");
+}

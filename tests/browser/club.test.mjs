@@ -1,0 +1,78 @@
+// A club's stage in Chromium: the page asks who is there, refuses a wrong password with the
+// stage's words, lets a performer in to the pieces assigned to their group, says who is logged
+// in, and logs out. The stage serves a throwaway database on the test PostgreSQL server
+// ($ENCORE_TEST_POSTGRES, else the machine's own on 127.0.0.1:5432), made with psql.
+//
+// Run: npm ci --prefix tests/browser && node --test tests/browser/
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { artifacts, binary, corpus, executablePath, startStage } from "./support.mjs";
+
+const server = process.env.ENCORE_TEST_POSTGRES || "postgres://postgres@127.0.0.1:5432/postgres";
+const name = `encore_browser_${process.pid}_${Date.now()}`;
+const database = server.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+
+let data;
+let stage;
+let browser;
+
+const psql = (sql) => execFileSync("psql", [server, "-qAtc", sql], { encoding: "utf8" });
+const encore = (args, input = "") =>
+  execFileSync(binary, ["--database", database, ...args], { input, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  psql(`CREATE DATABASE ${name}`);
+  data = mkdtempSync(join(tmpdir(), "encore-club-"));
+  encore(["user", "add", "Ada", "--role", "performer"], "Ada's long password\n");
+  encore(["group", "add", "Year 10"]);
+  encore(["group", "join", "Year 10", "Ada"]);
+  encore(["piece", "add", "Go forward", "--script", join(corpus, "cmu_goforward.txt")]);
+  encore(["piece", "add", "Not hers", "--script", join(corpus, "cmu_goforward.txt")]);
+  encore(["assign", "Go forward", "Year 10"]);
+  stage = await startStage(data, ["--database", database]);
+  browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  stage?.child.kill("SIGTERM");
+  if (data) rmSync(data, { recursive: true, force: true });
+  try { psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } catch { /* the server went first */ }
+});
+
+test("a performer logs in to their group's pieces and out again", async () => {
+  const page = await (await browser.newContext()).newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(stage.url.origin + "/");
+  await page.getByRole("heading", { name: "Log in to your club's stage" }).waitFor();
+
+  await page.getByLabel("Your name").fill("Ada");
+  await page.getByLabel("Password").fill("a guess");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").filter({ hasText: "do not match a member" }).waitFor();
+
+  await page.getByLabel("Password").fill("Ada's long password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("link", { name: /Go forward/ }).waitFor();
+  assert.equal(await page.getByText("Not hers").count(), 0, "another group's piece is not listed");
+  assert.equal(await page.getByRole("heading", { name: "A new piece" }).count(), 0, "the club adds pieces");
+  assert.match(await page.locator("#member").textContent(), /Ada \(performer\)/);
+  const cookies = await page.context().cookies();
+  const session = cookies.find((cookie) => cookie.name.startsWith("encore_session_"));
+  assert.ok(session?.httpOnly && session.sameSite === "Strict", JSON.stringify(cookies));
+  await page.screenshot({ path: join(artifacts, "club-1-pieces.png"), fullPage: true });
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("heading", { name: "Log in to your club's stage" }).waitFor();
+  const answer = await page.request.get(stage.url.origin + "/api/pieces");
+  assert.equal(answer.status(), 401, "the session ended");
+  assert.deepEqual(problems, []);
+});
