@@ -161,7 +161,8 @@ async fn allowed(stage: &Arc<Stage>, viewer: &Viewer, method: &Method, path: &st
             visible_take(stage, viewer, id(2)).await?;
             Ok(())
         }
-        _ => Ok(()),
+        // A route not listed here is refused until it is: nothing is open by default.
+        _ => Err(ApiError::not_found("there is nothing at this address")),
     }
 }
 
