@@ -111,6 +111,7 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
         findings: Vec::new(),
         delivery: None,
         prompter: None,
+        changes: Vec::new(),
     };
     report.findings = findings(&report, script);
     report

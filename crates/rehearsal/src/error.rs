@@ -45,6 +45,15 @@ pub enum RehearsalError {
     )]
     NotAClub,
 
+    #[error("only a coach may do that")]
+    CoachesOnly,
+
+    #[error("there is no group {id} among yours")]
+    NoSuchGroup { id: i64 },
+
+    #[error("cannot change that verdict: {0}")]
+    Verdict(encore_take::VerdictChangeError),
+
     #[error("a password needs at least {shortest} characters")]
     ShortPassword { shortest: usize },
 

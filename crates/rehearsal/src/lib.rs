@@ -17,6 +17,7 @@
 //! ([`RecordingJournal`]), and [`recover_interrupted`] keeps it if the stage died.
 
 mod club;
+mod coaching;
 mod drills;
 mod error;
 mod looking_back;
@@ -31,6 +32,7 @@ pub use club::{
     FAILED_LOGIN_WINDOW, Login, MOST_FAILED_LOGINS, SESSION_SECONDS, SHORTEST_PASSWORD, Viewer, add_member, club_of,
     log_in, log_out, member_of_session,
 };
+pub use coaching::{AssignedPiece, GroupView, PerformerTakes, change_verdict, group_view};
 pub use drills::{
     DUE_SOON, DrillAttempt, DrillsAfterTake, attempt_drill, drill_script, drills, drills_after_take, edit_script,
     is_due, keep_attempt, usual_pace,

@@ -66,6 +66,10 @@ pub trait Club {
     fn join_group(&self, group: &str, member: &str) -> Result<(Group, Member), StoreError>;
     /// The groups a member is in.
     fn groups_of(&self, member_id: i64) -> Result<Vec<Group>, StoreError>;
+    /// The members of a group, by name.
+    fn members_of(&self, group_id: i64) -> Result<Vec<Member>, StoreError>;
+    /// The pieces assigned to a group, the soonest due first.
+    fn assignments_to(&self, group_id: i64) -> Result<Vec<Assignment>, StoreError>;
     /// The performers in any group a member is in (for a coach, the performers they coach).
     fn performers_with(&self, member_id: i64) -> Result<Vec<Member>, StoreError>;
     /// Assigns a piece to a group, or changes its due date.

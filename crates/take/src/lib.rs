@@ -16,6 +16,7 @@ mod take_report;
 mod take_word;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod verdict_change;
 
 pub use delivery::{Contour, Delivery, LineDelivery};
 pub use hearing::{HeardWord, Hearing, Unrecognised};
@@ -25,3 +26,4 @@ pub use take_report::{
     AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, costliest,
 };
 pub use take_word::{TakeWord, Verdict, repetitions, said_on_line};
+pub use verdict_change::{VerdictChange, VerdictChangeError};

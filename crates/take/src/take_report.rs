@@ -32,6 +32,9 @@ pub struct TakeReport {
     /// words had to be shown again. Absent for a take read with the full text in view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompter: Option<PrompterUsed>,
+    /// Verdicts a coach changed, oldest first; the numbers above count them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<crate::VerdictChange>,
 }
 
 /// The length of the audio and how much of it was speech.

@@ -195,6 +195,7 @@ fn assemble(
         findings: Vec::new(),
         delivery: None,
         prompter: None,
+        changes: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@ import { takePage } from "./pages/take.js";
 import { comparePage } from "./pages/compare.js";
 import { drillsPage } from "./pages/drills.js";
 import { loginPage, showMember } from "./pages/login.js";
+import { groupsPage, groupPage } from "./pages/groups.js";
 import { api } from "./api.js";
 
 const routes = [
@@ -18,6 +19,8 @@ const routes = [
   [/^#\/pieces\/(\d+)\/drills$/, () => drillsPage],
   [/^#\/takes\/(\d+)$/, () => takePage],
   [/^#\/compare\/(\d+)\/(\d+)$/, () => comparePage],
+  [/^#\/groups$/, () => groupsPage],
+  [/^#\/groups\/(\d+)$/, () => groupPage],
 ];
 
 const main = document.getElementById("main");

@@ -172,6 +172,7 @@ pub(super) mod sample {
             findings: Vec::new(),
             delivery: None,
             prompter: None,
+            changes: Vec::new(),
         }
     }
 }

@@ -83,6 +83,9 @@ impl From<RehearsalError> for ApiError {
                 ApiError::unprocessable(error.to_string())
             }
             RehearsalError::WrongLogin => ApiError::new(StatusCode::UNAUTHORIZED, error.to_string()),
+            RehearsalError::CoachesOnly => ApiError::new(StatusCode::FORBIDDEN, error.to_string()),
+            RehearsalError::NoSuchGroup { .. } => ApiError::not_found(error.to_string()),
+            RehearsalError::Verdict(_) => ApiError::bad_request(error.to_string()),
             RehearsalError::TooManyLogins { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, error.to_string()),
             other => ApiError::internal(other),
         }

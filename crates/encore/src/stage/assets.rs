@@ -27,6 +27,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("pages/compare.js", JS, include_str!("../../assets/stage/pages/compare.js")),
     ("pages/drills.js", JS, include_str!("../../assets/stage/pages/drills.js")),
     ("pages/login.js", JS, include_str!("../../assets/stage/pages/login.js")),
+    ("pages/groups.js", JS, include_str!("../../assets/stage/pages/groups.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

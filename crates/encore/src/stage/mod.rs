@@ -11,6 +11,7 @@
 mod api_error;
 mod assets;
 mod auth;
+mod coaching;
 mod drills;
 mod page_message;
 mod people;
@@ -24,7 +25,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use encore_rehearsal::Settings;
 
 use self::state::Limits;
@@ -170,6 +171,9 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/api/takes/{id}/audio", get(takes::audio))
         .route("/api/takes/{id}/analyse", post(takes::analyze_again))
         .route("/api/compare/{before}/{after}", get(takes::compare))
+        .route("/api/groups", get(coaching::list))
+        .route("/api/groups/{id}", get(coaching::show))
+        .route("/api/takes/{id}/words/{index}", put(coaching::change_verdict))
         .fallback(not_found)
         // Layers run outside in: the guard (this machine, the token) first, then a club's logins.
         .layer(axum::middleware::from_fn_with_state(stage.clone(), people::access))

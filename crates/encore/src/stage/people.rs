@@ -133,6 +133,10 @@ async fn allowed(stage: &Arc<Stage>, viewer: &Viewer, method: &Method, path: &st
             "a club's pieces are added with `encore piece add` and given to a group with `encore assign`",
         )),
         (_, ["uploads", _]) => Ok(()),
+        (&Method::GET, ["groups"]) => Ok(()),
+        // Which groups a coach may open is the rehearsal layer's to say (a group not theirs is 404).
+        (&Method::GET, ["groups", _]) if viewer.is_coach() => Ok(()),
+        (_, ["groups", ..]) => Err(forbidden("only a coach sees a group's takes")),
         (method, ["pieces", _, rest @ ..]) => {
             id(1).filter(|&piece| viewer.sees_piece(piece)).ok_or_else(no_such_piece)?;
             match (method, rest) {
@@ -153,6 +157,7 @@ async fn allowed(stage: &Arc<Stage>, viewer: &Viewer, method: &Method, path: &st
                 (&Method::DELETE, []) if take.performer_id != Some(viewer.member.id) => {
                     Err(forbidden("only the performer of a take may remove it"))
                 }
+                (_, ["words", _]) if !viewer.is_coach() => Err(forbidden("only a coach may change a verdict")),
                 _ => Ok(()),
             }
         }

@@ -193,3 +193,84 @@ fn guessing_a_password_stops_after_five_tries() {
     }
     assert_eq!(stage.log_in("Ada", "the right password"), Err(429), "even the right one waits");
 }
+
+/// `PUT path` with a JSON body, as `session`.
+fn put_json(stage: &ClubStage, session: &str, path: &str, body: Value) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut response = agent
+        .put(&format!("{}{path}", stage.origin))
+        .header("Cookie", &format!("{}={session}", stage.cookie_name()))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .expect("the stage answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+#[test]
+fn a_coach_sees_where_the_group_stumbles_and_changes_a_verdict_the_performer_then_sees() {
+    let database = ThrowawayDatabase::new();
+    club(&database, &["user", "add", "Ada", "--role", "performer"], "Ada secret words\n");
+    club(&database, &["user", "add", "Cleo", "--role", "coach"], "Cleo secret words\n");
+    club(&database, &["user", "add", "Dan", "--role", "coach"], "Dan secret words\n");
+    club(&database, &["group", "add", "Year 10"], "");
+    club(&database, &["group", "add", "Choir"], "");
+    club(&database, &["group", "join", "Year 10", "Ada"], "");
+    club(&database, &["group", "join", "Year 10", "Cleo"], "");
+    club(&database, &["group", "join", "Choir", "Dan"], "");
+    // The recording says "go forward ten meters": "big" is skipped in every take.
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), "Go forward ten big meters").unwrap();
+    club(&database, &["piece", "add", "Go forward", "--script", script.path().to_str().unwrap()], "");
+    club(&database, &["assign", "Go forward", "Year 10"], "");
+
+    let stage = ClubStage::start(&database);
+    let (ada, _) = stage.log_in("Ada", "Ada secret words").unwrap();
+    let wav = std::fs::read(corpus("cmu_goforward.wav")).unwrap();
+    let mut takes = Vec::new();
+    for _ in 0..2 {
+        let (status, take) = stage.call(Some(&ada), "POST", "/api/pieces/1/takes", Some(wav.clone()));
+        assert_eq!(status, 200, "{take}");
+        takes.push(take["take"]["id"].as_i64().unwrap());
+    }
+
+    let (cleo, _) = stage.log_in("Cleo", "Cleo secret words").unwrap();
+    let (status, groups) = stage.call(Some(&cleo), "GET", "/api/groups", None);
+    assert_eq!(status, 200);
+    let group = groups[0]["id"].as_i64().unwrap();
+    let (status, view) = stage.call(Some(&cleo), "GET", &format!("/api/groups/{group}"), None);
+    assert_eq!(status, 200, "{view}");
+    let trouble = &view["pieces"][0]["trouble"][0];
+    assert_eq!((trouble["text"].as_str(), trouble["takes"].as_u64()), (Some("big"), Some(2)), "{view}");
+    let ada_takes = &view["performers"][0]["takes"];
+    assert_eq!(view["performers"][0]["name"], "Ada");
+    assert_eq!(ada_takes.as_array().unwrap().len(), 2);
+    assert_eq!(ada_takes[0]["accuracy"], 0.8);
+
+    // Neither a performer nor another group's coach may change it, nor see the group.
+    let big = json!({"verdict": "correct"});
+    assert_eq!(put_json(&stage, &ada, &format!("/api/takes/{}/words/3", takes[0]), big.clone()).0, 403);
+    let (dan, _) = stage.log_in("Dan", "Dan secret words").unwrap();
+    assert_eq!(put_json(&stage, &dan, &format!("/api/takes/{}/words/3", takes[0]), big.clone()).0, 404);
+    assert_eq!(stage.get(&dan, &format!("/api/groups/{group}")), 404);
+    assert_eq!(stage.get(&ada, &format!("/api/groups/{group}")), 403);
+    let (status, refused) =
+        put_json(&stage, &cleo, &format!("/api/takes/{}/words/3", takes[0]), json!({"verdict": "filler"}));
+    assert_eq!(status, 400, "{refused}");
+
+    let (status, changed) = put_json(&stage, &cleo, &format!("/api/takes/{}/words/3", takes[0]), big);
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["report"]["summary"]["accuracy"], 1.0, "the numbers are counted again");
+    let change = &changed["report"]["changes"][0];
+    assert_eq!(
+        (change["script_index"].as_u64(), change["from"].as_str(), change["to"].as_str(), change["by"].as_str()),
+        (Some(3), Some("skipped"), Some("correct"), Some("Cleo"))
+    );
+    // The performer sees it.
+    let (_, seen) = stage.call(Some(&ada), "GET", &format!("/api/takes/{}", takes[0]), None);
+    assert_eq!(seen["report"]["summary"]["accuracy"], 1.0);
+    assert_eq!(seen["report"]["changes"][0]["by"], "Cleo");
+    let (_, view) = stage.call(Some(&cleo), "GET", &format!("/api/groups/{group}"), None);
+    assert_eq!(view["performers"][0]["takes"][0]["changes"], 1);
+}

@@ -96,6 +96,36 @@ impl Club for PostgresStore {
         Ok(rows.iter().map(group_from_row).collect())
     }
 
+    fn members_of(&self, group_id: i64) -> Result<Vec<Member>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                &format!(
+                    "{MEMBER_SELECT} JOIN group_member ON group_member.member_id = member.id
+                     WHERE group_member.group_id = $1 ORDER BY member.name_key COLLATE \"C\""
+                ),
+                &[&group_id],
+            )
+            .context("reading a group's members")?;
+        Ok(rows.iter().map(member_from_row).collect())
+    }
+
+    fn assignments_to(&self, group_id: i64) -> Result<Vec<Assignment>, StoreError> {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(
+                "SELECT assignment.piece_id, club_group.id, club_group.name, assignment.due FROM assignment
+                 JOIN club_group ON club_group.id = assignment.group_id
+                 WHERE assignment.group_id = $1
+                 ORDER BY assignment.due NULLS LAST, assignment.piece_id",
+                &[&group_id],
+            )
+            .context("reading a group's assignments")?;
+        Ok(rows.iter().map(assignment_from_row).collect())
+    }
+
     fn performers_with(&self, member_id: i64) -> Result<Vec<Member>, StoreError> {
         let rows = self
             .client
@@ -142,14 +172,7 @@ impl Club for PostgresStore {
                 &[&member_id],
             )
             .context("reading a member's assignments")?;
-        Ok(rows
-            .iter()
-            .map(|row| Assignment {
-                piece_id: row.get(0),
-                group: Group { id: row.get(1), name: row.get(2) },
-                due: row.get(3),
-            })
-            .collect())
+        Ok(rows.iter().map(assignment_from_row).collect())
     }
 
     fn open_session(&self, token_hash: &str, member_id: i64, expires_at: i64) -> Result<(), StoreError> {
@@ -253,6 +276,11 @@ fn member_from_row(row: &Row) -> Member {
     }
 }
 
+/// An assignment from the columns piece id, group id, group name, due.
+fn assignment_from_row(row: &Row) -> Assignment {
+    Assignment { piece_id: row.get(0), group: Group { id: row.get(1), name: row.get(2) }, due: row.get(3) }
+}
+
 fn group_from_row(row: &Row) -> Group {
     Group { id: row.get(0), name: row.get(1) }
 }
@@ -282,8 +310,12 @@ mod tests {
         store.join_group("Choir", "Ben").unwrap();
         assert!(matches!(store.join_group("Nope", "Ada"), Err(StoreError::NoSuchGroup { .. })));
         assert!(matches!(store.join_group("Choir", "Nobody"), Err(StoreError::NoSuchMember { .. })));
-        assert_eq!(store.performers_with(cleo.id).unwrap(), [ada.clone()], "a coach's performers are in their groups");
-        assert_eq!(store.performers_with(ben.id).unwrap(), [ben.clone()]);
+        assert_eq!(
+            store.performers_with(cleo.id).unwrap(),
+            std::slice::from_ref(&ada),
+            "a coach's performers are in their groups"
+        );
+        assert_eq!(store.performers_with(ben.id).unwrap(), std::slice::from_ref(&ben));
 
         let piece = store.add_piece("Ozymandias", "I met a traveller").unwrap();
         store.assign(piece.id, "Year 10", Some(1_800_000_000)).unwrap();

@@ -44,8 +44,13 @@ export function loginPage(main, onLoggedIn) {
 /** Says who is logged in, with a way out, in the page's bar. */
 export function showMember(member, onLoggedOut) {
   document.getElementById("member")?.remove();
+  document.getElementById("groups-link")?.remove();
   document.body.dataset.club = String(Boolean(member?.club));
+  document.body.dataset.role = member?.role ?? "";
   if (!member?.club) return;
+  if (member.role === "coach") {
+    document.querySelector("header.bar nav").append(h("a", { id: "groups-link", href: "#/groups" }, "Groups"));
+  }
   const out = h("button", { type: "button", class: "link", onclick: async () => {
     await api("/api/logout", { method: "POST" }).catch(() => {});
     document.getElementById("member")?.remove();

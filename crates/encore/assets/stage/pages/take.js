@@ -17,7 +17,8 @@ export async function takePage(main, id) {
     h("p", { class: "quiet small" }, [take.source_name, clock(take.duration)].filter(Boolean).join(" · ")),
   );
   const actions = h("div", { class: "actions" },
-    h("a", { class: "button primary", href: `#/pieces/${take.piece_id}/rehearse` }, "Try again"),
+    // A coach reads a performer's take; only performers rehearse.
+    document.body.dataset.role === "coach" ? null : h("a", { class: "button primary", href: `#/pieces/${take.piece_id}/rehearse` }, "Try again"),
     take.previous_take_id && report ? h("a", { class: "button", href: `#/compare/${take.previous_take_id}/${take.id}` }, "Compare with the take before") : null,
     h("a", { class: "button", href: `#/pieces/${take.piece_id}` }, "All takes"),
   );
@@ -91,6 +92,8 @@ export async function takePage(main, id) {
     report.findings.length
       ? h("ol", { class: "findings" }, report.findings.map((finding) => h("li", {}, capital(finding.message))))
       : h("p", {}, "Nothing stood out: a clean take."),
+    verdictChanges(report, view.script),
+    document.body.dataset.role === "coach" ? changeVerdictForm(take, report, view.script) : null,
     actions,
   );
 
@@ -105,4 +108,44 @@ export async function takePage(main, id) {
 }
 
 const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** The verdicts a coach changed, with who and when; the numbers above already count them. */
+function verdictChanges(report, script) {
+  if (!report.changes?.length) return null;
+  const word = (index) => script.words.find((w) => w.index === index)?.text ?? `word ${index + 1}`;
+  return h("div", { class: "changes" },
+    h("h2", {}, "Verdicts your coach changed"),
+    h("ul", {}, report.changes.map((change) => h("li", {},
+      h("q", {}, word(change.script_index)), `: ${change.from} → ${change.to}, by ${change.by}, ${when(change.at)}`))));
+}
+
+/** A coach who heard the take better than Encore did puts a script word's verdict right. */
+function changeVerdictForm(take, report, script) {
+  const verdictOf = new Map(report.words.filter((w) => w.script_index !== null).map((w) => [w.script_index, w.verdict]));
+  const word = h("select", { id: "change-word" }, script.words.map((w) =>
+    h("option", { value: w.index }, `${w.index + 1}. ${w.text} (${verdictOf.get(w.index) ?? "?"})`)));
+  const verdict = h("select", { id: "change-verdict" },
+    ["correct", "misread", "skipped"].map((v) => h("option", { value: v }, v)));
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  const save = h("button", { type: "submit" }, "Change the verdict");
+  return h("form", { class: "change-verdict", onsubmit: async (event) => {
+    event.preventDefault();
+    save.disabled = true;
+    try {
+      await api(`/api/takes/${take.id}/words/${word.value}`, { method: "PUT", json: { verdict: verdict.value } });
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+      save.disabled = false;
+    }
+  } },
+    h("h2", {}, "Change a verdict"),
+    h("p", { class: "quiet small" }, "Where you heard better than Encore: the performer sees the change, with your name."),
+    h("label", { for: "change-word" }, "Word "), word, " ",
+    h("label", { for: "change-verdict" }, "to "), verdict, " ",
+    save,
+    error,
+  );
+}
 const number = (label, value) => h("div", {}, h("dt", {}, label), h("dd", {}, value));
