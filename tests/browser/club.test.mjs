@@ -78,6 +78,15 @@ test("a performer logs in to their group's pieces and out again", async () => {
   assert.ok(session?.httpOnly && session.sameSite === "Strict", JSON.stringify(cookies));
   await page.screenshot({ path: join(artifacts, "club-1-pieces.png"), fullPage: true });
 
+  // An upload is kept at once and waits for a worker; its page follows the queue to the report.
+  await page.getByRole("link", { name: /Go forward/ }).click();
+  await page.goto(page.url() + "/rehearse");
+  await page.locator("#upload").setInputFiles(join(corpus, "cmu_goforward.wav"));
+  await page.getByRole("status").filter({ hasText: "Next in the queue to be heard" }).waitFor();
+  encore(["--threads", "1", "worker", "--once"]);
+  await page.getByRole("heading", { name: "The numbers" }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator("dl.numbers dd").first().textContent(), "100%");
+
   await page.getByRole("button", { name: "Log out" }).click();
   await page.getByRole("heading", { name: "Log in to your club's stage" }).waitFor();
   const answer = await page.request.get(stage.url.origin + "/api/pieces");
@@ -104,6 +113,8 @@ test("a coach sees where the group stumbles and changes a verdict", async () => 
     takes.push((await answer.json()).take.id);
   }
   await performer.close();
+  // A club's takes are heard by its workers.
+  encore(["--threads", "1", "worker", "--once"]);
 
   const page = await (await browser.newContext()).newPage();
   const problems = [];
@@ -121,7 +132,7 @@ test("a coach sees where the group stumbles and changes a verdict", async () => 
   assert.match(await table.textContent(), /80%/);
   await page.screenshot({ path: join(artifacts, "club-2-group.png"), fullPage: true });
 
-  await table.getByRole("link").first().click();
+  await table.getByRole("row").filter({ hasText: "Ten big meters" }).first().getByRole("link").click();
   await page.getByRole("heading", { name: "Change a verdict" }).waitFor();
   const accuracy = page.locator("dl.numbers dd").first();
   assert.equal(await accuracy.textContent(), "80%");

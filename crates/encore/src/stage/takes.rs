@@ -16,7 +16,7 @@ use encore_audio::Audio;
 use encore_coach::{Comparison, LineDeliveryCompared, Standing, TakeScore};
 use encore_rehearsal::{RehearsalError, TakeAudio};
 use encore_script::Script;
-use encore_store::{Store, StoreError, Take};
+use encore_store::{JobState, Store, StoreError, Take};
 use encore_take::TakeReport;
 use http_body_util::BodyExt;
 use serde::Serialize;
@@ -64,6 +64,21 @@ pub struct TakeView {
     /// The best earlier take, and each line's delivery against it.
     best_take_id: Option<i64>,
     against_best: Vec<LineDeliveryCompared>,
+    /// In a club, the analysis waiting or under way in the queue (or failed); absent once done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job: Option<JobView>,
+}
+
+/// A take's analysis in a club's queue, as its page shows it.
+#[derive(Serialize)]
+pub struct JobView {
+    /// `waiting`, `running` or `failed`.
+    state: &'static str,
+    /// 1 for the next, while waiting.
+    place: Option<usize>,
+    /// How much has been heard, 0 to 1, while running.
+    progress: f64,
+    error: Option<String>,
 }
 
 /// Two takes side by side.
@@ -130,6 +145,18 @@ pub async fn upload(
     let audio = decoded.map_err(|error| ApiError::unprocessable(error.to_string()))?;
     check_length(&stage, &name, audio.duration())?;
 
+    // In a club, the take is kept and its analysis queued for a worker, on another machine.
+    if stage.club {
+        let take_id = stage
+            .store(move |store| {
+                let queue = store.queue().ok_or(RehearsalError::NoQueue)?;
+                let take = encore_rehearsal::keep_take(store, &piece, &audio, performer)?;
+                queue.queue_take(take.id)?;
+                Ok::<_, RehearsalError>(take.id)
+            })
+            .await?;
+        return show(State(stage), Path(take_id)).await;
+    }
     // A place in the queue before anything is stored: a stage too busy keeps nothing.
     let queued = stage.queue_for_turn(progress.as_ref())?;
     let (take, audio) = stage
@@ -176,7 +203,17 @@ async fn judge_and_save(
 /// `POST /api/takes/{id}/analyse`: hears a stored take again (one whose analysis failed, or
 /// one analysed by an older Encore).
 pub async fn analyze_again(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
-    judge_stored(&stage, id).await?;
+    if stage.club {
+        // A club's analyses are the workers': the take goes back in the queue.
+        stage
+            .store(move |store| {
+                store.queue().ok_or(RehearsalError::NoQueue)?.queue_take(id)?;
+                Ok::<_, RehearsalError>(())
+            })
+            .await?;
+    } else {
+        judge_stored(&stage, id).await?;
+    }
     show(State(stage), Path(id)).await
 }
 
@@ -322,12 +359,26 @@ pub fn take_view(store: &dyn Store, id: i64) -> Result<TakeView, StoreError> {
         standing_text,
         best_take_id,
         against_best,
+        job: job_view(store, id)?,
     })
+}
+
+/// The take's job in a club's queue, unless it is done (or the store has no queue).
+fn job_view(store: &dyn Store, take_id: i64) -> Result<Option<JobView>, StoreError> {
+    let Some(queue) = store.queue() else { return Ok(None) };
+    Ok(queue.job_of_take(take_id)?.filter(|job| job.state != JobState::Done).map(|job| JobView {
+        state: job.state.name(),
+        place: job.place,
+        progress: job.progress,
+        error: job.error,
+    }))
 }
 
 fn take_info(store: &dyn Store, take: &Take) -> Result<TakeInfo, StoreError> {
     let piece = store.piece(take.piece_id)?;
-    let takes = store.takes(take.piece_id)?;
+    // The takes before and after are the same performer's (all of them on one's own stage).
+    let takes: Vec<Take> =
+        store.takes(take.piece_id)?.into_iter().filter(|other| other.performer_id == take.performer_id).collect();
     let at = takes.iter().position(|t| t.id == take.id);
     let previous_take_id = at.and_then(|at| at.checked_sub(1)).map(|at| takes[at].id);
     let next_take_id = at.and_then(|at| takes.get(at + 1)).map(|t| t.id);

@@ -147,7 +147,12 @@ fn members_reach_only_what_their_role_and_groups_allow() {
     let (ben, _) = stage.log_in("Ben", "Ben secret words").unwrap();
     let (status, bens) = stage.call(Some(&ben), "POST", &format!("/api/pieces/{go_forward}/takes"), Some(wav.clone()));
     assert_eq!(status, 200, "{bens}");
+    assert_eq!(bens["job"]["state"], "waiting", "a club's uploads are heard by its workers: {bens}");
+    assert_eq!(bens["job"]["place"], 2);
     let bens = bens["take"]["id"].as_i64().unwrap();
+    club(&database, &["--threads", "1", "worker", "--once"], "");
+    let (_, heard) = stage.call(Some(&ben), "GET", &format!("/api/takes/{bens}"), None);
+    assert!(heard["report"].is_object() && heard.get("job").is_none(), "{heard}");
 
     // A performer: their own take, never another's, nor its audio, nor a comparison with it.
     assert_eq!(stage.get(&ada, &format!("/api/takes/{adas}")), 200);
@@ -234,6 +239,7 @@ fn a_coach_sees_where_the_group_stumbles_and_changes_a_verdict_the_performer_the
         assert_eq!(status, 200, "{take}");
         takes.push(take["take"]["id"].as_i64().unwrap());
     }
+    club(&database, &["--threads", "1", "worker", "--once"], "");
 
     let (cleo, _) = stage.log_in("Cleo", "Cleo secret words").unwrap();
     let (status, groups) = stage.call(Some(&cleo), "GET", "/api/groups", None);

@@ -23,6 +23,27 @@ export async function takePage(main, id) {
     h("a", { class: "button", href: `#/pieces/${take.piece_id}` }, "All takes"),
   );
 
+  // In a club, a worker hears the take: say where it is in the queue until its report comes.
+  if (!report && view.job && view.job.state !== "failed") {
+    const says = h("p", { class: "job", role: "status" }, jobText(view.job));
+    main.append(says, actions);
+    let waiting = true;
+    (async () => {
+      while (waiting) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        if (!waiting) break;
+        const now = await api(`/api/takes/${id}`).catch(() => null);
+        if (!waiting || !now) continue;
+        if (now.report || now.job?.state === "failed") {
+          window.dispatchEvent(new HashChangeEvent("hashchange"));
+          break;
+        }
+        says.textContent = jobText(now.job);
+      }
+    })();
+    return () => { waiting = false; };
+  }
+
   if (!report) {
     const error = h("p", { class: "error", role: "alert" });
     const again = h("button", { type: "button", class: "primary" }, "Analyse it now");
@@ -38,7 +59,8 @@ export async function takePage(main, id) {
         again.textContent = "Analyse it now";
       }
     });
-    main.append(h("p", {}, "This take is kept but has not been analysed yet."), error, h("div", { class: "actions" }, again), actions);
+    const why = view.job?.state === "failed" ? `Its analysis failed: ${view.job.error}.` : "";
+    main.append(h("p", {}, "This take is kept but has not been analysed yet. ", why), error, h("div", { class: "actions" }, again), actions);
     return;
   }
 
@@ -108,6 +130,14 @@ export async function takePage(main, id) {
 }
 
 const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Where a take's analysis is in a club's queue. */
+function jobText(job) {
+  if (job?.state === "running") return `Being heard: ${Math.round(job.progress * 100)}%…`;
+  if (job?.place === 1) return "Kept. Next in the queue to be heard…";
+  if (job?.place) return `Kept. Waiting to be heard: ${job.place - 1} ${job.place === 2 ? "take" : "takes"} ahead…`;
+  return "Kept. Waiting to be heard…";
+}
 
 /** The verdicts a coach changed, with who and when; the numbers above already count them. */
 function verdictChanges(report, script) {
