@@ -112,7 +112,9 @@ pub fn save_judgement(
 ) -> Result<DrillsAfterTake, RehearsalError> {
     let take = store.take(take_id)?;
     let first = take.analyzed_at.is_none();
-    store.save_report(take_id, &judgement.report, &judgement.analyzer)?;
+    let mut report = judgement.report.clone();
+    keep_verdict_changes(take.report.as_ref(), &mut report);
+    store.save_report(take_id, &report, &judgement.analyzer)?;
     if !first {
         return Ok(DrillsAfterTake::default());
     }
@@ -150,6 +152,15 @@ pub fn reanalyze(
     let judgement = judge(recogniser, &script, &audio, progress)?;
     save_judgement(store, take.id, &judgement)?;
     Ok(judgement.report)
+}
+
+/// A take heard again keeps the verdicts its coach changed: they are applied to the new report,
+/// each with its coach and time, where the new verdict differs.
+pub(crate) fn keep_verdict_changes(earlier: Option<&TakeReport>, report: &mut TakeReport) {
+    for change in earlier.map(|earlier| earlier.changes.as_slice()).unwrap_or_default() {
+        // A word the new report lacks (a script edited since) has nothing to change.
+        let _ = report.change_verdict(change.script_index, change.to, &change.by, change.at);
+    }
 }
 
 /// The extension the store keeps a file under: the file's own, if it is a plain one.

@@ -157,7 +157,9 @@ fn hear_and_keep(
         Ok(judgement) => judgement,
         Err(error) => return Ok(Outcome::Failed(message_of(&error))),
     };
-    match queue.finish_job(job, &judgement.report, &judgement.analyzer) {
+    let mut report = judgement.report;
+    crate::takes::keep_verdict_changes(take.report.as_ref(), &mut report);
+    match queue.finish_job(job, &report, &judgement.analyzer) {
         Ok(()) => {}
         Err(StoreError::LeaseLost { .. }) => return Ok(Outcome::Lost),
         Err(error) => return Err(error.into()),
@@ -165,9 +167,9 @@ fn hear_and_keep(
     // Only the worker whose report was kept gets here, once per take: its drills are reviewed
     // and made now. A worker killed just before this leaves the take without them, never twice.
     if first_report {
-        crate::drills_after_take(store, &take, &judgement.report)?;
+        crate::drills_after_take(store, &take, &report)?;
     }
-    Ok(Outcome::Heard(judgement.report.summary.accuracy))
+    Ok(Outcome::Heard(report.summary.accuracy))
 }
 
 /// Renews the lease a third of the way through it until `finished`, noting the progress.

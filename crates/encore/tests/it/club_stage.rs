@@ -279,4 +279,10 @@ fn a_coach_sees_where_the_group_stumbles_and_changes_a_verdict_the_performer_the
     assert_eq!(seen["report"]["changes"][0]["by"], "Cleo");
     let (_, view) = stage.call(Some(&cleo), "GET", &format!("/api/groups/{group}"), None);
     assert_eq!(view["performers"][0]["takes"][0]["changes"], 1);
+
+    // Heard again (after an upgrade, say), the take keeps its coach's verdict.
+    club(&database, &["--threads", "1", "reanalyze", "--take", &takes[0].to_string()], "");
+    let (_, again) = stage.call(Some(&ada), "GET", &format!("/api/takes/{}", takes[0]), None);
+    assert_eq!(again["report"]["summary"]["accuracy"], 1.0, "{again}");
+    assert_eq!(again["report"]["changes"][0]["by"], "Cleo");
 }
