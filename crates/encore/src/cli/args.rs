@@ -209,6 +209,10 @@ pub struct TakeArgs {
     /// with the take's number; needs a club's --database.
     #[arg(long)]
     pub queue: bool,
+    /// In a club, the member who performed it (a coach bringing in a performer's recording):
+    /// they and their coaches then see it on the stage.
+    #[arg(long, value_name = "NAME")]
+    pub performer: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -18,6 +18,16 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
     let piece = store.find_piece(&args.piece)?;
     let script = Script::parse(&piece.script.text)?;
 
+    let performer = match &args.performer {
+        Some(name) => {
+            let club = encore_rehearsal::club_of(store.as_ref())?;
+            let (member, _) = club
+                .member_to_log_in(name)?
+                .ok_or_else(|| encore_store::StoreError::NoSuchMember { name: name.clone() })?;
+            Some(member.id)
+        }
+        None => None,
+    };
     let name = args.audio.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bytes = std::fs::read(&args.audio).map_err(|error| encore_audio::AudioError::reading(&args.audio, error))?;
     // A file that cannot be heard is refused before anything is kept.
@@ -27,7 +37,7 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
         // Refused before anything is kept: the take would otherwise wait for a worker that
         // never comes.
         let queue = store.queue().ok_or(encore_rehearsal::RehearsalError::NoQueue)?;
-        let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio, None)?;
+        let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio, performer)?;
         let job = queue.queue_take(take.id).with_context(|| {
             format!("take {} is kept but not queued; queue it with: encore reanalyze --take {}", take.id, take.id)
         })?;
@@ -40,7 +50,7 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio, None)?;
+    let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio, performer)?;
     progress::say(&format!("kept take {} of \"{}\"; analysing it", take.id, piece.title));
 
     let (report, drills) = settings

@@ -3,7 +3,9 @@
 //! rebinding) and an `Origin`, when a browser sends one, must be the stage itself (against a
 //! page elsewhere posting to it or opening its WebSocket). Listening on any other address, every
 //! request, pages and assets included, needs the token printed at start: as `?token=` (the page
-//! then gets it as a cookie), as `Authorization: Bearer`, or as that cookie.
+//! then gets it as a cookie), as `Authorization: Bearer`, or as that cookie. A club's stage has
+//! no token and answers to any host name: every request for data needs a member's login
+//! (`people.rs`), whose cookie no other site's page can send.
 
 use std::sync::Arc;
 
@@ -30,7 +32,7 @@ fn cookie_name(stage: &Stage) -> String {
 
 pub async fn guard(State(stage): State<Arc<Stage>>, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    if stage.token.is_none() && !host_is_loopback(headers) {
+    if stage.token.is_none() && !stage.club && !host_is_loopback(headers) {
         return ApiError::new(StatusCode::FORBIDDEN, "this stage answers only to addresses of this machine")
             .into_response();
     }

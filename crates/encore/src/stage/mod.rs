@@ -93,7 +93,9 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
     // idle stage stays small; a first-time install happens here, where the terminal shows it.
     settings.model.install_on_first_use(&mut |message| eprintln!("encore: {message}"))?;
 
-    let token = (!args.bind.is_loopback()).then(auth::new_token);
+    // A club's stage is reached from the members' own devices, each with a login, which stands
+    // in for the token a performer's own stage needs beyond this machine.
+    let token = (!args.bind.is_loopback() && !settings.is_club()).then(auth::new_token);
     let limits = Limits {
         upload_bytes: args.max_upload_mb.saturating_mul(1_000_000),
         seconds: args.max_upload_minutes as f64 * 60.0,

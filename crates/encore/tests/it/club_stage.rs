@@ -20,11 +20,16 @@ struct ClubStage {
 
 impl ClubStage {
     fn start(database: &ThrowawayDatabase) -> ClubStage {
+        ClubStage::start_with(database, &[])
+    }
+
+    fn start_with(database: &ThrowawayDatabase, extra: &[&str]) -> ClubStage {
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_encore"))
             .args(["--database", &database.url, "--data"])
             .arg(data.path())
             .args(["stage", "--port", "0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -285,4 +290,40 @@ fn a_coach_sees_where_the_group_stumbles_and_changes_a_verdict_the_performer_the
     let (_, again) = stage.call(Some(&ada), "GET", &format!("/api/takes/{}", takes[0]), None);
     assert_eq!(again["report"]["summary"]["accuracy"], 1.0, "{again}");
     assert_eq!(again["report"]["changes"][0]["by"], "Cleo");
+}
+
+#[test]
+fn a_clubs_stage_on_the_network_needs_logins_not_a_token() {
+    let database = ThrowawayDatabase::new();
+    club(&database, &["user", "add", "Ada", "--role", "performer"], "the right password\n");
+    let stage = ClubStage::start_with(&database, &["--bind", "0.0.0.0"]);
+    assert!(!stage.origin.contains("token="), "{}", stage.origin);
+    // A member's device names the machine by its network name.
+    let port = stage.origin.rsplit(':').next().unwrap().to_owned();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let status = |path: &str, cookie: &str| {
+        agent
+            .get(&format!("http://127.0.0.1:{port}{path}"))
+            .header("Host", &format!("stage.school.lan:{port}"))
+            .header("Cookie", cookie)
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status("/", ""), 200, "the page, which holds no data, is served");
+    assert_eq!(status("/api/pieces", ""), 401, "data needs a login");
+    // Logged in over plain HTTP on the network, the cookie cannot be `Secure`, or the browser
+    // would drop it.
+    let login = agent
+        .post(&format!("http://127.0.0.1:{port}/api/login"))
+        .header("Host", &format!("stage.school.lan:{port}"))
+        .header("Content-Type", "application/json")
+        .send(json!({"name": "Ada", "password": "the right password"}).to_string())
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && !cookie.contains("Secure"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_owned();
+    assert_eq!(status("/api/pieces", &session), 200);
 }

@@ -83,64 +83,52 @@ impl Club for PostgresStore {
     }
 
     fn groups_of(&self, member_id: i64) -> Result<Vec<Group>, StoreError> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                "SELECT club_group.id, club_group.name FROM club_group
+        let rows = self.rows(
+            "reading a member's groups",
+            "SELECT club_group.id, club_group.name FROM club_group
                  JOIN group_member ON group_member.group_id = club_group.id
                  WHERE group_member.member_id = $1 ORDER BY club_group.name_key COLLATE \"C\"",
-                &[&member_id],
-            )
-            .context("reading a member's groups")?;
+            &[&member_id],
+        )?;
         Ok(rows.iter().map(group_from_row).collect())
     }
 
     fn members_of(&self, group_id: i64) -> Result<Vec<Member>, StoreError> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                &format!(
-                    "{MEMBER_SELECT} JOIN group_member ON group_member.member_id = member.id
+        let rows = self.rows(
+            "reading a group's members",
+            &format!(
+                "{MEMBER_SELECT} JOIN group_member ON group_member.member_id = member.id
                      WHERE group_member.group_id = $1 ORDER BY member.name_key COLLATE \"C\""
-                ),
-                &[&group_id],
-            )
-            .context("reading a group's members")?;
+            ),
+            &[&group_id],
+        )?;
         Ok(rows.iter().map(member_from_row).collect())
     }
 
     fn assignments_to(&self, group_id: i64) -> Result<Vec<Assignment>, StoreError> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                "SELECT assignment.piece_id, club_group.id, club_group.name, assignment.due FROM assignment
+        let rows = self.rows(
+            "reading a group's assignments",
+            "SELECT assignment.piece_id, club_group.id, club_group.name, assignment.due FROM assignment
                  JOIN club_group ON club_group.id = assignment.group_id
                  WHERE assignment.group_id = $1
                  ORDER BY assignment.due NULLS LAST, assignment.piece_id",
-                &[&group_id],
-            )
-            .context("reading a group's assignments")?;
+            &[&group_id],
+        )?;
         Ok(rows.iter().map(assignment_from_row).collect())
     }
 
     fn performers_with(&self, member_id: i64) -> Result<Vec<Member>, StoreError> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                &format!(
-                    "{MEMBER_SELECT} WHERE member.role = 'performer' AND member.id IN (
+        let rows = self.rows(
+            "reading a group's performers",
+            &format!(
+                "{MEMBER_SELECT} WHERE member.role = 'performer' AND member.id IN (
                          SELECT others.member_id FROM group_member AS others
                          JOIN group_member AS mine ON mine.group_id = others.group_id
                          WHERE mine.member_id = $1)
                      ORDER BY member.name_key COLLATE \"C\""
-                ),
-                &[&member_id],
-            )
-            .context("reading a group's performers")?;
+            ),
+            &[&member_id],
+        )?;
         Ok(rows.iter().map(member_from_row).collect())
     }
 
@@ -160,18 +148,15 @@ impl Club for PostgresStore {
     }
 
     fn assignments_of(&self, member_id: i64) -> Result<Vec<Assignment>, StoreError> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                "SELECT assignment.piece_id, club_group.id, club_group.name, assignment.due FROM assignment
+        let rows = self.rows(
+            "reading a member's assignments",
+            "SELECT assignment.piece_id, club_group.id, club_group.name, assignment.due FROM assignment
                  JOIN club_group ON club_group.id = assignment.group_id
                  JOIN group_member ON group_member.group_id = assignment.group_id
                  WHERE group_member.member_id = $1
                  ORDER BY assignment.due NULLS LAST, assignment.piece_id, club_group.id",
-                &[&member_id],
-            )
-            .context("reading a member's assignments")?;
+            &[&member_id],
+        )?;
         Ok(rows.iter().map(assignment_from_row).collect())
     }
 

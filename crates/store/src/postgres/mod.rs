@@ -65,6 +65,16 @@ impl PostgresStore {
         &self.place
     }
 
+    /// The rows of one query, run on its own.
+    pub(crate) fn rows(
+        &self,
+        action: &'static str,
+        sql: &str,
+        parameters: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        self.client.borrow_mut().query(sql, parameters).context(action)
+    }
+
     /// Runs `work` in one transaction and commits it.
     pub(crate) fn transaction<T>(
         &self,
