@@ -87,17 +87,23 @@ struct Recording {
     performer: Option<i64>,
 }
 
-/// A recording heard to its stop: the take heard so far, the analysis turn it holds, and
-/// whether the page went away instead of stopping.
-struct Heard {
-    live: LiveTake,
-    turn: OwnedSemaphorePermit,
-    gone: bool,
+/// How a recording ended.
+enum Heard {
+    /// Heard to its stop: the take heard so far, the analysis turn it holds, and whether the
+    /// page went away instead of stopping.
+    Live { live: LiveTake, turn: OwnedSemaphorePermit, gone: bool },
+    /// On a club's stage, stopped before its turn to be heard came (another take held it): the
+    /// club's workers hear it, not this machine.
+    ForWorkers,
 }
 
 impl Recording {
     async fn run(mut self, stage: Arc<Stage>, piece: Piece, script: Script) {
-        let Some(Heard { live, turn, gone }) = self.hear(&stage, script).await else { return };
+        let (live, turn, gone) = match self.hear(&stage, script).await {
+            None => return,
+            Some(Heard::Live { live, turn, gone }) => (Some(live), Some(turn), gone),
+            Some(Heard::ForWorkers) => (None, None, false),
+        };
 
         let length = seconds(self.page.pcm.len());
         if length < SHORTEST_TAKE || (gone && length < KEPT_WITHOUT_STOP) {
@@ -135,6 +141,26 @@ impl Recording {
         self.discard_journal();
         self.send(json!({"type": "saved", "take_id": take.id})).await;
 
+        let Some(live) = live else {
+            // Its page follows the queue to the report.
+            let take_id = take.id;
+            let queued = stage
+                .store(move |store| {
+                    let queue = store.queue().ok_or(encore_rehearsal::RehearsalError::NoQueue)?;
+                    Ok::<_, encore_rehearsal::RehearsalError>(queue.queue_take(take_id)?)
+                })
+                .await;
+            match queued {
+                Ok(_) => self.send(json!({"type": "report", "take_id": take_id})).await,
+                Err(error) => {
+                    let message =
+                        format!("{}; the take is kept (take {take_id}): analyse it again from its page", error.message);
+                    self.send(json!({"type": "error", "message": message, "take_id": take_id})).await;
+                }
+            }
+            let _ = self.socket.send(Message::Close(None)).await;
+            return;
+        };
         let finished = tokio::task::spawn_blocking(move || live.finish()).await;
         drop(turn);
         let take_id = take.id;
@@ -164,7 +190,7 @@ impl Recording {
     }
 
     async fn run_drill(mut self, stage: Arc<Stage>, drill_id: i64, script: Script) {
-        let Some(Heard { live, turn, .. }) = self.hear(&stage, script).await else { return };
+        let Some(Heard::Live { live, turn, .. }) = self.hear(&stage, script).await else { return };
         if seconds(self.page.pcm.len()) < SHORTEST_TAKE {
             drop(live);
             return self.send_error("the attempt is too short to hear: record for at least a second").await;
@@ -208,6 +234,10 @@ impl Recording {
         };
         tokio::pin!(ready);
         let (recogniser, turn) = loop {
+            // A club's take that ended while it waited goes to the workers, who are free.
+            if stopped && stage.club {
+                return Some(Heard::ForWorkers);
+            }
             tokio::select! {
                 ready = &mut ready => match ready {
                     Ok(ready) => break ready,
@@ -274,7 +304,7 @@ impl Recording {
             }
         }
 
-        Some(Heard { live, turn, gone })
+        Some(Heard::Live { live, turn, gone })
     }
 
     /// Reads the next frame; audio is appended to the take, in memory and on disk.

@@ -327,3 +327,83 @@ fn a_clubs_stage_on_the_network_needs_logins_not_a_token() {
     let session = cookie.split(';').next().unwrap().to_owned();
     assert_eq!(status("/api/pieces", &session), 200);
 }
+
+/// The samples of a 16-bit WAV file (its data chunk).
+fn pcm_of(wav: &[u8]) -> Vec<u8> {
+    let at = wav.windows(4).position(|window| window == b"data").expect("a data chunk") + 8;
+    wav[at..].to_vec()
+}
+
+/// Records a take over the WebSocket as `session`: all of `pcm` (after the stage says it is
+/// ready, when `wait_until_ready`), then stop; returns the messages the stage sent.
+fn record(stage: &ClubStage, session: &str, piece: i64, pcm: &[u8], wait_until_ready: bool) -> Vec<Value> {
+    use tungstenite::Message;
+    use tungstenite::client::IntoClientRequest;
+    let url = format!("{}/api/pieces/{piece}/record", stage.origin.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Cookie", format!("{}={session}", stage.cookie_name()).parse().unwrap());
+    let (mut socket, _) = tungstenite::connect(request).expect("the WebSocket opens");
+    let mut messages = Vec::new();
+    if wait_until_ready {
+        loop {
+            let Message::Text(text) = socket.read().unwrap() else { continue };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            let ready = message["type"] == "ready";
+            messages.push(message);
+            if ready {
+                break;
+            }
+        }
+    }
+    for chunk in pcm.chunks(3200) {
+        socket.send(Message::Binary(chunk.to_vec().into())).unwrap();
+    }
+    socket.send(Message::Text(json!({"type": "stop"}).to_string().into())).unwrap();
+    while let Ok(message) = socket.read() {
+        if let Message::Text(text) = message {
+            let message: Value = serde_json::from_str(&text).unwrap();
+            let end = matches!(message["type"].as_str(), Some("report" | "error"));
+            messages.push(message);
+            if end {
+                break;
+            }
+        }
+    }
+    messages
+}
+
+#[test]
+fn a_take_that_ends_before_its_turn_goes_to_the_workers_and_one_heard_live_is_finished_here() {
+    let database = ThrowawayDatabase::new();
+    club(&database, &["user", "add", "Ada", "--role", "performer"], "Ada secret words\n");
+    club(&database, &["group", "add", "Year 10"], "");
+    club(&database, &["group", "join", "Year 10", "Ada"], "");
+    let script = corpus("cmu_goforward.txt");
+    club(&database, &["piece", "add", "Go forward", "--script", script.to_str().unwrap()], "");
+    club(&database, &["assign", "Go forward", "Year 10"], "");
+    let stage = ClubStage::start(&database);
+    let (ada, _) = stage.log_in("Ada", "Ada secret words").unwrap();
+    let pcm = pcm_of(&std::fs::read(corpus("cmu_goforward.wav")).unwrap());
+
+    // The model is not loaded yet: the take ends before its turn comes, and is queued.
+    let messages = record(&stage, &ada, 1, &pcm, false);
+    let end = messages.last().unwrap();
+    assert_eq!(end["type"], "report", "{messages:?}");
+    let queued = end["take_id"].as_i64().unwrap();
+    let (_, take) = stage.call(Some(&ada), "GET", &format!("/api/takes/{queued}"), None);
+    assert_eq!((take["report"].is_null(), take["job"]["state"].as_str()), (true, Some("waiting")), "{take}");
+    club(&database, &["--threads", "1", "worker", "--once"], "");
+    let (_, take) = stage.call(Some(&ada), "GET", &format!("/api/takes/{queued}"), None);
+    assert_eq!(take["report"]["summary"]["accuracy"], 1.0, "{take}");
+
+    // Followed live from its first word, a take is finished on the stage, as Ada's.
+    let messages = record(&stage, &ada, 1, &pcm, true);
+    let end = messages.last().unwrap();
+    assert_eq!(end["type"], "report", "{messages:?}");
+    let live = end["take_id"].as_i64().unwrap();
+    let (_, take) = stage.call(Some(&ada), "GET", &format!("/api/takes/{live}"), None);
+    assert_eq!(take["report"]["summary"]["accuracy"], 1.0, "{take}");
+    assert!(take.get("job").is_none(), "{take}");
+    let (_, piece) = stage.call(Some(&ada), "GET", "/api/pieces/1", None);
+    assert_eq!(piece["takes"].as_array().unwrap().len(), 2, "both are hers: {piece}");
+}
