@@ -75,7 +75,7 @@ fn render_history(title: &str, rows: &[HistoryRow]) -> String {
         let _ = writeln!(text, "No takes of \"{title}\" yet: encore take \"{title}\" RECORDING");
         return text;
     }
-    let _ = writeln!(text, "{} takes of \"{title}\"", rows.len());
+    let _ = writeln!(text, "{} {} of \"{title}\"", rows.len(), if rows.len() == 1 { "take" } else { "takes" });
     let _ = writeln!(text);
     let _ = writeln!(
         text,

@@ -116,11 +116,15 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
     if address.ip().is_unspecified() {
         eprintln!(
             "encore: listening on every address of this machine; from another device use this machine's address, \
-             port {}, with the same token",
-            address.port()
+             port {}{}",
+            address.port(),
+            if token.is_some() { ", with the same token" } else { "" }
         );
-    } else if !address.ip().is_loopback() {
+    } else if !address.ip().is_loopback() && token.is_some() {
         eprintln!("encore: every request needs the token in the address above");
+    }
+    if settings.is_club() {
+        eprintln!("encore: serving a club's database: members log in with their name and password");
     }
     eprintln!("encore: press Ctrl-C to stop the stage");
     if args.open {
@@ -132,6 +136,9 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the stage's runtime")?;
+    // The store is let go here, after the runtime: PostgreSQL's client closes its connection by
+    // running a runtime of its own, which it may not do from inside this one.
+    let keeper = stage.clone();
     runtime.block_on(async move {
         for take in interrupted {
             let stage = stage.clone();
@@ -145,6 +152,8 @@ pub fn run(args: &StageArgs, settings: &Settings) -> anyhow::Result<()> {
         axum::serve(listener, app(stage)).with_graceful_shutdown(shutdown()).await?;
         anyhow::Ok(())
     })?;
+    drop(runtime);
+    drop(keeper);
     eprintln!("encore: the stage has stopped");
     Ok(())
 }
