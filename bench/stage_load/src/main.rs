@@ -272,6 +272,9 @@ fn soak(stage: &Stage, piece: i64, pcm: &[i16], minutes: f64) -> anyhow::Result<
             latencies.push(took);
         }
         samples.push((started.elapsed().as_secs_f64(), stage.memory().0));
+        // Each take's memory on stderr, for a growth's shape (steps, a slope, a plateau).
+        let (at, rss) = samples[samples.len() - 1];
+        eprintln!("soak: take {} at {at:.0} s: RSS {rss:.1} MB", samples.len());
     }
     let takes = samples.len();
     // From the end of the first minute (the model and the caches are in by then) to the end.
