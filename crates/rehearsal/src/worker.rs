@@ -149,6 +149,11 @@ fn hear_and_keep(
     let prepared = crate::script_of(store, &take).and_then(|script| Ok((script, crate::stored_audio(store, &take)?)));
     let (script, audio) = match prepared {
         Ok(prepared) => prepared,
+        // The take's own audio or script gone is the take's failure; the database failing is
+        // the worker's, and stops it.
+        Err(RehearsalError::Store(
+            error @ (StoreError::AudioNotInStore { .. } | StoreError::NoSuchScriptVersion { .. }),
+        )) => return Ok(Outcome::Failed(message_of(&error))),
         Err(RehearsalError::Store(error)) => return Err(error.into()),
         Err(error) => return Ok(Outcome::Failed(message_of(&error))),
     };

@@ -36,7 +36,15 @@ const sound = document.getElementById("applause-sound");
 sound.checked = localStorage.getItem("encore.applauseSound") === "on";
 sound.addEventListener("change", () => localStorage.setItem("encore.applauseSound", sound.checked ? "on" : "off"));
 
-async function route() {
+// One route at a time: a page that is still loading when the address changes again (a click,
+// then another) finishes before the next one clears the page, so two pages never mix.
+let routing = Promise.resolve();
+function route() {
+  routing = routing.then(showRoute, showRoute);
+  return routing;
+}
+
+async function showRoute() {
   if (leave) {
     try { leave(); } catch { /* a page that fails to clean up must not block the next */ }
     leave = null;

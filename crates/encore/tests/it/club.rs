@@ -139,10 +139,24 @@ fn a_take_that_cannot_be_heard_fails_its_job_says_why_and_can_be_retried() {
         })
         .unwrap();
     store.queue().unwrap().queue_take(take.id).unwrap();
+    // And a take whose audio went missing from the database (its row deleted by hand).
+    let lost = store.save_audio(&std::fs::read(corpus("cmu_goforward.wav")).unwrap(), "wav").unwrap();
+    let lost_take = store
+        .add_take(&encore_store::NewTake {
+            piece_id: piece.id,
+            script_version_id: piece.script.id,
+            audio: &lost,
+            source_name: "lost.wav".into(),
+            duration: None,
+            performer_id: None,
+        })
+        .unwrap();
+    store.queue().unwrap().queue_take(lost_take.id).unwrap();
+    rows(&database, &format!("DELETE FROM audio WHERE hash = '{}'", lost.hash));
 
     let output = club(&database, &["--threads", "1", "worker", "--once"]);
-    assert!(output.status.success(), "{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("0 heard, 1 failed"), "{}", describe(&output));
+    assert!(output.status.success(), "the worker goes on past both: {}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("0 heard, 2 failed"), "{}", describe(&output));
     let listed = club_ok(&database, &["queue"]);
     assert!(listed.contains(&format!("take {:>5}  Go forward  failed: ", take.id)), "{listed}");
     assert!(listed.contains("encore queue retry"), "{listed}");
@@ -150,7 +164,9 @@ fn a_take_that_cannot_be_heard_fails_its_job_says_why_and_can_be_retried() {
     assert_eq!(json["jobs"][0]["state"], "failed");
     assert!(json["jobs"][0]["error"].as_str().unwrap().len() > 10, "{json}");
 
-    assert_eq!(club_ok(&database, &["queue", "retry"]).trim(), "1 failed take is back in the queue.");
+    assert!(listed.contains(&format!("take {:>5}  Go forward  failed: the audio", lost_take.id)), "{listed}");
+
+    assert_eq!(club_ok(&database, &["queue", "retry"]).trim(), "2 failed takes are back in the queue.");
     let json: serde_json::Value = serde_json::from_str(&club_ok(&database, &["queue", "--json"])).unwrap();
     assert_eq!((json["jobs"][0]["state"].as_str(), json["jobs"][0]["place"].as_u64()), (Some("waiting"), Some(1)));
 }
