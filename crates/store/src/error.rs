@@ -117,7 +117,7 @@ fn known_pieces(known: &[String]) -> String {
 
 /// What PostgreSQL said: the server's own message where it sent one (the client's display of
 /// it is only "db error"), else the client's, with its cause.
-fn describe(error: &postgres::Error) -> String {
+pub(crate) fn describe(error: &postgres::Error) -> String {
     if let Some(db) = error.as_db_error() {
         return match db.detail() {
             Some(detail) => format!("{} ({detail})", db.message()),

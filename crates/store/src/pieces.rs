@@ -47,6 +47,12 @@ pub(crate) const PIECE_SELECT: &str = "
 pub(crate) const PIECE_FROM: &str = "
     FROM piece JOIN script_version ON script_version.piece_id = piece.id
      AND script_version.version = (SELECT max(version) FROM script_version AS latest WHERE latest.piece_id = piece.id)";
+/// The summary of a piece's takes, after `PIECE_SELECT`'s columns: how many, the latest, the best
+/// accuracy (`PieceSummary`).
+pub(crate) const TAKES_SUMMARY: &str = "
+    (SELECT count(*) FROM take WHERE take.piece_id = piece.id),
+    (SELECT max(recorded_at) FROM take WHERE take.piece_id = piece.id),
+    (SELECT max(accuracy) FROM take WHERE take.piece_id = piece.id)";
 pub(crate) const SCRIPT_VERSION_SELECT: &str = "SELECT id, piece_id, version, text, created_at FROM script_version";
 
 impl SqliteStore {
@@ -72,14 +78,7 @@ impl SqliteStore {
     /// Every piece, by title, with a summary of its takes.
     pub fn pieces(&self) -> Result<Vec<PieceSummary>, StoreError> {
         const ACTION: &str = "listing the pieces";
-        let sql = format!(
-            "{PIECE_SELECT},
-                (SELECT count(*) FROM take WHERE take.piece_id = piece.id),
-                (SELECT max(recorded_at) FROM take WHERE take.piece_id = piece.id),
-                (SELECT max(accuracy) FROM take WHERE take.piece_id = piece.id)
-             {PIECE_FROM}
-             ORDER BY piece.title_key, piece.id"
-        );
+        let sql = format!("{PIECE_SELECT}, {TAKES_SUMMARY} {PIECE_FROM} ORDER BY piece.title_key, piece.id");
         let mut statement = self.connection.prepare(&sql).context(ACTION)?;
         let summaries = statement
             .query_map([], |row| {

@@ -58,10 +58,7 @@ impl Drop for ThrowawayDatabase {
 
 fn connect(server: &str) -> postgres::Client {
     postgres::Client::connect(server, postgres::NoTls).unwrap_or_else(|error| {
-        let error = match std::error::Error::source(&error) {
-            Some(cause) => format!("{error}: {cause}"),
-            None => error.to_string(),
-        };
+        let error = crate::error::describe(&error);
         panic!(
             "the club-mode tests need PostgreSQL, and none answers at {server} ({error}); \
              `scripts/test` starts one, or set ENCORE_TEST_POSTGRES to a server's URL"

@@ -28,7 +28,9 @@ use self::rows::{
 use crate::audio_files::{is_valid_name, normalise_extension, sha256_hex};
 use crate::drills::DRILL_SELECT;
 use crate::error::Context;
-use crate::pieces::{PIECE_FROM, PIECE_SELECT, SCRIPT_VERSION_SELECT, choose_piece, clean_title, title_key};
+use crate::pieces::{
+    PIECE_FROM, PIECE_SELECT, SCRIPT_VERSION_SELECT, TAKES_SUMMARY, choose_piece, clean_title, title_key,
+};
 use crate::store::now;
 use crate::{Drill, NewDrill, NewTake, Piece, PieceSummary, ScriptVersion, Store, StoreError, StoredAudio, Take};
 
@@ -129,13 +131,7 @@ impl Store for PostgresStore {
 
     fn pieces(&self) -> Result<Vec<PieceSummary>, StoreError> {
         const ACTION: &str = "listing the pieces";
-        let sql = format!(
-            "{PIECE_SELECT},
-                (SELECT count(*) FROM take WHERE take.piece_id = piece.id),
-                (SELECT max(recorded_at) FROM take WHERE take.piece_id = piece.id),
-                (SELECT max(accuracy) FROM take WHERE take.piece_id = piece.id)
-             {PIECE_FROM} {BY_TITLE}"
-        );
+        let sql = format!("{PIECE_SELECT}, {TAKES_SUMMARY} {PIECE_FROM} {BY_TITLE}");
         let rows = self.client.borrow_mut().query(&sql, &[]).context(ACTION)?;
         Ok(rows
             .iter()
