@@ -25,6 +25,26 @@ pub struct NewTake<'a> {
     pub performer_id: Option<i64>,
 }
 
+impl NewTake<'_> {
+    /// The take as a backend added it: with its id, when, and where its audio file is (if it
+    /// is a file), not analysed yet.
+    pub(crate) fn added(&self, id: i64, recorded_at: i64, path: Option<std::path::PathBuf>) -> Take {
+        Take {
+            id,
+            piece_id: self.piece_id,
+            script_version_id: self.script_version_id,
+            audio: StoredAudio { path, ..self.audio.clone() },
+            source_name: self.source_name.clone(),
+            recorded_at,
+            duration: self.duration,
+            report: None,
+            analyzed_at: None,
+            analyzer: None,
+            performer_id: self.performer_id,
+        }
+    }
+}
+
 /// A take in the store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Take {
@@ -105,19 +125,7 @@ impl SqliteStore {
                     ],
                 )
                 .context(ACTION)?;
-            Ok(Take {
-                id: transaction.last_insert_rowid(),
-                piece_id: take.piece_id,
-                script_version_id: take.script_version_id,
-                audio: StoredAudio { path: Some(path), ..audio.clone() },
-                source_name: take.source_name.clone(),
-                recorded_at,
-                duration: take.duration,
-                report: None,
-                analyzed_at: None,
-                analyzer: None,
-                performer_id: take.performer_id,
-            })
+            Ok(take.added(transaction.last_insert_rowid(), recorded_at, Some(path)))
         })
     }
 

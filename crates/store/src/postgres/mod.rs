@@ -269,19 +269,7 @@ impl Store for PostgresStore {
                 )
                 .context(ACTION)?
                 .get(0);
-            Ok(Take {
-                id,
-                piece_id: take.piece_id,
-                script_version_id: take.script_version_id,
-                audio: StoredAudio { path: None, ..audio.clone() },
-                source_name: take.source_name.clone(),
-                recorded_at,
-                duration: take.duration,
-                report: None,
-                analyzed_at: None,
-                analyzer: None,
-                performer_id: take.performer_id,
-            })
+            Ok(take.added(id, recorded_at, None))
         })
     }
 
