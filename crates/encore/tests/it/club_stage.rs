@@ -3,8 +3,7 @@
 //! only; a coach sees the takes of their groups' performers, and neither records nor removes
 //! them; failed logins are bounded. The database is a throwaway one on the real server.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use encore_store::testing::ThrowawayDatabase;
 use serde_json::{Value, json};
@@ -13,9 +12,9 @@ use crate::corpus;
 
 /// A stage serving a club's database, stopped when dropped.
 struct ClubStage {
-    child: Child,
+    /// The `encore stage` process, stopped when this is dropped.
+    _stage: crate::stage::Stage,
     origin: String,
-    _data: tempfile::TempDir,
 }
 
 impl ClubStage {
@@ -24,20 +23,11 @@ impl ClubStage {
     }
 
     fn start_with(database: &ThrowawayDatabase, extra: &[&str]) -> ClubStage {
-        let data = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_encore"))
-            .args(["--database", &database.url, "--data"])
-            .arg(data.path())
-            .args(["stage", "--port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the encore binary runs");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let origin = line.trim().strip_prefix("Encore stage: ").expect("the stage's address").trim_end_matches('/');
-        ClubStage { child, origin: origin.to_owned(), _data: data }
+        let mut arguments = vec!["--database", database.url.as_str()];
+        arguments.extend(extra);
+        let stage = crate::stage::Stage::start(&arguments);
+        assert_eq!(stage.token, None, "a club's stage has logins, not a token");
+        ClubStage { origin: stage.origin.clone(), _stage: stage }
     }
 
     /// `method path` with this session cookie (or none), and an optional body.
@@ -82,13 +72,6 @@ impl ClubStage {
         let cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap().to_owned();
         let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
         Ok((token, cookie))
-    }
-}
-
-impl Drop for ClubStage {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -18,17 +18,17 @@ const JFK_SCRIPT: &str =
     "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.";
 
 /// A running stage, stopped when dropped.
-struct Stage {
+pub struct Stage {
     child: Child,
     /// `http://127.0.0.1:PORT`, no slash.
-    origin: String,
+    pub origin: String,
     /// The token, when the stage printed one.
-    token: Option<String>,
+    pub token: Option<String>,
     data: Option<tempfile::TempDir>,
 }
 
 impl Stage {
-    fn start(extra: &[&str]) -> Stage {
+    pub fn start(extra: &[&str]) -> Stage {
         Stage::start_in(tempfile::tempdir().unwrap(), extra)
     }
 
