@@ -127,31 +127,25 @@ fn a_take_that_cannot_be_heard_fails_its_job_says_why_and_can_be_retried() {
     // Bytes that are no audio, kept behind the command line's back (as a damaged upload would be).
     let store = PostgresStore::open(&database.url).unwrap();
     let piece = store.find_piece("Go").unwrap();
-    let audio = store.save_audio(b"RIFF, but nothing after it", "wav").unwrap();
-    let take = store
-        .add_take(&encore_store::NewTake {
-            piece_id: piece.id,
-            script_version_id: piece.script.id,
-            audio: &audio,
-            source_name: "damaged.wav".into(),
-            duration: None,
-            performer_id: None,
-        })
-        .unwrap();
-    store.queue().unwrap().queue_take(take.id).unwrap();
+    // Kept and queued as `encore take --queue` would, with these bytes.
+    let queue_take = |bytes: &[u8], name: &str| {
+        let audio = store.save_audio(bytes, "wav").unwrap();
+        let take = store
+            .add_take(&encore_store::NewTake {
+                piece_id: piece.id,
+                script_version_id: piece.script.id,
+                audio: &audio,
+                source_name: name.into(),
+                duration: None,
+                performer_id: None,
+            })
+            .unwrap();
+        store.queue().unwrap().queue_take(take.id).unwrap();
+        (take, audio)
+    };
+    let (take, _) = queue_take(b"RIFF, but nothing after it", "damaged.wav");
     // And a take whose audio went missing from the database (its row deleted by hand).
-    let lost = store.save_audio(&std::fs::read(corpus("cmu_goforward.wav")).unwrap(), "wav").unwrap();
-    let lost_take = store
-        .add_take(&encore_store::NewTake {
-            piece_id: piece.id,
-            script_version_id: piece.script.id,
-            audio: &lost,
-            source_name: "lost.wav".into(),
-            duration: None,
-            performer_id: None,
-        })
-        .unwrap();
-    store.queue().unwrap().queue_take(lost_take.id).unwrap();
+    let (lost_take, lost) = queue_take(&std::fs::read(corpus("cmu_goforward.wav")).unwrap(), "lost.wav");
     rows(&database, &format!("DELETE FROM audio WHERE hash = '{}'", lost.hash));
 
     let output = club(&database, &["--threads", "1", "worker", "--once"]);
