@@ -45,6 +45,13 @@ pub enum RehearsalError {
     )]
     NotAClub,
 
+    #[error("take {take_id} is kept but not queued; analyse it with: encore reanalyze --take {take_id}")]
+    KeptNotQueued {
+        take_id: i64,
+        #[source]
+        source: StoreError,
+    },
+
     #[error("only a coach may do that")]
     CoachesOnly,
 

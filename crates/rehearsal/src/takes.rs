@@ -4,7 +4,7 @@
 use encore_audio::{Audio, AudioError, SAMPLE_RATE};
 use encore_listen::Recogniser;
 use encore_script::Script;
-use encore_store::{NewTake, Piece, Store, StoreError, Take};
+use encore_store::{Job, NewTake, Piece, Store, StoreError, Take};
 use encore_take::TakeReport;
 
 use crate::RehearsalError;
@@ -61,6 +61,21 @@ pub fn keep_take(
     performer: Option<i64>,
 ) -> Result<Take, StoreError> {
     keep_take_of_version(store, piece.id, piece.script.id, take, performer)
+}
+
+/// Keeps a take in a club's store and queues its analysis for the workers (`encore worker`).
+/// Refused before anything is kept when the store has no queue: the take would wait for a worker
+/// that never comes.
+pub fn keep_and_queue(
+    store: &dyn Store,
+    piece: &Piece,
+    take: &TakeAudio,
+    performer: Option<i64>,
+) -> Result<(Take, Job), RehearsalError> {
+    let queue = store.queue().ok_or(RehearsalError::NoQueue)?;
+    let kept = keep_take(store, piece, take, performer)?;
+    let job = queue.queue_take(kept.id).map_err(|source| RehearsalError::KeptNotQueued { take_id: kept.id, source })?;
+    Ok((kept, job))
 }
 
 /// Keeps a take read from one version of a piece's script: its audio first, then its row.

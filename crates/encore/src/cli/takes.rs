@@ -34,13 +34,7 @@ pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
     let audio =
         TakeAudio::from_file(bytes, &name).with_context(|| format!("cannot use {} as a take", args.audio.display()))?;
     if args.queue {
-        // Refused before anything is kept: the take would otherwise wait for a worker that
-        // never comes.
-        let queue = store.queue().ok_or(encore_rehearsal::RehearsalError::NoQueue)?;
-        let take = encore_rehearsal::keep_take(store.as_ref(), &piece, &audio, performer)?;
-        let job = queue.queue_take(take.id).with_context(|| {
-            format!("take {} is kept but not queued; queue it with: encore reanalyze --take {}", take.id, take.id)
-        })?;
+        let (take, job) = encore_rehearsal::keep_and_queue(store.as_ref(), &piece, &audio, performer)?;
         println!("{}", take.id);
         progress::say(&format!(
             "kept take {} of \"{}\" and queued its analysis ({}); `encore queue` shows how it gets on",

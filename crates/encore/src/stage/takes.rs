@@ -149,10 +149,7 @@ pub async fn upload(
     if stage.club {
         let take_id = stage
             .store(move |store| {
-                let queue = store.queue().ok_or(RehearsalError::NoQueue)?;
-                let take = encore_rehearsal::keep_take(store, &piece, &audio, performer)?;
-                queue.queue_take(take.id)?;
-                Ok::<_, RehearsalError>(take.id)
+                encore_rehearsal::keep_and_queue(store, &piece, &audio, performer).map(|(take, _)| take.id)
             })
             .await?;
         return show(State(stage), Path(take_id)).await;
