@@ -22,9 +22,11 @@ use crate::{AlignOptions, findings};
 /// about 63% of full confidence.
 const MARGIN_SCALE: f32 = 0.3;
 
-/// How much lower the rescorer's bar is for a misread whose heard word sounds exactly like the
-/// script word (and proportionally less down to half-alike, where the bar is the usual one).
-const SOUND_ALIKE_RELIEF: f32 = 0.3;
+/// The share of the rescorer's bar taken off for a misread whose heard word sounds exactly like
+/// the script word (proportionally less down to half-alike, where the bar is the usual one). A
+/// share rather than an amount, so that the bar never reaches 0: a word that sounds nearly like
+/// the script's ("light" for "lights") is still asked about, not excused unheard.
+const SOUND_ALIKE_RELIEF: f32 = 0.6;
 
 /// Compares what was heard with the script and reports every verdict, hesitation and the pace.
 pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> TakeReport {
@@ -257,7 +259,7 @@ fn rescore(words: &mut [TakeWord], script: &Script, duration: f64, rescorer: &dy
                     .script_index
                     .and_then(|i| script.words().get(i))
                     .map_or(0.0, |w| similarity(&Token::from_reading(&w.reading).phones, &Token::heard(&heard).phones));
-                let bar = threshold - SOUND_ALIKE_RELIEF * ((alike - 0.5) / 0.5).clamp(0.0, 1.0);
+                let bar = threshold * (1.0 - SOUND_ALIKE_RELIEF * ((alike - 0.5) / 0.5).clamp(0.0, 1.0));
                 if let Some(p) = answer.filter(|&p| p >= bar) {
                     let entry = &mut words[at];
                     entry.verdict = Verdict::Correct;

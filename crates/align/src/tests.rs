@@ -198,6 +198,30 @@ fn the_rescorer_withdraws_recognition_slips() {
     assert_eq!(analyze(&script, &heard, &options), plain);
 }
 
+/// A rescorer that gives the script's reading the same probability wherever it is asked.
+struct Odds(f32);
+
+impl Rescorer for Odds {
+    fn prefer_script(&self, _start: f64, _end: f64, _heard: &[&str], _script: &[&str]) -> Option<f32> {
+        Some(self.0)
+    }
+}
+
+#[test]
+fn a_misread_is_told_only_where_the_model_hears_it_clearly() {
+    let script = Script::parse("the lights went out").unwrap();
+    let heard = hearing("the light went out");
+    let told = |odds: f32| {
+        render(&analyze(&script, &heard, &AlignOptions { rescorer: Some(&Odds(odds)), ..AlignOptions::default() }))
+    };
+    // The script's reading a quarter as likely as the heard one: the benefit of the doubt, shown with doubt.
+    assert_eq!(told(0.2), "the lights=light* went out");
+    let excused = analyze(&script, &heard, &AlignOptions { rescorer: Some(&Odds(0.2)), ..AlignOptions::default() });
+    assert!(excused.words[1].uncertain, "excused, not sure");
+    // A word that sounds nearly like the script's is still told when the model is sure of it.
+    assert_eq!(told(0.001), "the lights~light went out");
+}
+
 /// A rescorer that believes the script only when asked about the whole of the given stretch.
 struct WholeStretch(&'static [&'static str], &'static [&'static str]);
 
