@@ -12,6 +12,7 @@ use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
 use encore_align::Rescorer;
+use encore_audio::Audio;
 use encore_listen::{ListenOptions, Listening, Recogniser};
 use encore_take::Hearing;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,8 @@ pub struct HeardRecording {
     modified: u128,
     /// The encoded audio, once the model has listened in this run (needed to rescore).
     listening: RefCell<Option<Listening>>,
+    /// The audio, once the second listener has been asked about it.
+    audio_samples: RefCell<Option<Audio>>,
     /// The rescorer's answers about this transcript, by question.
     answers: RefCell<BTreeMap<String, Option<f32>>>,
     /// New answers since the transcript was read or written.
@@ -45,14 +48,16 @@ struct Cached {
 pub struct Listener {
     recogniser: OnceCell<Recogniser>,
     model: Option<PathBuf>,
+    /// The second listener's model (`--second-listener`).
+    second: Option<PathBuf>,
     cache: PathBuf,
     pub listened: Cell<usize>,
     pub cached: usize,
 }
 
 impl Listener {
-    pub fn new(cache: PathBuf, model: Option<PathBuf>) -> Listener {
-        Listener { recogniser: OnceCell::new(), model, cache, listened: Cell::new(0), cached: 0 }
+    pub fn new(cache: PathBuf, model: Option<PathBuf>, second: Option<PathBuf>) -> Listener {
+        Listener { recogniser: OnceCell::new(), model, second, cache, listened: Cell::new(0), cached: 0 }
     }
 
     fn recogniser(&self) -> anyhow::Result<&Recogniser> {
@@ -60,9 +65,18 @@ impl Listener {
             return Ok(recogniser);
         }
         let dir = self.model.clone().unwrap_or_else(encore_listen::default_model_dir);
-        let recogniser = Recogniser::load(&dir).with_context(|| {
+        let mut recogniser = Recogniser::load(&dir).with_context(|| {
             format!("cannot load the speech model from {}; run `encore model install`", dir.display())
         })?;
+        if let Some(second) = &self.second {
+            let second = Recogniser::load(second).with_context(|| {
+                format!(
+                    "cannot load the second listener from {}; run `encore --model base model install`",
+                    second.display()
+                )
+            })?;
+            recogniser = recogniser.with_second_listener(second);
+        }
         Ok(self.recogniser.get_or_init(|| recogniser))
     }
 
@@ -91,6 +105,7 @@ impl Listener {
             size,
             modified,
             listening: RefCell::new(None),
+            audio_samples: RefCell::new(None),
             answers: RefCell::new(BTreeMap::new()),
             new_answers: Cell::new(0),
         };
@@ -146,7 +161,7 @@ impl Listener {
         &self,
         heard: &HeardRecording,
         question: String,
-        ask: impl FnOnce(&Recogniser, &Listening) -> Option<f32>,
+        ask: impl FnOnce(&Recogniser, &Listening, &Audio) -> Option<f32>,
     ) -> Option<f32> {
         if let Some(answer) = heard.answers.borrow().get(&question) {
             return *answer;
@@ -155,9 +170,13 @@ impl Listener {
             let (_, listening) = self.listen(heard).ok()?;
             *heard.listening.borrow_mut() = Some(listening);
         }
+        if heard.audio_samples.borrow().is_none() {
+            *heard.audio_samples.borrow_mut() = Some(encore_audio::decode_file(&heard.audio, &mut |_| {}).ok()?);
+        }
         let recogniser = self.recogniser().ok()?;
         let listening = heard.listening.borrow();
-        let answer = ask(recogniser, listening.as_ref()?);
+        let audio = heard.audio_samples.borrow();
+        let answer = ask(recogniser, listening.as_ref()?, audio.as_ref()?);
         heard.answers.borrow_mut().insert(question, answer);
         heard.new_answers.set(heard.new_answers.get() + 1);
         answer
@@ -177,6 +196,8 @@ fn fnv1a(text: &str) -> u64 {
 pub struct ModelRescorer<'a> {
     pub listener: &'a Listener,
     pub heard: &'a HeardRecording,
+    /// The aligner's bar, under which the second listener is asked too.
+    pub bar: f32,
     /// Questions asked, and those the model had an opinion on.
     pub asked: Cell<usize>,
     pub answered: Cell<usize>,
@@ -186,9 +207,25 @@ impl Rescorer for ModelRescorer<'_> {
     fn prefer_script(&self, start: f64, end: f64, heard: &[&str], script: &[&str]) -> Option<f32> {
         self.asked.set(self.asked.get() + 1);
         let question = format!("{RESCORER} {start:.4} {end:.4} {} | {}", heard.join(" "), script.join(" "));
-        let answer = self.listener.answer(self.heard, question, |recogniser, listening| {
+        let mut answer = self.listener.answer(self.heard, question.clone(), |recogniser, listening, _| {
             recogniser.prefer_script(listening, &self.heard.hearing, start, end, script).ok().flatten()
         });
+        // As the pipeline asks it: the likelier answer of the two listeners.
+        if self.listener.second.is_some()
+            && self.listener.recogniser().is_ok_and(|r| r.asks_second_listener(answer, self.bar, heard))
+        {
+            let second = self.listener.answer(
+                self.heard,
+                format!("second-listener {question}"),
+                |recogniser, listening, audio| {
+                    recogniser.second_opinion(listening, &self.heard.hearing, audio, start, end, script).ok().flatten()
+                },
+            );
+            answer = match (answer, second) {
+                (Some(first), Some(second)) => Some(first.max(second)),
+                (first, second) => first.or(second),
+            };
+        }
         self.answered.set(self.answered.get() + usize::from(answer.is_some()));
         answer
     }
@@ -196,7 +233,7 @@ impl Rescorer for ModelRescorer<'_> {
     fn prefer_extra(&self, before: f64, extra: &[&str]) -> Option<f32> {
         self.asked.set(self.asked.get() + 1);
         let question = format!("{RESCORER} extra {before:.4} {}", extra.join(" "));
-        let answer = self.listener.answer(self.heard, question, |recogniser, listening| {
+        let answer = self.listener.answer(self.heard, question, |recogniser, listening, _| {
             recogniser.prefer_extra(listening, &self.heard.hearing, before, extra).ok().flatten()
         });
         self.answered.set(self.answered.get() + usize::from(answer.is_some()));

@@ -51,6 +51,8 @@ struct Options {
     bias: bool,
     /// The spliced set (`bench/splice.py`), if made.
     spliced: Option<PathBuf>,
+    /// A second listener's model directory, asked as the pipeline asks it.
+    second: Option<PathBuf>,
 }
 
 /// The aligner's options for one configuration: the second one asks the model again.
@@ -107,7 +109,8 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
 
-    let mut listener = Listener::new(root.join("target/align-eval-cache"), options.model.clone());
+    let mut listener =
+        Listener::new(root.join("target/align-eval-cache"), options.model.clone(), options.second.clone());
     let mut totals: [Totals; 2] = Default::default();
     let configs = if options.rescore { 2 } else { 1 };
 
@@ -118,7 +121,7 @@ fn main() -> anyhow::Result<()> {
             .with_context(|| format!("the script of {}", recording.stem))?;
         let reference = disfluency::reference(&script, &recording.said);
         for (config, totals) in totals.iter_mut().enumerate().take(configs) {
-            let rescorer = rescorer(&listener, &heard);
+            let rescorer = rescorer(&listener, &heard, options.rescore_threshold);
             let align = align_options(&options, rescorer.as_ref(), config);
             let report = encore_align::analyze(&script, &heard.hearing, &align);
             totals.rescored += report.summary.rescored;
@@ -162,7 +165,7 @@ fn main() -> anyhow::Result<()> {
                 }
             };
             for (config, totals) in totals.iter_mut().enumerate().take(configs) {
-                let rescorer = rescorer(&listener, heard);
+                let rescorer = rescorer(&listener, heard, options.rescore_threshold);
                 let align = align_options(&options, rescorer.as_ref(), config);
                 let Some((_, report)) = edits::analyze(text, &heard.hearing, &align) else { continue };
                 totals.rescored += report.summary.rescored;
@@ -219,7 +222,7 @@ fn main() -> anyhow::Result<()> {
         let prompt = options.bias.then_some(source.said.as_str());
         let heard = listener.hear(&take.audio, &format!("spliced.{}", take.name), prompt)?;
         for (config, totals) in totals.iter_mut().enumerate().take(configs) {
-            let rescorer = rescorer(&listener, &heard);
+            let rescorer = rescorer(&listener, &heard, options.rescore_threshold);
             let align = align_options(&options, rescorer.as_ref(), config);
             let report = encore_align::analyze(&script, &heard.hearing, &align);
             let judged = spliced::judge(take, &report);
@@ -257,8 +260,8 @@ fn tally_questions(totals: &mut Totals, rescorer: Option<&ModelRescorer>, config
 }
 
 /// The model's rescorer for a recording.
-fn rescorer<'a>(listener: &'a Listener, heard: &'a listener::HeardRecording) -> Option<ModelRescorer<'a>> {
-    Some(ModelRescorer { listener, heard, asked: Default::default(), answered: Default::default() })
+fn rescorer<'a>(listener: &'a Listener, heard: &'a listener::HeardRecording, bar: f32) -> Option<ModelRescorer<'a>> {
+    Some(ModelRescorer { listener, heard, bar, asked: Default::default(), answered: Default::default() })
 }
 
 /// The entries of a report that are not plain correct words, for the verbose log.
@@ -383,6 +386,7 @@ fn options() -> anyhow::Result<Options> {
         model: None,
         bias: false,
         spliced: Some(root.join("bench/.cache/spliced")).filter(|dir| dir.join("spliced.tsv").is_file()),
+        second: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -401,9 +405,10 @@ fn options() -> anyhow::Result<Options> {
             "--bias-to-script" => options.bias = true,
             "--spliced" => options.spliced = Some(PathBuf::from(value("--spliced")?)),
             "--no-spliced" => options.spliced = None,
+            "--second-listener" => options.second = Some(PathBuf::from(value("--second-listener")?)),
             "--help" | "-h" => {
                 println!(
-                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--rescore-threshold P] [--bias-to-script] [--verbose] [--model DIR] [--spliced DIR | --no-spliced]\n\
+                    "align-eval [--corpus DIR] [--limit N] [--seed N] [--no-rescorer] [--rescore-threshold P] [--bias-to-script] [--verbose] [--model DIR] [--second-listener DIR] [--spliced DIR | --no-spliced]\n\
                      Evaluates the take report on the speech corpus (default ../shared/corpus, else tests/corpus)\n\
                      and on the spliced set of bench/splice.py (default bench/.cache/spliced, when made)."
                 );

@@ -36,7 +36,7 @@ fn judge(
     hearing: &Hearing,
     listening: &Listening,
 ) -> TakeReport {
-    let mut report = judge_before(recogniser, script, hearing, listening, f64::INFINITY);
+    let mut report = judge_before(recogniser, script, audio, hearing, listening, f64::INFINITY);
     encore_delivery::measure(audio, script, &mut report);
     report
 }
@@ -46,19 +46,25 @@ fn judge(
 fn judge_before(
     recogniser: &Recogniser,
     script: &Script,
+    audio: &Audio,
     hearing: &Hearing,
     listening: &Listening,
     asked_before: f64,
 ) -> TakeReport {
-    let rescorer = ModelRescorer { recogniser, listening, hearing, asked_before };
-    let options = AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() };
-    encore_align::analyze(script, hearing, &options)
+    let options = AlignOptions::default();
+    let rescorer =
+        ModelRescorer { recogniser, audio, listening, hearing, asked_before, bar: options.rescore_threshold };
+    encore_align::analyze(script, hearing, &AlignOptions { rescorer: Some(&rescorer), ..options })
 }
 
 /// What analysed a take, kept with its report so that `encore reanalyze` can tell which
 /// reports an upgrade made stale.
 pub fn analyzer(recogniser: &Recogniser) -> String {
-    let model = recogniser.location().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = |r: &Recogniser| r.location().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let model = match recogniser.second_listener() {
+        Some(second) => format!("{}, second listener {}", name(recogniser), name(second)),
+        None => name(recogniser),
+    };
     format!("encore {} ({model})", env!("CARGO_PKG_VERSION"))
 }
 
@@ -66,17 +72,32 @@ pub fn analyzer(recogniser: &Recogniser) -> String {
 /// rescore is no opinion: the alignment then stands as found.
 struct ModelRescorer<'a> {
     recogniser: &'a Recogniser,
+    audio: &'a Audio,
     listening: &'a Listening,
     hearing: &'a Hearing,
     asked_before: f64,
+    /// The aligner's bar: under it, the disagreement stands, and the second listener (if one
+    /// was chosen) is asked too.
+    bar: f32,
 }
 
 impl Rescorer for ModelRescorer<'_> {
-    fn prefer_script(&self, start: f64, end: f64, _heard: &[&str], script: &[&str]) -> Option<f32> {
+    fn prefer_script(&self, start: f64, end: f64, heard: &[&str], script: &[&str]) -> Option<f32> {
         if end >= self.asked_before {
             return None;
         }
-        self.recogniser.prefer_script(self.listening, self.hearing, start, end, script).ok().flatten()
+        let first = self.recogniser.prefer_script(self.listening, self.hearing, start, end, script).ok().flatten();
+        // The second listener is asked only once the take is over, so that a live take does
+        // not wait on it while it is recorded.
+        if !self.recogniser.asks_second_listener(first, self.bar, heard) || self.asked_before.is_finite() {
+            return first;
+        }
+        let second =
+            self.recogniser.second_opinion(self.listening, self.hearing, self.audio, start, end, script).ok().flatten();
+        match (first, second) {
+            (Some(first), Some(second)) => Some(first.max(second)),
+            (first, second) => first.or(second),
+        }
     }
 
     fn prefer_extra(&self, before: f64, extra: &[&str]) -> Option<f32> {

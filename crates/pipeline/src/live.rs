@@ -274,7 +274,7 @@ fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<
             // Judging it now puts the report's questions to the model while the performer is
             // still reaching for the button; the answers are kept with the windows.
             let (hearing, _, listening) = recogniser.finish_hearing(whole.clone(), &audio);
-            super::judge_before(recogniser, script, &hearing, &listening, f64::INFINITY);
+            super::judge_before(recogniser, script, &audio, &hearing, &listening, f64::INFINITY);
             to_the_end = Some(HeardToTheEnd { heard: whole, samples: audio.samples.len() });
             continue;
         }
@@ -304,7 +304,7 @@ fn ask_settled_questions(
     let (hearing, _, listening) = recogniser.finish_hearing(heard.clone(), audio);
     let settled = listening.settled_until();
     if settled > asked_until {
-        super::judge_before(recogniser, script, &hearing, &listening, settled);
+        super::judge_before(recogniser, script, audio, &hearing, &listening, settled);
     }
     settled.max(asked_until)
 }

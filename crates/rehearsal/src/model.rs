@@ -1,7 +1,7 @@
 //! The speech model as every command and the stage find it: the model named with `--model`
 //! (or `ENCORE_MODEL`: `tiny.en` or `base`, installed in the cache on first use) or a
 //! model directory given there, else the default tiny.en; loaded with the thread count the user
-//! chose.
+//! chose, and with the second listener they chose (`--second-listener`), if any.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,8 @@ pub struct SpeechModel {
     choice: Choice,
     /// CPU threads for the recogniser; `None` for as many as the machine has.
     threads: Option<usize>,
+    /// A bigger model asked again where this one keeps a disagreement with the script.
+    second: Option<Box<SpeechModel>>,
 }
 
 #[derive(Debug, Clone)]
@@ -27,7 +29,7 @@ enum Choice {
 
 impl Default for SpeechModel {
     fn default() -> SpeechModel {
-        SpeechModel { choice: Choice::Named(DEFAULT_MODEL), threads: None }
+        SpeechModel { choice: Choice::Named(DEFAULT_MODEL), threads: None, second: None }
     }
 }
 
@@ -42,7 +44,14 @@ impl SpeechModel {
                 _ => Choice::Directory(given.to_path_buf()),
             },
         };
-        SpeechModel { choice, threads }
+        SpeechModel { choice, threads, second: None }
+    }
+
+    /// This model with `second` (a model's name or a directory, as for [`SpeechModel::new`])
+    /// as its second listener; `None` leaves it without one.
+    pub fn with_second_listener(self, second: Option<&Path>) -> SpeechModel {
+        let second = second.map(|second| Box::new(SpeechModel::new(Some(second), self.threads)));
+        SpeechModel { second, ..self }
     }
 
     /// The model's name, or its directory for one the user keeps.
@@ -67,7 +76,10 @@ impl SpeechModel {
         if let Choice::Named(named) = self.choice {
             named.installed(say)?;
         }
-        Ok(())
+        match &self.second {
+            Some(second) => second.install_on_first_use(say),
+            None => Ok(()),
+        }
     }
 
     /// Installs the model into [`SpeechModel::dir`], from `wheels` (one for each of its
@@ -95,7 +107,12 @@ impl SpeechModel {
     /// The recogniser from the model as it is, installing nothing, on the threads chosen.
     pub fn load_installed(&self) -> Result<Recogniser, RehearsalError> {
         let dir = self.dir();
-        Recogniser::load_with_threads(&dir, self.threads).map_err(|source| RehearsalError::LoadingModel { dir, source })
+        let recogniser = Recogniser::load_with_threads(&dir, self.threads)
+            .map_err(|source| RehearsalError::LoadingModel { dir, source })?;
+        match &self.second {
+            Some(second) => Ok(recogniser.with_second_listener(second.load_installed()?)),
+            None => Ok(recogniser),
+        }
     }
 }
 

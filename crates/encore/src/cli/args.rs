@@ -15,6 +15,13 @@ pub struct Args {
     #[arg(long, global = true, env = "ENCORE_MODEL", value_name = "NAME|DIR")]
     pub model: Option<PathBuf>,
 
+    /// A second listener: a bigger model (base) asked again only where the speech model keeps a
+    /// disagreement with the script about words it heard, so that fewer words are wrongly
+    /// flagged; installed on first use. It takes more time and memory where it is asked, and
+    /// only after a live take has stopped. A model's name or directory, as for --model.
+    #[arg(long, global = true, env = "ENCORE_SECOND_LISTENER", value_name = "NAME|DIR")]
+    pub second_listener: Option<PathBuf>,
+
     /// CPU threads for recognition (default: all cores).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,

@@ -49,7 +49,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let settings = Settings {
         data: args.data,
         database: args.database,
-        model: SpeechModel::new(args.model.as_deref(), args.threads),
+        model: SpeechModel::new(args.model.as_deref(), args.threads)
+            .with_second_listener(args.second_listener.as_deref()),
     };
     match args.command {
         Command::Piece(command) => pieces::run(&command, &settings),

@@ -22,10 +22,15 @@ fn analyze(audio: &Path, script: &Path, extra: &[&str]) -> std::process::Output 
 
 /// The JSON report of a take against a script given as text.
 fn report(audio: &str, script_text: &str) -> Value {
+    report_with(audio, script_text, &[])
+}
+
+/// [`report`], with more arguments for `encore analyze`.
+fn report_with(audio: &str, script_text: &str, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("script.txt");
     std::fs::write(&script, script_text).unwrap();
-    let output = analyze(&corpus(audio), &script, &["--json"]);
+    let output = analyze(&corpus(audio), &script, &[&["--json"], extra].concat());
     assert!(output.status.success(), "{}", describe(&output));
     serde_json::from_slice(&output.stdout).expect("--json prints one JSON document")
 }
@@ -71,6 +76,29 @@ fn a_clean_reading_of_verse_is_not_told_it_stumbled() {
         report["words"].as_array().unwrap().iter().filter(|w| w["verdict"] != "correct").collect();
     assert!(flagged.len() * 100 <= words * 3, "at most 3% of {words} words flagged on a clean reading: {flagged:#?}");
     assert_eq!(report["summary"]["stumbles"], 0, "{:#?}", report["stumbles"]);
+}
+
+/// A clean read of "snow peas" that tiny.en hears as "nopies": alone it tells the performer
+/// they skipped "snow" and misread "peas". Whisper base, asked again about that stretch alone,
+/// hears the script there, and the take is all correct.
+#[test]
+fn a_second_listener_clears_a_stretch_the_first_misheard() {
+    let script = std::fs::read_to_string(corpus("vctk_p226_003.txt")).unwrap();
+    let told = |report: &Value| -> Vec<String> {
+        report["words"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["verdict"] != "correct")
+            .map(|w| format!("{} {}", w["verdict"], w["text"]))
+            .collect()
+    };
+    let alone = report("vctk_p226_003.wav", &script);
+    assert_eq!(told(&alone), [r#""skipped" "snow""#, r#""misread" "peas,""#], "{alone:#}");
+    let asked_again = report_with("vctk_p226_003.wav", &script, &["--second-listener", "base"]);
+    assert!(told(&asked_again).is_empty(), "{asked_again:#}");
+    let snow = asked_again["words"].as_array().unwrap().iter().find(|w| w["text"] == "snow").unwrap();
+    assert_eq!(snow["rescored"], true, "said, as the audio asked again had it: {snow:#}");
 }
 
 #[test]

@@ -59,6 +59,9 @@ pub struct Recogniser {
     tokenizer: Tokenizer,
     config: ModelConfig,
     location: PathBuf,
+    /// A bigger model asked again where this one keeps a disagreement with the script (see
+    /// [`Recogniser::second_opinion`]).
+    second: Option<Box<Recogniser>>,
 }
 
 impl Recogniser {
@@ -98,7 +101,18 @@ impl Recogniser {
         let files = ModelFiles::read(dir)?;
         let model = Whisper::load(&files.weights, &files.config, crate::model::Precision::from_environment())
             .map_err(|e| ListenError::BrokenModel { path: dir.into(), reason: e.to_string() })?;
-        Ok(Recogniser { model, tokenizer: files.tokenizer, config: files.config, location: dir.into() })
+        Ok(Recogniser { model, tokenizer: files.tokenizer, config: files.config, location: dir.into(), second: None })
+    }
+
+    /// This recogniser with `second` as its second listener: a model asked again about the
+    /// disagreements this one keeps, on only the stretches they are about.
+    pub fn with_second_listener(self, second: Recogniser) -> Recogniser {
+        Recogniser { second: Some(Box::new(second)), ..self }
+    }
+
+    /// The second listener, if one is attached.
+    pub fn second_listener(&self) -> Option<&Recogniser> {
+        self.second.as_deref()
     }
 
     pub fn config(&self) -> &ModelConfig {

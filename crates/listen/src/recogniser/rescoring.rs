@@ -6,15 +6,17 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use candle_core::Tensor;
+use candle_core::{Device, Tensor};
+use encore_audio::Audio;
 use encore_take::{HeardWord, Hearing};
 
 use super::Recogniser;
 use super::live::VERBATIM_PROMPT;
 use crate::ListenError;
 use crate::decode::log_probability_of;
+use crate::mel;
 use crate::model::DecoderState;
-use crate::whisper::{HOP, SAMPLE_RATE};
+use crate::whisper::{FRAMES_PER_WINDOW, HOP, SAMPLE_RATE};
 
 /// The encoded audio of a take, window by window, kept after listening for rescoring.
 pub struct Listening {
@@ -27,6 +29,9 @@ pub struct Listening {
     /// The decoder's views of the windows heard last, by index: a live take's report waits
     /// on the questions about them, and they were just computed.
     pub(super) recent: Vec<(usize, DecoderState)>,
+    /// The windows the second listener has encoded so far, with its answers (shared by
+    /// clones, so that a take judged again does not encode them again).
+    heard_again: Arc<Mutex<Option<Box<Listening>>>>,
 }
 
 #[derive(Clone)]
@@ -64,7 +69,25 @@ fn lock<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Listening {
     /// Nothing kept yet.
     pub(super) fn empty() -> Listening {
-        Listening { windows: Vec::new(), answers: Arc::default(), last_window: Mutex::default(), recent: Vec::new() }
+        Listening {
+            windows: Vec::new(),
+            answers: Arc::default(),
+            last_window: Mutex::default(),
+            recent: Vec::new(),
+            heard_again: Arc::default(),
+        }
+    }
+
+    /// The window a question about `start`..`end` (seconds) is put to. A stretch right at a
+    /// window's start is asked of the window before when that one holds it too: the seam is
+    /// where the window before stopped reading, after its last whole word, and words said
+    /// just before that word's heard end belong to the window before.
+    fn window_for(&self, start: f64, end: f64) -> Option<usize> {
+        let holds = |w: &KeptWindow, from: f64| w.offset <= from + 1e-6 && end <= w.end() + 1e-6;
+        self.windows
+            .iter()
+            .rposition(|w| holds(w, start - SEAM))
+            .or_else(|| self.windows.iter().rposition(|w| holds(w, start)))
     }
 
     /// Questions about the take before this time (seconds) get the same answer however the
@@ -83,6 +106,7 @@ impl Clone for Listening {
             answers: self.answers.clone(),
             last_window: Mutex::default(),
             recent: self.recent.iter().map(|(index, audio)| (*index, audio.restart())).collect(),
+            heard_again: self.heard_again.clone(),
         }
     }
 }
@@ -187,6 +211,49 @@ fn written_as_heard(script: &[&str], replaced: &[&str]) -> String {
 }
 
 impl Recogniser {
+    /// Whether a question the first listener answered `first` is put to the second listener
+    /// too: only where one is attached, the disagreement stands (`first` under the aligner's
+    /// `bar`), and words were `heard` in the stretch (a misread, an inserted word, a tangle).
+    /// On a bare skip the second listener excused real ones (align-eval: spliced skips found
+    /// 112 → 108 of 154). The answer is then the likelier of the two.
+    pub fn asks_second_listener(&self, first: Option<f32>, bar: f32, heard: &[&str]) -> bool {
+        self.second.is_some() && !heard.is_empty() && first.is_none_or(|p| p < bar)
+    }
+
+    /// The second listener's answer to [`Recogniser::prefer_script`]'s question, where one is
+    /// attached (see [`Recogniser::with_second_listener`]): it is asked on the windows this
+    /// model kept, encoded again by the second model, and with the words this one heard. Only
+    /// the windows such questions are put to are encoded, once each, so most of a take never
+    /// meets the second model. `None` without a second listener, or where it has no opinion.
+    pub fn second_opinion(
+        &self,
+        listening: &Listening,
+        transcript: &Hearing,
+        audio: &Audio,
+        start: f64,
+        end: f64,
+        script: &[&str],
+    ) -> Result<Option<f32>, ListenError> {
+        let Some(second) = self.second.as_deref() else {
+            return Ok(None);
+        };
+        let Some(index) = listening.window_for(start, end) else {
+            return Ok(None);
+        };
+        let window = &listening.windows[index];
+        let mut again = lock(&listening.heard_again);
+        let again = again.get_or_insert_with(|| Box::new(Listening::empty()));
+        if !again.windows.iter().any(|w| w.offset == window.offset) {
+            let frame_seconds = HOP as f64 / SAMPLE_RATE as f64;
+            let spectrogram = mel::Spectrogram::new(&audio.samples, FRAMES_PER_WINDOW * HOP, second.config.mel_bins);
+            let features = spectrogram.window((window.offset / frame_seconds).round() as usize, window.frames);
+            let input = Tensor::from_vec(features, (1, second.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
+            // Appended, never inserted: the answers are kept by window index.
+            again.windows.push(KeptWindow { encoded: second.model.encoder.forward(&input)?, ..window.clone() });
+        }
+        second.prefer_script(again, transcript, start, end, script)
+    }
+
     /// How likely it is (0 to 1) that the performer said `script` rather than what was heard
     /// between `start` and `end`: both readings of the window are scored teacher-forced
     /// through the decoder, on the same audio and with the same surrounding words, and the
@@ -201,16 +268,7 @@ impl Recogniser {
         end: f64,
         script: &[&str],
     ) -> Result<Option<f32>, ListenError> {
-        let holds = |w: &KeptWindow, from: f64| w.offset <= from + 1e-6 && end <= w.end() + 1e-6;
-        // A stretch right at a window's start is asked of the window before when that one holds
-        // it too: the seam is where the window before stopped reading, after its last whole
-        // word, and words said just before that word's heard end belong to the window before.
-        let Some(index) = listening
-            .windows
-            .iter()
-            .rposition(|w| holds(w, start - SEAM))
-            .or_else(|| listening.windows.iter().rposition(|w| holds(w, start)))
-        else {
+        let Some(index) = listening.window_for(start, end) else {
             return Ok(None);
         };
         let window = &listening.windows[index];
