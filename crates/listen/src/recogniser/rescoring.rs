@@ -29,9 +29,17 @@ pub struct Listening {
     /// The decoder's views of the windows heard last, by index: a live take's report waits
     /// on the questions about them, and they were just computed.
     pub(super) recent: Vec<(usize, DecoderState)>,
-    /// The windows the second listener has encoded so far, with its answers (shared by
-    /// clones, so that a take judged again does not encode them again).
-    heard_again: Arc<Mutex<Option<Box<Listening>>>>,
+    /// What the second listener has heard of the take so far (shared by clones, so that a
+    /// take judged again does not encode its windows again).
+    heard_again: Arc<Mutex<Option<Box<HeardAgain>>>>,
+}
+
+/// The windows the second listener encoded, with its answers about them, and the peak of the
+/// take's spectrogram, which each window's features are scaled by: read once for the take,
+/// not once a window.
+struct HeardAgain {
+    listening: Listening,
+    peak: mel::SettledPeak,
 }
 
 #[derive(Clone)]
@@ -242,16 +250,23 @@ impl Recogniser {
         };
         let window = &listening.windows[index];
         let mut again = lock(&listening.heard_again);
-        let again = again.get_or_insert_with(|| Box::new(Listening::empty()));
-        if !again.windows.iter().any(|w| w.offset == window.offset) {
+        let again = again
+            .get_or_insert_with(|| Box::new(HeardAgain { listening: Listening::empty(), peak: Default::default() }));
+        if !again.listening.windows.iter().any(|w| w.offset == window.offset) {
             let frame_seconds = HOP as f64 / SAMPLE_RATE as f64;
-            let spectrogram = mel::Spectrogram::new(&audio.samples, FRAMES_PER_WINDOW * HOP, second.config.mel_bins);
+            let spectrogram = mel::Spectrogram::continuing(
+                &audio.samples,
+                FRAMES_PER_WINDOW * HOP,
+                second.config.mel_bins,
+                &mut again.peak,
+            );
             let features = spectrogram.window((window.offset / frame_seconds).round() as usize, window.frames);
             let input = Tensor::from_vec(features, (1, second.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
+            let encoded = second.model.encoder.forward(&input)?;
             // Appended, never inserted: the answers are kept by window index.
-            again.windows.push(KeptWindow { encoded: second.model.encoder.forward(&input)?, ..window.clone() });
+            again.listening.windows.push(KeptWindow { encoded, ..window.clone() });
         }
-        second.prefer_script(again, transcript, start, end, script)
+        second.prefer_script(&again.listening, transcript, start, end, script)
     }
 
     /// How likely it is (0 to 1) that the performer said `script` rather than what was heard
