@@ -87,8 +87,9 @@ impl Rescorer for ModelRescorer<'_> {
             return None;
         }
         let first = self.recogniser.prefer_script(self.listening, self.hearing, start, end, script).ok().flatten();
-        // The second listener is asked only once the take is over, so that a live take does
-        // not wait on it while it is recorded.
+        // The second listener is asked only when the whole take is judged (at the stop, or
+        // when the keeper finds it may be over), never about the settled windows of a take
+        // still being recorded, so that the prompter does not wait on it.
         if !self.recogniser.asks_second_listener(first, self.bar, heard) || self.asked_before.is_finite() {
             return first;
         }
