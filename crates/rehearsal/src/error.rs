@@ -80,6 +80,13 @@ pub enum RehearsalError {
         source: ListenError,
     },
 
+    #[error("cannot load the second listener from {}; correct --second-listener / ENCORE_SECOND_LISTENER (a directory, or a model's name: base)", dir.display())]
+    LoadingSecondListener {
+        dir: PathBuf,
+        #[source]
+        source: ListenError,
+    },
+
     #[error("the stored script of take {take_id} cannot be read")]
     StoredScript {
         take_id: i64,

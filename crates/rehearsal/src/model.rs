@@ -109,10 +109,13 @@ impl SpeechModel {
         let dir = self.dir();
         let recogniser = Recogniser::load_with_threads(&dir, self.threads)
             .map_err(|source| RehearsalError::LoadingModel { dir, source })?;
-        match &self.second {
-            Some(second) => Ok(recogniser.with_second_listener(second.load_installed()?)),
-            None => Ok(recogniser),
-        }
+        let Some(second) = &self.second else {
+            return Ok(recogniser);
+        };
+        let dir = second.dir();
+        let second = Recogniser::load_with_threads(&dir, self.threads)
+            .map_err(|source| RehearsalError::LoadingSecondListener { dir, source })?;
+        Ok(recogniser.with_second_listener(second))
     }
 }
 

@@ -281,6 +281,15 @@ fn bad_scripts_are_refused_clearly() {
 }
 
 #[test]
+fn a_second_listener_that_is_not_there_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = dir.path().join("no-such-model");
+    let (audio, script) = (corpus("jfk_inaugural_1961.wav"), corpus("jfk_inaugural_1961.txt"));
+    let output = analyze(&audio, &script, &["--second-listener", nowhere.to_str().unwrap()]);
+    check_error(&output, &nowhere, &["cannot load the second listener", "correct --second-listener"]);
+}
+
+#[test]
 fn bad_audio_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let script = corpus("jfk_inaugural_1961.txt");
