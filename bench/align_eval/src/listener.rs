@@ -27,7 +27,7 @@ pub struct HeardRecording {
     modified: u128,
     /// The encoded audio, once the model has listened in this run (needed to rescore).
     listening: RefCell<Option<Listening>>,
-    /// The audio, once the second listener has been asked about it.
+    /// The decoded audio, kept with the encoded audio (the second listener encodes it again).
     audio_samples: RefCell<Option<Audio>>,
     /// The rescorer's answers about this transcript, by question.
     answers: RefCell<BTreeMap<String, Option<f32>>>,
@@ -131,6 +131,7 @@ impl Listener {
         let audio = encore_audio::decode_file(&heard.audio, &mut |_| {})?;
         let options = ListenOptions { script_prompt: heard.prompt.clone(), ..ListenOptions::default() };
         let (hearing, _, listening) = recogniser.listen(&audio, &options, &mut |_| {})?;
+        *heard.audio_samples.borrow_mut() = Some(audio);
         self.listened.set(self.listened.get() + 1);
         Ok((hearing, listening))
     }
@@ -169,9 +170,6 @@ impl Listener {
         if heard.listening.borrow().is_none() {
             let (_, listening) = self.listen(heard).ok()?;
             *heard.listening.borrow_mut() = Some(listening);
-        }
-        if heard.audio_samples.borrow().is_none() {
-            *heard.audio_samples.borrow_mut() = Some(encore_audio::decode_file(&heard.audio, &mut |_| {}).ok()?);
         }
         let recogniser = self.recogniser().ok()?;
         let listening = heard.listening.borrow();
@@ -221,10 +219,7 @@ impl Rescorer for ModelRescorer<'_> {
                     recogniser.second_opinion(listening, &self.heard.hearing, audio, start, end, script).ok().flatten()
                 },
             );
-            answer = match (answer, second) {
-                (Some(first), Some(second)) => Some(first.max(second)),
-                (first, second) => first.or(second),
-            };
+            answer = [answer, second].into_iter().flatten().reduce(f32::max);
         }
         self.answered.set(self.answered.get() + usize::from(answer.is_some()));
         answer

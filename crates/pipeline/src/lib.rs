@@ -95,10 +95,7 @@ impl Rescorer for ModelRescorer<'_> {
         }
         let second =
             self.recogniser.second_opinion(self.listening, self.hearing, self.audio, start, end, script).ok().flatten();
-        match (first, second) {
-            (Some(first), Some(second)) => Some(first.max(second)),
-            (first, second) => first.or(second),
-        }
+        [first, second].into_iter().flatten().reduce(f32::max)
     }
 
     fn prefer_extra(&self, before: f64, extra: &[&str]) -> Option<f32> {
