@@ -9,7 +9,7 @@ pub use live::{FinishedTake, Follow, LiveTake};
 
 use encore_align::{AlignOptions, Rescorer};
 use encore_audio::Audio;
-use encore_listen::{ListenOptions, Listening, Recogniser};
+use encore_listen::{ListenOptions, Listening, Recogniser, StageTimes};
 use encore_script::Script;
 use encore_take::{Hearing, TakeReport};
 
@@ -21,10 +21,32 @@ pub fn analyze(
     audio: &Audio,
     progress: &mut dyn FnMut(f64),
 ) -> Result<TakeReport, encore_listen::ListenError> {
-    let (hearing, _, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
+    Ok(analyze_timed(recogniser, script, audio, progress)?.0)
+}
+
+/// Seconds spent in each stage of [`analyze`], for `encore analyze --profile` and the benchmarks.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct AnalysisTimes {
+    #[serde(flatten)]
+    pub listening: StageTimes,
+    /// Aligning with the script, the disagreements put back to the model included.
+    pub judging: f64,
+    /// How it sounded: pitch, loudness, pace and pauses.
+    pub delivery: f64,
+}
+
+/// [`analyze`], with where the time went.
+pub fn analyze_timed(
+    recogniser: &Recogniser,
+    script: &Script,
+    audio: &Audio,
+    progress: &mut dyn FnMut(f64),
+) -> Result<(TakeReport, AnalysisTimes), encore_listen::ListenError> {
+    let (hearing, listening_times, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
         progress(if p.total > 0.0 { p.done / p.total } else { 1.0 })
     })?;
-    Ok(judge(recogniser, script, audio, &hearing, &listening))
+    let mut times = AnalysisTimes { listening: listening_times, ..AnalysisTimes::default() };
+    Ok((judge(recogniser, script, audio, &hearing, &listening, &mut times), times))
 }
 
 /// The take report from what was heard, putting each disagreement with the script back to
@@ -35,9 +57,14 @@ fn judge(
     audio: &Audio,
     hearing: &Hearing,
     listening: &Listening,
+    times: &mut AnalysisTimes,
 ) -> TakeReport {
+    let clock = std::time::Instant::now();
     let mut report = judge_before(recogniser, script, audio, hearing, listening, f64::INFINITY);
+    times.judging = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     encore_delivery::measure(audio, script, &mut report);
+    times.delivery = clock.elapsed().as_secs_f64();
     report
 }
 

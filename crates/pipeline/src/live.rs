@@ -148,7 +148,8 @@ impl LiveTake {
             }
         };
         let (hearing, _, listening) = self.recogniser.finish_hearing(heard, &audio);
-        let report = super::judge(&self.recogniser, &self.script, &audio, &hearing, &listening);
+        let report =
+            super::judge(&self.recogniser, &self.script, &audio, &hearing, &listening, &mut Default::default());
         Ok(FinishedTake { audio, report, heard_before_stop })
     }
 }

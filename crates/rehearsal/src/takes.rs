@@ -3,6 +3,7 @@
 
 use encore_audio::{Audio, AudioError, SAMPLE_RATE};
 use encore_listen::Recogniser;
+use encore_pipeline::AnalysisTimes;
 use encore_script::Script;
 use encore_store::{Job, NewTake, Piece, Store, StoreError, Take};
 use encore_take::TakeReport;
@@ -104,6 +105,8 @@ pub struct Judgement {
     /// The Encore and the model that judged, kept with the report so that reports an upgrade
     /// made stale can be told apart.
     pub analyzer: String,
+    /// Where the time went (`encore analyze --profile`).
+    pub times: AnalysisTimes,
 }
 
 /// Hears `audio` and judges it against `script`. `progress` gets the fraction heard, 0 to 1.
@@ -113,8 +116,8 @@ pub fn judge(
     audio: &Audio,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Judgement, RehearsalError> {
-    let report = encore_pipeline::analyze(recogniser, script, audio, progress)?;
-    Ok(Judgement { report, analyzer: encore_pipeline::analyzer(recogniser) })
+    let (report, times) = encore_pipeline::analyze_timed(recogniser, script, audio, progress)?;
+    Ok(Judgement { report, analyzer: encore_pipeline::analyzer(recogniser), times })
 }
 
 /// Saves a take's report, replacing any earlier one. A take's first report also reviews the

@@ -4,6 +4,7 @@
 //! and optionally as an HTML page.
 
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::Context;
 use encore_rehearsal::SpeechModel;
@@ -14,19 +15,23 @@ use super::progress;
 use crate::report;
 
 pub fn run(args: &AnalyzeArgs, model: &SpeechModel) -> anyhow::Result<()> {
+    let started = Instant::now();
     let script = read_script(&args.script)?;
 
     let bar = progress::seconds_bar("reading", 1.0);
     let audio = encore_audio::decode_file(&args.audio, &mut |fraction| bar.set_position((fraction * 10.0) as u64))?;
     bar.finish_and_clear();
+    let decoded = started.elapsed().as_secs_f64();
 
+    let clock = Instant::now();
     let recogniser = model.load(&mut |message| progress::say(message))?;
+    let loaded = clock.elapsed().as_secs_f64();
     let bar = progress::seconds_bar("listening", audio.duration());
-    let take = encore_rehearsal::judge(&recogniser, &script, &audio, &mut |done| {
+    let judgement = encore_rehearsal::judge(&recogniser, &script, &audio, &mut |done| {
         bar.set_position((done * audio.duration() * 10.0) as u64)
     })
-    .with_context(|| format!("cannot listen to {}", args.audio.display()))?
-    .report;
+    .with_context(|| format!("cannot listen to {}", args.audio.display()))?;
+    let take = judgement.report;
     bar.finish_and_clear();
 
     if let Some(path) = &args.html {
@@ -36,7 +41,15 @@ pub fn run(args: &AnalyzeArgs, model: &SpeechModel) -> anyhow::Result<()> {
         progress::say(&format!("wrote {}", path.display()));
     }
 
-    super::print_report(&take, &script, args.json, None)
+    super::print_report(&take, &script, args.json, None)?;
+    if args.profile {
+        let mut profile = serde_json::to_value(&judgement.times)?;
+        profile["load_model"] = loaded.into();
+        profile["decode_audio"] = decoded.into();
+        profile["total"] = started.elapsed().as_secs_f64().into();
+        eprintln!("profile: {profile}");
+    }
+    Ok(())
 }
 
 /// Reads and parses the script, naming the file in every error.

@@ -124,6 +124,9 @@ pub struct AnalyzeArgs {
     /// Also write the report as one self-contained HTML page, the take's audio inside it.
     #[arg(long, value_name = "OUT")]
     pub html: Option<PathBuf>,
+    /// Also print, on stderr, the seconds spent in each stage.
+    #[arg(long)]
+    pub profile: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -169,7 +169,7 @@ impl Recording {
                 let analyzer = stage.recogniser().await.map(|r| encore_pipeline::analyzer(&r)).unwrap_or_default();
                 let mut report = finished.report;
                 report.prompter = self.page.prompter.take().map(|used| used.within(report.script.words));
-                let judgement = Judgement { report, analyzer };
+                let judgement = Judgement { report, analyzer, times: Default::default() };
                 stage
                     .store(move |store| encore_rehearsal::save_judgement(store, take_id, &judgement))
                     .await

@@ -64,6 +64,27 @@ fn a_clean_take_is_all_correct() {
     assert!(report["summary"]["accuracy"].as_f64().unwrap() >= 0.95);
 }
 
+/// `--profile` says on stderr where the time went, stage by stage, and leaves the report alone.
+#[test]
+fn the_profile_names_every_stage_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script.txt");
+    std::fs::write(&script, JFK_SCRIPT).unwrap();
+    let output = analyze(&corpus("jfk_inaugural_1961.wav"), &script, &["--json", "--profile"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("the report alone on stdout");
+    assert_eq!(report["format"], "encore.take/1");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let profile = stderr.lines().find_map(|l| l.strip_prefix("profile: ")).expect("a profile line");
+    let profile: Value = serde_json::from_str(profile).unwrap();
+    let stages = ["load_model", "decode_audio", "mel", "encoder", "decoder", "timing", "judging", "delivery"];
+    for stage in stages {
+        assert!(profile[stage].as_f64().is_some_and(|s| s >= 0.0), "no {stage} in {profile}");
+    }
+    let parts: f64 = stages.iter().map(|stage| profile[stage].as_f64().unwrap()).sum();
+    assert!(parts <= profile["total"].as_f64().unwrap() + 1e-3, "the stages add up to more than the whole: {profile}");
+}
+
 /// Issue 23's first case: a professional reading of sonnet 2 was told it stumbled on 8 of its
 /// 116 words, none of them wrongly said. The sonnet's "feel'st" and "thine" are words the model
 /// would rather hear as everyday ones; the verdict must rest on what the audio says.
