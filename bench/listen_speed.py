@@ -12,6 +12,12 @@ faster-whisper:  one child process per compute type (int8, float32): the model i
                  decoding and the mel spectrogram, as Encore's does); beam_size=1, word_timestamps=True.
                  Max RSS of that child process.
 
+With --analyze, the whole `encore analyze AUDIO --script SCRIPT --json --threads N --profile`
+process (listening, judging against the script, delivery) is compared instead with faster-whisper
+int8's warm transcription with word timestamps, the two alternated run by run (one encore run, then
+one faster-whisper run, --runs times after one warm-up each) so that both meet the same machine;
+medians, spreads and the ratio, and where Encore's time went.
+
 Run `bash bench/setup.sh` first (faster-whisper + the CTranslate2 tiny.en model).
 """
 
@@ -67,7 +73,121 @@ def fw_worker(args) -> int:
     return 0
 
 
+def fw_server(args) -> int:
+    """faster-whisper kept loaded: one timed transcription per line read on stdin, its figures
+    written as one JSON line, so that the parent can alternate it with Encore's runs."""
+    from faster_whisper import WhisperModel
+
+    t0 = time.perf_counter()
+    model = WhisperModel(args.model_dir, device="cpu", compute_type=args.compute_type, cpu_threads=args.threads)
+    print(json.dumps({"load_s": time.perf_counter() - t0}), flush=True)
+    for _ in sys.stdin:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        c, t = ru.ru_utime + ru.ru_stime, time.perf_counter()
+        segments, _ = model.transcribe(args.audio, **bl.FW_TRANSCRIBE_SETTINGS)
+        words = [w for s in segments for w in (s.words or [])]
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        print(json.dumps({"wall_s": time.perf_counter() - t, "cpu_s": ru.ru_utime + ru.ru_stime - c,
+                          "words": len(words)}), flush=True)
+    return 0
+
+
 # --------------------------------------------------------------------------- parent
+
+
+def encore_analyze(binary: Path, audio: Path, script: Path, threads: int, profile: bool = True) -> dict:
+    cmd = [str(binary), "analyze", str(audio), "--script", str(script), "--json", "--threads", str(threads)]
+    if profile:
+        cmd.append("--profile")
+    r = bl.run_measured(cmd, timeout=900)
+    r["error"] = None
+    if r["rc"] != 0:
+        r["error"] = f"exit status {r['rc']}: {' | '.join(r['stderr'].strip().splitlines()[-3:])}"
+    r["profile"] = bl.parse_profile(r["stderr"])
+    return r
+
+
+def run_analyze_alternated(audio: Path, script: Path, threads: int, runs: int) -> dict:
+    """`encore analyze` and faster-whisper int8, one run of each in turn."""
+    import subprocess
+
+    binary = bl.encore_bin()
+    why = bl.encore_available(binary)
+    if why:
+        return {"skipped": why}
+    py = bl.faster_whisper_python()
+    if not py:
+        return {"skipped": "faster_whisper is not importable (run: bash bench/setup.sh)"}
+    model_dir = bl.fw_model_dir()
+    why = bl.check_fw_model(model_dir)
+    if why:
+        return {"skipped": why}
+    bl.encore_model_install(binary)
+    cmd = [py, str(Path(__file__).resolve()), "--_fw-server", "--audio", str(audio), "--threads", str(threads),
+           "--compute-type", "int8", "--model-dir", str(model_dir)]
+    server = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+    fw_load = json.loads(server.stdout.readline())["load_s"]
+
+    def fw_once() -> dict:
+        server.stdin.write("run\n")
+        server.stdin.flush()
+        return json.loads(server.stdout.readline())
+
+    encore, fw = [], []
+    try:
+        print("  warm-up: encore analyze, faster-whisper", file=sys.stderr, flush=True)
+        warm = encore_analyze(binary, audio, script, threads)
+        # An Encore from before `analyze --profile` is timed without it.
+        profile = not (warm["rc"] == 2 and "--profile" in warm["stderr"])
+        if not profile:
+            warm = encore_analyze(binary, audio, script, threads, profile=False)
+        if warm["error"]:
+            return {"skipped": f"`encore analyze` failed: {warm['error']}"}
+        fw_once()
+        for k in range(runs):
+            r = encore_analyze(binary, audio, script, threads, profile)
+            if r["error"]:
+                return {"skipped": f"`encore analyze` failed on run {k + 1}: {r['error']}"}
+            encore.append(r)
+            fw.append(fw_once())
+            print(f"  run {k + 1}/{runs}: encore analyze {r['wall_s']:.2f} s, faster-whisper {fw[-1]['wall_s']:.2f} s",
+                  file=sys.stderr, flush=True)
+    finally:
+        server.stdin.close()
+        server.wait(timeout=60)
+    walls = [r["wall_s"] for r in encore]
+    median_run = sorted(range(runs), key=lambda i: walls[i])[(runs - 1) // 2]
+    return {
+        "encore_times_s": walls, "encore_median_s": bl.median(walls),
+        "encore_cpu_s_median": bl.median([r["user_s"] + r["sys_s"] for r in encore]),
+        "encore_maxrss_kib": max(r["maxrss_kib"] for r in encore),
+        "profile": encore[median_run]["profile"],
+        "fw_times_s": [f["wall_s"] for f in fw], "fw_median_s": bl.median([f["wall_s"] for f in fw]),
+        "fw_cpu_s_median": bl.median([f["cpu_s"] for f in fw]), "fw_load_s": fw_load,
+        "fw_settings": bl.fw_describe("int8", threads, None),
+    }
+
+
+def render_analyze(res: dict) -> str:
+    r = res["analyze"]
+    if "skipped" in r:
+        return f"\nSKIPPED - {r['skipped']}"
+    spread = lambda xs: f"{min(xs):.2f}-{max(xs):.2f} s"  # noqa: E731
+    rows = [["encore analyze (whole process)", f"{r['encore_median_s']:.2f} s", spread(r["encore_times_s"]),
+             f"{r['encore_cpu_s_median']:.2f} s", f"{r['encore_maxrss_kib'] / 1024:.0f} MiB"],
+            ["faster-whisper int8, word timestamps (warm)", f"{r['fw_median_s']:.2f} s", spread(r["fw_times_s"]),
+             f"{r['fw_cpu_s_median']:.2f} s", ""]]
+    lines = ["", bl.table(rows, ["", "median", "spread", "CPU", "max RSS"]), "",
+             f"ratio encore analyze / faster-whisper int8: {r['encore_median_s'] / r['fw_median_s']:.2f}x "
+             f"(CPU time {r['encore_cpu_s_median'] / r['fw_cpu_s_median']:.2f}x); "
+             f"faster-whisper's model load {r['fw_load_s']:.2f} s is excluded, Encore's included"]
+    p = r.get("profile")
+    if p:
+        parts = [f"{k} {v}" if isinstance(v, int) else f"{k} {v:.3f} s" for k, v in p.items()]
+        lines += ["", "encore analyze --profile of the median run:", "  " + " | ".join(parts)]
+    lines.append(f"faster-whisper settings: {r['fw_settings']}")
+    return "\n".join(lines)
 
 
 def run_encore(audio: Path, threads: int, runs: int) -> dict:
@@ -155,14 +275,21 @@ def main() -> int:
     ap.add_argument("--fw-no-fallback", action="store_true",
                     help="faster-whisper: temperature=0 only (default keeps its temperature fallback)")
     ap.add_argument("--json-out", type=Path, default=None, help="also write the figures here as JSON")
+    ap.add_argument("--analyze", action="store_true",
+                    help="compare the whole `encore analyze` with faster-whisper int8, alternated run by run")
+    ap.add_argument("--script", type=Path, default=None,
+                    help="the script for --analyze (default: the audio's .txt beside it)")
     # internal: the faster-whisper child process
     ap.add_argument("--_fw-worker", dest="fw_worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--_fw-server", dest="fw_server", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--compute-type", default="int8", help=argparse.SUPPRESS)
     ap.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.fw_worker:
         return fw_worker(args)
+    if args.fw_server:
+        return fw_server(args)
 
     corpus = args.corpus or bl.default_corpus()
     src = args.audio or (corpus / "audio" / DEFAULT_AUDIO)
@@ -183,6 +310,22 @@ def main() -> int:
                      "runs": args.runs, "cpu_count": os.cpu_count()}
     load_before = os.getloadavg()
     results["loadavg_before"] = load_before
+    if args.analyze:
+        script = args.script or src.with_suffix(".txt")
+        if not script.exists():
+            ap.error(f"script {script} not found (give --script)")
+        results["script"] = str(script)
+        results["analyze"] = run_analyze_alternated(audio, script, args.threads, args.runs)
+        results["loadavg_after"] = os.getloadavg()
+        results["busy_warning"] = bl.busy_warning(load_before, results["loadavg_after"], args.threads)
+        print(render_analyze(results))
+        if results["busy_warning"]:
+            print(results["busy_warning"])
+        if args.json_out:
+            args.json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        if tmpdir:
+            tmpdir.cleanup()
+        return 2 if "skipped" in results["analyze"] else 0
     if "encore" in engines:
         results["encore"] = run_encore(audio, args.threads, args.runs)
     if "faster-whisper" in engines or "fw" in engines:
