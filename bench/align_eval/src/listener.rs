@@ -183,7 +183,7 @@ impl Listener {
 
 /// Which rescorer the cached answers came from: part of every question, so that answers from an
 /// earlier way of asking are asked again rather than reused.
-const RESCORER: &str = "r3";
+const RESCORER: &str = "r4";
 
 /// FNV-1a, to name a prompted transcript's cache file.
 fn fnv1a(text: &str) -> u64 {
