@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::quantized::QMatMul;
 use candle_core::{D, Device, IndexOp, Module, Tensor};
 use candle_nn::LayerNorm;
 
@@ -32,9 +32,10 @@ fn layer_norm(weights: &Weights, prefix: &str) -> Result<LayerNorm> {
     Ok(LayerNorm::new(take(weights, &format!("{prefix}/gamma"))?, take(weights, &format!("{prefix}/beta"))?, 1e-5))
 }
 
-/// How the decoder's weights are held. Each decoder step multiplies one row by every weight
-/// matrix, so a step costs what reading the weights costs; 8-bit weights are read four times
-/// faster than f32 ones (see ARCHITECTURE.md for the figures).
+/// How the decoder's greedy step reads its weights. Each step multiplies one row by every
+/// weight matrix, so a step costs what reading the weights costs; 8-bit weights are read four
+/// times faster than f32 ones (see docs/decisions.md for the figures). Passes over many tokens
+/// use the f32 weights either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     F32,
@@ -49,21 +50,16 @@ impl Precision {
             _ => Precision::Int8,
         }
     }
-
-    fn matrix(self, weight: &Tensor) -> Result<QMatMul> {
-        let dtype = match self {
-            Precision::F32 => GgmlDType::F32,
-            Precision::Int8 => GgmlDType::Q8_0,
-        };
-        QMatMul::from_qtensor(QTensor::quantize(weight, dtype)?)
-    }
 }
 
-/// A linear layer whose matrix may be quantised (the decoder's) or not (the encoder's).
+/// A linear layer. Many rows at once (the encoder; the decoder reading a prompt, timing words
+/// or rescoring) are one f32 matrix product: candle's 8-bit product does them row by row, and
+/// made rescoring and the timing pass a quarter slower. The decoder's greedy step, one row,
+/// reads an 8-bit copy instead ([`crate::cpu::step`]), where reading the weights is the cost.
 struct Projection {
     matrix: QMatMul,
     bias: Option<Tensor>,
-    /// The same matrix and bias for the decoder's step ([`crate::cpu::step`]), when 8-bit.
+    /// The same matrix and bias for the decoder's step, when 8-bit.
     step: Option<Arc<Int8Matrix>>,
 }
 
@@ -75,7 +71,7 @@ impl Projection {
             Precision::Int8 => Some(Arc::new(Int8Matrix::quantize(&weight, bias)?)),
             Precision::F32 => None,
         };
-        Ok(Projection { matrix: precision.matrix(&weight)?, bias: bias.cloned(), step })
+        Ok(Projection { matrix: QMatMul::Tensor(weight), bias: bias.cloned(), step })
     }
 }
 

@@ -8,12 +8,11 @@
 //! steps, and what bounds it is the memory it reads: 20 MB of 8-bit projection, 8 MB of 8-bit
 //! layer weights and the window's 18 MB of audio keys and values.
 //!
-//! The weights are candle's 8-bit numbers exactly (Q8_0: blocks of 32 sharing a scale rounded
-//! to half precision), and each input row is quantised the same way. Candle, on a CPU with
-//! AVX-512, quantises the input of some products in blocks of 256 instead, so logits differ
-//! from [`Decoder::forward`](crate::model::Decoder::forward)'s by what 8 bits round (tenths,
-//! on logits of tens); both are as far from the f32 model's, and they pick the same tokens
-//! (a test holds it on JFK's line).
+//! The weights are 8-bit numbers as candle's and ggml's Q8_0 (blocks of 32 sharing a scale
+//! rounded to half precision), and each input row is quantised the same way.
+//! [`Decoder::forward`](crate::model::Decoder::forward) reads the same weights in f32, so
+//! logits differ from its by what 8 bits round (tenths, on logits of tens), and they pick the
+//! same tokens (a test holds it on JFK's line).
 
 use std::sync::Arc;
 
@@ -31,6 +30,9 @@ const PARALLEL_FROM: usize = 1 << 18;
 
 /// Rows given to one worker at a time in a parallel product.
 const ROWS_PER_TASK: usize = 2048;
+
+/// Rows quantised by one worker at a time while loading.
+const QUANTIZED_PER_TASK: usize = 4096;
 
 /// A matrix of 8-bit weights, each row in blocks of [`BLOCK`] that share a scale, and its bias.
 pub(crate) struct Int8Matrix {
@@ -53,7 +55,14 @@ impl Int8Matrix {
         // Read in place: a copy of the 80 MB embeddings would be the largest thing loading
         // ever holds.
         let (storage, layout) = weight.storage_and_layout();
-        quantize_into(contiguous_f32(&storage, layout)?, &mut quants, &mut scales);
+        // In parts on the pool's threads: the embeddings' 20 million weights are a tenth of
+        // loading's time on one core.
+        let part = QUANTIZED_PER_TASK * columns;
+        contiguous_f32(&storage, layout)?
+            .par_chunks(part)
+            .zip(quants.par_chunks_mut(part))
+            .zip(scales.par_chunks_mut(part / BLOCK))
+            .for_each(|((values, quants), scales)| quantize_into(values, quants, scales));
         let bias = bias.map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
         Ok(Int8Matrix { rows, columns, quants, scales, bias })
     }

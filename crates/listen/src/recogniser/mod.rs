@@ -294,7 +294,7 @@ mod tests {
 
     /// Greedy decoding goes a token at a time through the decoder's own step
     /// ([`crate::cpu::step`]): at every token of JFK's line it must pick what candle's pass
-    /// over the whole line picks, with logits as close as two 8-bit products can be.
+    /// over the whole line picks (in f32), with logits as close as 8 bits allow.
     #[test]
     fn a_token_at_a_time_the_step_picks_what_the_whole_pass_picks() {
         let (recogniser, window) = jfk_window();
