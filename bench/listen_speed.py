@@ -115,11 +115,7 @@ def run_analyze_alternated(audio: Path, script: Path, threads: int, runs: int) -
     why = bl.encore_available(binary)
     if why:
         return {"skipped": why}
-    py = bl.faster_whisper_python()
-    if not py:
-        return {"skipped": "faster_whisper is not importable (run: bash bench/setup.sh)"}
-    model_dir = bl.fw_model_dir()
-    why = bl.check_fw_model(model_dir)
+    py, model_dir, why = fw_peer()
     if why:
         return {"skipped": why}
     bl.encore_model_install(binary)
@@ -234,12 +230,17 @@ def run_encore(audio: Path, threads: int, runs: int) -> dict:
     return res
 
 
-def run_fw(audio: Path, threads: int, runs: int, compute_type: str, no_fallback: bool) -> dict:
+def fw_peer() -> tuple[str | None, Path, str | None]:
+    """The Python that has faster-whisper, the peer's model directory, and why they cannot run."""
     py = bl.faster_whisper_python()
-    if not py:
-        return {"skipped": "faster_whisper is not importable (run: bash bench/setup.sh)"}
     model_dir = bl.fw_model_dir()
-    why = bl.check_fw_model(model_dir)
+    if not py:
+        return py, model_dir, "faster_whisper is not importable (run: bash bench/setup.sh)"
+    return py, model_dir, bl.check_fw_model(model_dir)
+
+
+def run_fw(audio: Path, threads: int, runs: int, compute_type: str, no_fallback: bool) -> dict:
+    py, model_dir, why = fw_peer()
     if why:
         return {"skipped": why}
     cmd = [py, str(Path(__file__).resolve()), "--_fw-worker", "--audio", str(audio), "--threads", str(threads),
