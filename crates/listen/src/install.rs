@@ -375,7 +375,8 @@ impl ModelFiles {
                 serde_json::from_slice(&config_bytes).map_err(|e| broken(format!("config.json: {e}")))?;
             let stored = candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu)
                 .map_err(|e| broken(format!("model.safetensors: {e}")))?;
-            // Widened on the pool's threads: a fifth of loading's time on one core.
+            // Widened on the pool's threads: with the 8-bit copies quantised the same way, tiny.en
+            // loads in 0.25 s instead of 0.38-0.47 s on two cores.
             let weights = stored
                 .into_par_iter()
                 .map(|(name, tensor)| Ok((name, tensor.to_dtype(DType::F32)?)))

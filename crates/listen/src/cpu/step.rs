@@ -55,8 +55,8 @@ impl Int8Matrix {
         // Read in place: a copy of the 80 MB embeddings would be the largest thing loading
         // ever holds.
         let (storage, layout) = weight.storage_and_layout();
-        // In parts on the pool's threads: the embeddings' 20 million weights are a tenth of
-        // loading's time on one core.
+        // In parts on the pool's threads, as the weights are widened (see `ModelFiles::read`):
+        // the embeddings alone are 20 million weights.
         let part = QUANTIZED_PER_TASK * columns;
         contiguous_f32(&storage, layout)?
             .par_chunks(part)

@@ -226,6 +226,15 @@ fn written_as_heard(script: &[&str], replaced: &[&str]) -> String {
     text
 }
 
+/// Where two readings part and meet again: how many tokens they share at the start, and how
+/// many at the end (never counting a token twice).
+fn parting(one: &[u32], other: &[u32]) -> (usize, usize) {
+    let shared = one.iter().zip(other).take_while(|(a, b)| a == b).count();
+    let room = one.len().min(other.len()) - shared;
+    let common_end = one.iter().rev().zip(other.iter().rev()).take_while(|(a, b)| a == b).count().min(room);
+    (shared, common_end)
+}
+
 impl Recogniser {
     /// Whether a question the first listener answered `first` is put to the second listener
     /// too: only where one is attached, the disagreement stands (`first` under the aligner's
@@ -280,8 +289,9 @@ impl Recogniser {
     /// How likely it is (0 to 1) that the performer said `script` rather than what was heard
     /// between `start` and `end`: both readings of the window are scored teacher-forced
     /// through the decoder, on the same audio and with the same surrounding words, near where
-    /// they differ (see [`SCRIPT_HORIZON`]), and the difference of their log-likelihoods, less part of the model's preference for one word
-    /// over another with no audio (see [`PRIOR_WEIGHT`]), becomes a probability. `None` when
+    /// they differ (see [`SCRIPT_HORIZON`]), and the difference of their log-likelihoods, less
+    /// part of the model's preference for one word over another with no audio (see
+    /// [`PRIOR_WEIGHT`]), becomes a probability. `None` when
     /// that stretch of audio was not kept (very long takes) or holds no window.
     pub fn prefer_script(
         &self,
@@ -459,7 +469,7 @@ impl Recogniser {
     /// pass over the rest of the window for every question.
     fn compare_near(&self, heard: &AskedReading, text: &str, past: usize) -> Result<f64, ListenError> {
         let tokens = self.reading_tokens(text, heard.verbatim);
-        let shared = heard.tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
+        let (shared, common_end) = parting(&heard.tokens, &tokens);
         // The first token the readings part on: when the model found the extra one far less
         // likely than the heard one, the rest cannot make up for it, and is not asked.
         if let Some(row) = heard.logits.get(shared.wrapping_sub(1))
@@ -470,9 +480,6 @@ impl Recogniser {
                 return Ok(against);
             }
         }
-        let room = heard.tokens.len().min(tokens.len()) - shared;
-        let common_end =
-            heard.tokens.iter().rev().zip(tokens.iter().rev()).take_while(|(a, b)| a == b).count().min(room);
         let from = shared.saturating_sub(1).max(heard.scored_from);
         let score = |reading: &[u32]| -> Result<f64, ListenError> {
             let until = (reading.len() - common_end + past).min(reading.len()).max(from + 2);
@@ -525,10 +532,7 @@ impl Recogniser {
     /// scores are its own, kept; only `text` from where it parts is run through the decoder.
     fn gain_over(&self, heard: &AskedReading, text: &str, horizon: usize) -> Result<f64, ListenError> {
         let tokens = self.reading_tokens(text, heard.verbatim);
-        let shared = heard.tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count();
-        let room = heard.tokens.len().min(tokens.len()) - shared;
-        let common_end =
-            heard.tokens.iter().rev().zip(tokens.iter().rev()).take_while(|(a, b)| a == b).count().min(room);
+        let (shared, common_end) = parting(&heard.tokens, &tokens);
         // Position p predicts token p + 1, so the heard reading answers for the positions
         // before the first difference. Two or more positions are run again even so: a single
         // position is decoded through the quantised projection, which scores a little
