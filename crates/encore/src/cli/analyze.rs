@@ -18,10 +18,11 @@ pub fn run(args: &AnalyzeArgs, model: &SpeechModel) -> anyhow::Result<()> {
     let started = Instant::now();
     let script = read_script(&args.script)?;
 
+    let clock = Instant::now();
     let bar = progress::seconds_bar("reading", 1.0);
     let audio = encore_audio::decode_file(&args.audio, &mut |fraction| bar.set_position((fraction * 10.0) as u64))?;
     bar.finish_and_clear();
-    let decoded = started.elapsed().as_secs_f64();
+    let decoded = clock.elapsed().as_secs_f64();
 
     let clock = Instant::now();
     let recogniser = model.load(&mut |message| progress::say(message))?;
@@ -43,11 +44,7 @@ pub fn run(args: &AnalyzeArgs, model: &SpeechModel) -> anyhow::Result<()> {
 
     super::print_report(&take, &script, args.json, None)?;
     if args.profile {
-        let mut profile = serde_json::to_value(&judgement.times)?;
-        profile["load_model"] = loaded.into();
-        profile["decode_audio"] = decoded.into();
-        profile["total"] = started.elapsed().as_secs_f64().into();
-        eprintln!("profile: {profile}");
+        super::print_profile(&judgement.times, loaded, decoded, started)?;
     }
     Ok(())
 }

@@ -45,6 +45,22 @@ fn print_report(
     Ok(())
 }
 
+/// `--profile`: the seconds each of `stages` took, with loading the model, decoding the audio
+/// and the whole command since `started`, as one `profile: {json}` line on stderr.
+fn print_profile(
+    stages: &impl serde::Serialize,
+    load_model: f64,
+    decode_audio: f64,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
+    let mut profile = serde_json::to_value(stages)?;
+    profile["load_model"] = load_model.into();
+    profile["decode_audio"] = decode_audio.into();
+    profile["total"] = started.elapsed().as_secs_f64().into();
+    eprintln!("profile: {profile}");
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let settings = Settings {
         data: args.data,

@@ -41,11 +41,7 @@ pub fn run(args: &TranscribeArgs, model: &SpeechModel) -> anyhow::Result<()> {
         }
     }
     if args.profile {
-        let mut profile = serde_json::to_value(&times)?;
-        profile["load_model"] = loaded.into();
-        profile["decode_audio"] = decoded.into();
-        profile["total"] = started.elapsed().as_secs_f64().into();
-        eprintln!("profile: {profile}");
+        super::print_profile(&times, loaded, decoded, started)?;
     }
     Ok(())
 }
