@@ -112,6 +112,7 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
         summary,
         findings: Vec::new(),
         delivery: None,
+        movement: None,
         prompter: None,
         changes: Vec::new(),
     };

@@ -10,6 +10,7 @@
 mod delivery;
 mod finite;
 mod hearing;
+mod movement;
 mod prompter;
 mod schedule;
 mod take_report;
@@ -20,6 +21,10 @@ mod verdict_change;
 
 pub use delivery::{Contour, Delivery, LineDelivery};
 pub use hearing::{HeardWord, Hearing, Unrecognised};
+pub use movement::{
+    Activity, BODY_POINTS, BodyFigures, BodyPoint, LineMovement, Movement, MovementKind, MovementMoment, Pose,
+    PoseTrack, PoseTrackError,
+};
 pub use prompter::{PrompterMode, PrompterUsed};
 pub use schedule::{DrillState, Rating, Schedule};
 pub use take_report::{

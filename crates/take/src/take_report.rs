@@ -28,6 +28,10 @@ pub struct TakeReport {
     /// the report was made before Encore measured delivery).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// How the take looked, when the camera was on: stillness, sway, gestures, fidgeting and
+    /// where the performer looked, per line and placed on the words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub movement: Option<crate::Movement>,
     /// How the prompter was used: the mode, how much of the script it hid, and where hidden
     /// words had to be shown again. Absent for a take read with the full text in view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +156,8 @@ pub enum FindingKind {
     NoPause,
     /// A yes-or-no question said without a rise.
     NoRise,
+    /// What the camera saw: the body frozen, swaying, fidgeting, or the eyes on the script.
+    Movement,
 }
 
 /// One reason the take was not clean, in plain words.

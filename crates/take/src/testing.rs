@@ -194,6 +194,7 @@ fn assemble(
         summary,
         findings: Vec::new(),
         delivery: None,
+        movement: None,
         prompter: None,
         changes: Vec::new(),
     }

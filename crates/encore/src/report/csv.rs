@@ -171,6 +171,7 @@ pub(super) mod sample {
             summary: Summary { accuracy: 10.0 / 13.0, correct: 10, misread: 2, skipped: 1, ..Summary::default() },
             findings: Vec::new(),
             delivery: None,
+            movement: None,
             prompter: None,
             changes: Vec::new(),
         }
