@@ -46,7 +46,15 @@ fn crates_depend_only_on_the_stages_before_them() {
         // The formats are data: nothing of the pipeline beneath them.
         (
             "encore-take",
-            &["encore-audio", "encore-listen", "encore-align", "encore-delivery", "encore-store", "encore-coach"],
+            &[
+                "encore-audio",
+                "encore-listen",
+                "encore-align",
+                "encore-delivery",
+                "encore-movement",
+                "encore-store",
+                "encore-coach",
+            ],
         ),
         // Listening and aligning are siblings that meet only in the formats.
         ("encore-listen", &["encore-align", "encore-coach", "encore-store"]),
@@ -56,6 +64,11 @@ fn crates_depend_only_on_the_stages_before_them() {
         ("encore-coach", &["encore-align", "encore-listen", "encore-store", "encore-delivery"]),
         // How a take sounded is measured on the audio and the report alone, like the aligner.
         ("encore-delivery", &["encore-listen", "encore-align", "encore-store", "encore-coach"]),
+        // How it looked is measured on the pose and the report alone: no audio, no recogniser.
+        (
+            "encore-movement",
+            &["encore-audio", "encore-listen", "encore-align", "encore-delivery", "encore-store", "encore-coach"],
+        ),
         // The rehearsal layer serves the binary, never the other way round.
         ("encore-pipeline", &["encore-rehearsal", "encore-store", "encore-coach"]),
     ];
