@@ -100,6 +100,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE take ADD COLUMN performer_id INTEGER;
     ",
+    // 4: the pose over a take, when the camera was on (`encore_take::PoseTrack`, its compact
+    // form): the body's points, never pictures.
+    "
+    ALTER TABLE take ADD COLUMN poses BLOB;
+    ",
 ];
 
 /// The schema version this build of Encore writes.

@@ -244,6 +244,12 @@ impl Store for SqliteStore {
     fn save_report(&self, take_id: i64, report: &TakeReport, analyzer: &str) -> Result<(), StoreError> {
         SqliteStore::save_report(self, take_id, report, analyzer)
     }
+    fn save_pose_track(&self, take_id: i64, poses: &[u8]) -> Result<(), StoreError> {
+        SqliteStore::save_pose_track(self, take_id, poses)
+    }
+    fn pose_track(&self, take_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        SqliteStore::pose_track(self, take_id)
+    }
     fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError> {
         SqliteStore::takes(self, piece_id)
     }

@@ -37,6 +37,11 @@ pub trait Store: Send {
     fn add_take(&self, take: &NewTake) -> Result<Take, StoreError>;
     /// Keeps the report of a take, replacing any earlier one.
     fn save_report(&self, take_id: i64, report: &TakeReport, analyzer: &str) -> Result<(), StoreError>;
+    /// Keeps the pose over a take as the camera saw it (`encore_take::PoseTrack::to_bytes`),
+    /// replacing any earlier one.
+    fn save_pose_track(&self, take_id: i64, poses: &[u8]) -> Result<(), StoreError>;
+    /// The pose over a take, when the camera was on.
+    fn pose_track(&self, take_id: i64) -> Result<Option<Vec<u8>>, StoreError>;
     /// The takes of a piece, oldest first.
     fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError>;
     fn take(&self, id: i64) -> Result<Take, StoreError>;

@@ -153,6 +153,30 @@ impl SqliteStore {
         })
     }
 
+    /// Keeps the pose over a take, replacing any earlier one.
+    pub fn save_pose_track(&self, take_id: i64, poses: &[u8]) -> Result<(), StoreError> {
+        const ACTION: &str = "saving a take's pose track";
+        self.write(ACTION, |transaction| {
+            let changed = transaction
+                .execute("UPDATE take SET poses = ?1 WHERE id = ?2", params![poses, take_id])
+                .context(ACTION)?;
+            if changed == 0 {
+                return Err(StoreError::NoSuchTake { id: take_id });
+            }
+            Ok(())
+        })
+    }
+
+    /// The pose over a take, when the camera was on.
+    pub fn pose_track(&self, take_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        const ACTION: &str = "reading a take's pose track";
+        self.connection
+            .query_row("SELECT poses FROM take WHERE id = ?1", [take_id], |row| row.get(0))
+            .optional()
+            .context(ACTION)?
+            .ok_or(StoreError::NoSuchTake { id: take_id })
+    }
+
     /// The takes of a piece, oldest first.
     pub fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError> {
         let takes = self.query_takes("WHERE piece_id = ?1", [piece_id])?;

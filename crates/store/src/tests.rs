@@ -170,6 +170,22 @@ fn a_take_is_stored_and_listed() {
 }
 
 #[test]
+fn a_takes_pose_track_is_kept_and_replaced() {
+    on_every_backend(|store| {
+        let piece = store.add_piece("Hamlet", "To be, or not to be").unwrap();
+        let take = add_take(store, &piece, b"RIFF one");
+        assert_eq!(store.pose_track(take.id).unwrap(), None, "no camera, no track");
+        store.save_pose_track(take.id, b"EPT1 first").unwrap();
+        store.save_pose_track(take.id, b"EPT1 second").unwrap();
+        assert_eq!(store.pose_track(take.id).unwrap().as_deref(), Some(b"EPT1 second".as_slice()));
+        assert!(matches!(store.save_pose_track(99, b"EPT1"), Err(StoreError::NoSuchTake { id: 99 })));
+        assert!(matches!(store.pose_track(99), Err(StoreError::NoSuchTake { id: 99 })));
+        store.remove_take(take.id).unwrap();
+        assert!(matches!(store.pose_track(take.id), Err(StoreError::NoSuchTake { .. })));
+    });
+}
+
+#[test]
 fn old_takes_stay_on_the_script_they_were_performed_against() {
     on_every_backend(|store| {
         let piece = store.add_piece("Hamlet", "To be").unwrap();

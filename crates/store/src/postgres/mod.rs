@@ -278,6 +278,26 @@ impl Store for PostgresStore {
         self.transaction("saving a report", |db, _| save_report(db, take_id, &json, report, analyzer))
     }
 
+    fn save_pose_track(&self, take_id: i64, poses: &[u8]) -> Result<(), StoreError> {
+        const ACTION: &str = "saving a take's pose track";
+        self.transaction(ACTION, |db, _| {
+            let changed =
+                db.execute("UPDATE take SET poses = $1 WHERE id = $2", &[&poses, &take_id]).context(ACTION)?;
+            if changed == 0 {
+                return Err(StoreError::NoSuchTake { id: take_id });
+            }
+            Ok(())
+        })
+    }
+
+    fn pose_track(&self, take_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        const ACTION: &str = "reading a take's pose track";
+        self.transaction(ACTION, |db, _| {
+            let row = db.query_opt("SELECT poses FROM take WHERE id = $1", &[&take_id]).context(ACTION)?;
+            row.map(|row| row.get::<_, Option<Vec<u8>>>(0)).ok_or(StoreError::NoSuchTake { id: take_id })
+        })
+    }
+
     fn takes(&self, piece_id: i64) -> Result<Vec<Take>, StoreError> {
         self.transaction("reading takes", |db, _| {
             let takes = query_takes(db, "WHERE piece_id = $1", &[&piece_id])?;

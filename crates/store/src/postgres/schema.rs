@@ -175,6 +175,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE take ADD COLUMN performer_id BIGINT REFERENCES member (id);
     CREATE INDEX take_by_performer ON take (performer_id, recorded_at);
     ",
+    // 4: the pose over a take, when the camera was on, as in SQLite's fourth migration.
+    "
+    ALTER TABLE take ADD COLUMN poses BYTEA;
+    ",
 ];
 
 /// Taken while the schema is read and changed, so that two processes opening a fresh
