@@ -4,5 +4,6 @@
 //! and uploads, not a copy of it; `main.rs` is only the entry point.
 
 pub mod cli;
+pub mod pose_model;
 pub mod report;
 pub mod stage;

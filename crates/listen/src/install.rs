@@ -54,21 +54,26 @@ pub const MODELS: &[NamedModel] = &[
 /// The model used when none is named: tiny.en.
 pub const DEFAULT_MODEL: &NamedModel = &MODELS[0];
 
+/// Where Encore keeps the models it installs (the speech models, and the camera's pose model
+/// that the stage serves): `$ENCORE_CACHE` or the user's cache directory, then `models`.
+pub fn models_dir() -> PathBuf {
+    let cache = std::env::var_os("ENCORE_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+        directories::ProjectDirs::from("", "", "encore")
+            .map(|dirs| dirs.cache_dir().to_path_buf())
+            .unwrap_or_else(|| std::env::temp_dir().join("encore-cache"))
+    });
+    cache.join("models")
+}
+
 impl NamedModel {
     /// The model called `name`, if Encore knows it.
     pub fn find(name: &str) -> Option<&'static NamedModel> {
         MODELS.iter().find(|model| model.name == name)
     }
 
-    /// Where Encore keeps its converted copy: `$ENCORE_CACHE` or the user's cache directory,
-    /// then `models/<directory>`.
+    /// Where Encore keeps its converted copy: [`models_dir`], then `<directory>`.
     pub fn dir(&self) -> PathBuf {
-        let cache = std::env::var_os("ENCORE_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-            directories::ProjectDirs::from("", "", "encore")
-                .map(|dirs| dirs.cache_dir().to_path_buf())
-                .unwrap_or_else(|| std::env::temp_dir().join("encore-cache"))
-        });
-        cache.join("models").join(self.directory)
+        models_dir().join(self.directory)
     }
 
     /// The model's directory, installing it there first if this is its first use (saying so

@@ -24,7 +24,7 @@ mod whisper;
 pub use config::ModelConfig;
 pub use error::ListenError;
 pub use install::{
-    DEFAULT_MODEL, MODELS, NamedModel, default_model_dir, default_model_installed, install, is_model_dir,
+    DEFAULT_MODEL, MODELS, NamedModel, default_model_dir, default_model_installed, install, is_model_dir, models_dir,
 };
 pub use recogniser::{ListenOptions, Listening, LiveHearing, Recogniser};
 pub use stage_times::{ListeningProgress, StageTimes};

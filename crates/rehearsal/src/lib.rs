@@ -47,7 +47,7 @@ pub use model::SpeechModel;
 pub use recording::{INTERRUPTED, RecordingJournal, recordings_dir, recover_interrupted};
 pub use store::{Settings, data_dir, open_store};
 pub use takes::{
-    Judgement, SHORTEST_TAKE, TakeAudio, decode_stored, judge, keep_and_queue, keep_take, reanalyze, save_judgement,
-    script_of, stored_audio,
+    Judgement, SHORTEST_TAKE, TakeAudio, decode_stored, judge, keep_and_queue, keep_pose_track, keep_take, reanalyze,
+    save_judgement, script_of, stored_audio,
 };
 pub use worker::{WorkDone, WorkerEvent, WorkerOptions, work};

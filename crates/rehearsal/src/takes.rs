@@ -6,7 +6,7 @@ use encore_listen::Recogniser;
 use encore_pipeline::AnalysisTimes;
 use encore_script::Script;
 use encore_store::{Job, NewTake, Piece, Store, StoreError, Take};
-use encore_take::TakeReport;
+use encore_take::{PoseTrack, TakeReport};
 
 use crate::RehearsalError;
 use crate::drills::{DrillsAfterTake, drills_after_take};
@@ -132,6 +132,7 @@ pub fn save_judgement(
     let first = take.analyzed_at.is_none();
     let mut report = judgement.report.clone();
     keep_verdict_changes(take.report.as_ref(), &mut report);
+    add_movement(store, take_id, &mut report)?;
     store.save_report(take_id, &report, &judgement.analyzer)?;
     if !first {
         return Ok(DrillsAfterTake::default());
@@ -170,6 +171,28 @@ pub fn reanalyze(
     let judgement = judge(recogniser, &script, &audio, progress)?;
     save_judgement(store, take.id, &judgement)?;
     Ok(judgement.report)
+}
+
+/// Keeps the pose over a take: recorded with the camera on, or read from a filmed take's video.
+/// A report saved after it says how the take looked; a report already there is measured again
+/// now (its words stay as they were heard). The track is kept apart from the report so that
+/// judging the take again (a new model, a coach's ear) measures it again on the new word times.
+pub fn keep_pose_track(store: &dyn Store, take_id: i64, track: &PoseTrack) -> Result<Option<TakeReport>, StoreError> {
+    store.save_pose_track(take_id, &track.to_bytes())?;
+    let take = store.take(take_id)?;
+    let (Some(mut report), Some(analyzer)) = (take.report, take.analyzer) else { return Ok(None) };
+    encore_movement::measure(track, &mut report);
+    store.save_report(take_id, &report, &analyzer)?;
+    Ok(Some(report))
+}
+
+/// How the take looked, measured on the report's words, when the camera was on for it. A track
+/// that cannot be read costs the report its movement, never the report.
+fn add_movement(store: &dyn Store, take_id: i64, report: &mut TakeReport) -> Result<(), StoreError> {
+    if let Some(track) = store.pose_track(take_id)?.and_then(|bytes| PoseTrack::from_bytes(&bytes).ok()) {
+        encore_movement::measure(&track, report);
+    }
+    Ok(())
 }
 
 /// A take heard again keeps the verdicts its coach changed: they are applied to the new report,

@@ -290,3 +290,60 @@ export function lineShapes(line, beforeName, afterName) {
       h("span", { class: "key before" }, beforeName), " · ", h("span", { class: "key after" }, afterName)),
   );
 }
+
+// How a take looked: a band under the words, as long as the contour (same seconds to pixels), its
+// height how much the body moved, tinted where a moment was found: frozen, swaying, fidgeting,
+// hands hidden, eyes down or away; a tick for each gesture (taller when open).
+
+const BAND_HEIGHT = 34;
+/** Each kind of moment as the performer reads it. */
+const MOMENTS = {
+  still: "frozen", sway: "swaying", fidget: "fidgeting", gesture: "a gesture", hands_hidden: "hands hidden or gripped",
+  eyes_down: "looking down", eyes_away: "looking away",
+};
+
+/** The band for a report with `movement`, or null for one without; `onPlay(seconds)` as for the contour. */
+export function movementBand(report, onPlay = () => {}) {
+  const movement = report.movement;
+  if (!movement) return null;
+  const activity = movement.activity;
+  const seconds = Math.max(report.audio?.duration ?? 0, activity.values.length * activity.hop);
+  const width = Math.ceil(ORIGIN * 2 + seconds * PIXELS_PER_SECOND);
+  const bottom = BAND_HEIGHT - 2;
+  let d = "";
+  activity.values.forEach((value, i) => {
+    if (value === null) return;
+    const height = Math.max(1, value * (BAND_HEIGHT - 8));
+    d += `M${fixed(x(i * activity.hop))},${bottom}h${fixed(activity.hop * PIXELS_PER_SECOND - 1)}v${fixed(-height)}h${fixed(1 - activity.hop * PIXELS_PER_SECOND)}z`;
+  });
+  const marks = movement.moments.map((moment) => {
+    const word = report.words.find((w) => w.script_index === moment.script_index);
+    const title = `${MOMENTS[moment.kind] ?? moment.kind}${moment.open ? " (open)" : ""}${word?.text ? ` at “${word.text}”` : ""}, ${moment.start.toFixed(1)}–${moment.end.toFixed(1)} s`;
+    if (moment.kind === "gesture") {
+      const height = moment.open ? BAND_HEIGHT - 4 : BAND_HEIGHT / 2;
+      return svg("line", { class: `moment ${moment.kind}${moment.open ? " open" : ""}`, "data-moment": moment.kind, x1: fixed(x(moment.start)), x2: fixed(x(moment.start)), y1: bottom, y2: bottom - height }, svg("title", {}, title));
+    }
+    return svg("rect", { class: `moment ${moment.kind}`, "data-moment": moment.kind, x: fixed(x(moment.start)), y: 0, width: fixed(Math.max(2, (moment.end - moment.start) * PIXELS_PER_SECOND)), height: BAND_HEIGHT }, svg("title", {}, title));
+  });
+  const found = [...new Set(movement.moments.map((m) => MOMENTS[m.kind]))];
+  const description = `How you moved under the words${found.length ? `: ${found.join(", ")}` : ": nothing stood out"}`;
+  const picture = svg("svg", { width, height: BAND_HEIGHT, viewBox: `0 0 ${width} ${BAND_HEIGHT}`, role: "img", "aria-label": description, "data-movement-band": "" },
+    marks, svg("path", { class: "activity", d }));
+  picture.addEventListener("click", (event) => {
+    const box = picture.getBoundingClientRect();
+    onPlay(Math.max(0, (event.clientX - box.left - ORIGIN) / PIXELS_PER_SECOND));
+  });
+  return picture;
+}
+
+/** The take's movement in one line of numbers. */
+export function movementNumbers(movement) {
+  const share = (value) => `${Math.round(value * 100)}%`;
+  const parts = [`still ${share(movement.still)}`, `swaying ${share(movement.sway)}`, `eyes away ${share(movement.eyes_away)}`];
+  if (movement.gestures_per_minute === null) parts.push("hands not in the picture");
+  else {
+    parts.push(`${Math.round(movement.gestures_per_minute)} gestures a minute${movement.open_gestures === null ? "" : `, ${share(movement.open_gestures)} open`}`);
+    parts.push(`fidgeting ${share(movement.fidgeting)}`, `hands hidden ${share(movement.hands_hidden)}`);
+  }
+  return parts.join(" · ");
+}

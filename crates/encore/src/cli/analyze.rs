@@ -15,6 +15,7 @@ use super::progress;
 use crate::report;
 
 pub fn run(args: &AnalyzeArgs, model: &SpeechModel) -> anyhow::Result<()> {
+    super::refuse_video(args.video.as_deref(), None)?;
     let started = Instant::now();
     let script = read_script(&args.script)?;
 

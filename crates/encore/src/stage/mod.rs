@@ -11,6 +11,7 @@
 mod api_error;
 mod assets;
 mod auth;
+mod camera;
 mod coaching;
 mod drills;
 mod page_message;
@@ -164,6 +165,8 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
         .route("/api/health", get(health))
+        .route("/api/camera", post(camera::prepare))
+        .route("/pose/{file}", get(camera::file))
         .route("/api/login", post(people::log_in))
         .route("/api/logout", post(people::log_out))
         .route("/api/me", get(people::me))
@@ -181,6 +184,8 @@ pub fn app(stage: Arc<Stage>) -> Router {
         .route("/api/takes/{id}", get(takes::show).delete(takes::remove))
         .route("/api/takes/{id}/audio", get(takes::audio))
         .route("/api/takes/{id}/analyse", post(takes::analyze_again))
+        // A filmed take's poses: ten a second of a long video are a few megabytes of JSON.
+        .route("/api/takes/{id}/poses", put(takes::keep_poses).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
         .route("/api/compare/{before}/{after}", get(takes::compare))
         .route("/api/groups", get(coaching::list))
         .route("/api/groups/{id}", get(coaching::show))

@@ -1,16 +1,21 @@
 //! What the page says over the recording WebSocket, read without the socket: binary frames of
 //! 16-bit little-endian PCM become samples (a sample may be split between two frames), the text
-//! frame `{"type":"stop"}` ends the take, and the prompter's messages are noted for the report.
+//! frame `{"type":"stop"}` ends the take, the prompter's messages are noted for the report, and
+//! so is the pose over the take when the camera is on (`{"type":"poses","poses":[[at, x, y,
+//! score, ... for each of the 17 body points], ...]}`, `at` in seconds of the take's audio, `x`
+//! and `y` in heights of the picture).
 //!
 //! It is apart from `record.rs`, which owns the socket, the live hearing and the store, so that
 //! the fuzz target `page_message` (`fuzz/`) runs exactly what the stage runs on a page's frames.
 
-use encore_take::{PrompterMode, PrompterUsed};
+use encore_take::{BodyPoint, Pose, PoseTrack, PrompterMode, PrompterUsed};
 use serde_json::Value;
 
 /// The most prompts one take keeps: far more than any performer needs, few enough that a page
 /// sending nonsense cannot fill the memory.
 const MOST_PROMPTS: usize = 10_000;
+/// The most poses one take keeps: an hour at the page's rate, well within memory.
+const MOST_POSES: usize = 60 * 60 * 20;
 
 /// One frame from the page, as the WebSocket delivered it.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +46,8 @@ pub struct PageFrames {
     pub pcm: Vec<i16>,
     /// How the page's prompter was used, if it said.
     pub prompter: Option<PrompterUsed>,
+    /// The pose over the take, when the page's camera was on.
+    pub poses: PoseTrack,
     /// A frame that ended halfway through a sample leaves its first byte here.
     odd_byte: Option<u8>,
 }
@@ -59,6 +66,7 @@ impl PageFrames {
                     return PageMessage::Stop;
                 }
                 note_prompter(&message, &mut self.prompter);
+                note_poses(&message, &mut self.poses);
                 PageMessage::Nothing
             }
             Frame::Closed => PageMessage::Gone,
@@ -104,6 +112,32 @@ fn note_prompter(message: &Value, prompter: &mut Option<PrompterUsed>) {
     }
 }
 
+/// Keeps the poses the page saw; a pose that is not one (the wrong length, a position off any
+/// picture, a time gone back) is left out rather than trusted.
+pub(crate) fn note_poses(message: &Value, track: &mut PoseTrack) {
+    if message["type"] != "poses" {
+        return;
+    }
+    for pose in message["poses"].as_array().into_iter().flatten().filter_map(Value::as_array) {
+        let numbers: Vec<f64> = pose.iter().map_while(Value::as_f64).collect();
+        let Some((&at, points)) = numbers.split_first().filter(|_| numbers.len() == 1 + 17 * 3) else { continue };
+        let in_order = track.poses.last().is_none_or(|last| at > last.at);
+        let sensible = at.is_finite()
+            && at >= 0.0
+            && points
+                .chunks_exact(3)
+                .all(|p| (0.0..=4.0).contains(&p[0]) && (0.0..=4.0).contains(&p[1]) && (0.0..=1.0).contains(&p[2]));
+        if !in_order || !sensible || track.poses.len() >= MOST_POSES {
+            continue;
+        }
+        let mut body = [BodyPoint::default(); 17];
+        for (point, p) in body.iter_mut().zip(points.chunks_exact(3)) {
+            *point = BodyPoint { x: p[0] as f32, y: p[1] as f32, score: p[2] as f32 };
+        }
+        track.poses.push(Pose { at, points: body });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +173,23 @@ mod tests {
         assert_eq!(page.read(Frame::Closed), PageMessage::Gone);
         let used = page.prompter.expect("the prompter is noted");
         assert_eq!((used.hidden_words, used.prompts), (12, vec![3]));
+    }
+
+    #[test]
+    fn the_poses_are_kept_and_nonsense_is_left_out() {
+        let mut page = PageFrames::default();
+        let pose = |at: f64, x: f64| {
+            let mut numbers = vec![at];
+            numbers.extend((0..17).flat_map(|_| [x, 0.5, 0.9]));
+            numbers
+        };
+        let message = serde_json::json!({"type": "poses", "poses": [pose(0.1, 0.6), pose(0.2, 0.7), pose(0.15, 0.6), pose(0.3, 9.0), [0.4, 1.0]]});
+        assert_eq!(page.read(Frame::Text(&message.to_string())), PageMessage::Nothing);
+        let kept: Vec<(f64, f32)> = page.poses.poses.iter().map(|p| (p.at, p.points[16].x)).collect();
+        assert_eq!(
+            kept,
+            [(0.1, 0.6), (0.2, 0.7)],
+            "a time gone back, a point off the picture and a short pose are left out"
+        );
     }
 }

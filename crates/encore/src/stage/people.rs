@@ -127,7 +127,7 @@ async fn allowed(stage: &Arc<Stage>, viewer: &Viewer, method: &Method, path: &st
     let id = |index: usize| segments.get(index).and_then(|segment| segment.parse::<i64>().ok());
     let coach_only = || forbidden("only a coach may change the club's pieces");
     match (method, segments.as_slice()) {
-        (_, ["me" | "settings" | "model"]) => Ok(()),
+        (_, ["me" | "settings" | "model" | "camera"]) => Ok(()),
         (&Method::GET, ["pieces"]) => Ok(()),
         (_, ["pieces"]) => Err(forbidden(
             "a club's pieces are added with `encore piece add` and given to a group with `encore assign`",
@@ -156,6 +156,9 @@ async fn allowed(stage: &Arc<Stage>, viewer: &Viewer, method: &Method, path: &st
             match (method, rest) {
                 (&Method::DELETE, []) if take.performer_id != Some(viewer.member.id) => {
                     Err(forbidden("only the performer of a take may remove it"))
+                }
+                (_, ["poses"]) if take.performer_id != Some(viewer.member.id) => {
+                    Err(forbidden("only the performer of a take may give how it looked"))
                 }
                 (_, ["words", _]) if !viewer.is_coach() => Err(forbidden("only a coach may change a verdict")),
                 _ => Ok(()),

@@ -6,6 +6,9 @@
 //! it stores the audio as a take first, then finishes hearing it and saves the report, and sends
 //! `{"type":"report","take_id":N}`. Failures come as `{"type":"error","message":...}`.
 //!
+//! With the camera on, the page also sends the pose it saw, a second at a time (`{"type":"poses",
+//! ...}`, see `page_message`); the take keeps it and its report says how the take looked.
+//!
 //! A page that hides words of the script says how at the start, `{"type":"prompter","mode":
 //! "fading","hidden_words":N}`, and each time hidden words had to be shown again,
 //! `{"type":"prompt","script_index":I}`; the take's report keeps them (`prompter`).
@@ -139,6 +142,7 @@ impl Recording {
                 .await,
         };
         self.discard_journal();
+        self.keep_poses(&stage, take.id).await;
         self.send(json!({"type": "saved", "take_id": take.id})).await;
 
         let Some(live) = live else {
@@ -320,6 +324,19 @@ impl Recording {
         let heard = self.page.read(frame);
         self.keep_on_disk(before);
         heard
+    }
+
+    /// Keeps the pose the camera saw with the kept take, before its report is made. A take whose
+    /// poses could not be kept is still a take: its report goes without movement.
+    async fn keep_poses(&mut self, stage: &Arc<Stage>, take_id: i64) {
+        let track = std::mem::take(&mut self.page.poses);
+        if track.poses.is_empty() {
+            return;
+        }
+        let kept = stage.store(move |store| encore_rehearsal::keep_pose_track(store, take_id, &track).map(drop)).await;
+        if let Err(error) = kept {
+            eprintln!("encore: stage: take {take_id}: the camera's poses could not be kept: {}", error.message);
+        }
     }
 
     /// Removes the take's file, now that the take is kept or refused.

@@ -233,6 +233,25 @@ pub async fn judge_stored(stage: &Arc<Stage>, id: i64) -> Result<(), ApiError> {
     judge_and_save(stage, id, script, audio, None, queued).await
 }
 
+/// `PUT /api/takes/{id}/poses`: the pose over a filmed take, read by the page from the video
+/// (`{"type":"poses","poses":[...]}`, as over the recording WebSocket). It is kept with the take,
+/// and the take's report, if it has one yet, says how the take looked.
+pub async fn keep_poses(
+    State(stage): State<Arc<Stage>>,
+    Path(id): Path<i64>,
+    Json(message): Json<serde_json::Value>,
+) -> Result<Json<TakeView>, ApiError> {
+    let mut track = encore_take::PoseTrack::default();
+    super::page_message::note_poses(&message, &mut track);
+    if track.poses.is_empty() {
+        return Err(ApiError::bad_request(
+            "no pose came with the request: send {\"type\":\"poses\",\"poses\":[[at, x, y, score, ...], ...]}",
+        ));
+    }
+    stage.store(move |store| encore_rehearsal::keep_pose_track(store, id, &track)).await?;
+    show(State(stage), Path(id)).await
+}
+
 pub async fn show(State(stage): State<Arc<Stage>>, Path(id): Path<i64>) -> Result<Json<TakeView>, ApiError> {
     let view = stage.store(move |store| take_view(store, id)).await?;
     Ok(Json(view))

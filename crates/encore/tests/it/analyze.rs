@@ -323,3 +323,14 @@ fn bad_audio_is_refused_clearly() {
     let missing = dir.path().join("missing.wav");
     check_error(&analyze(&missing, &script, &[]), &missing, &["no such file"]);
 }
+
+/// The pose model runs in the stage's page; `--video` says where to take the video, and does
+/// nothing else.
+#[test]
+fn a_video_is_sent_to_the_stage_with_a_clear_message() {
+    let output = analyze(&corpus("jfk_inaugural_1961.wav"), &corpus("jfk_inaugural_1961.txt"), &["--video", "me.mp4"]);
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("encore stage") && said.contains("upload me.mp4"), "{said}");
+    assert!(output.stdout.is_empty(), "nothing was analysed");
+}

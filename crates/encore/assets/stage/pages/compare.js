@@ -2,7 +2,7 @@
 // gone worse or still tripping you up.
 
 import { api } from "../api.js";
-import { lineShapes } from "../chart.js";
+import { lineShapes, movementBand, movementNumbers } from "../chart.js";
 import { h, percent, when, whole } from "../dom.js";
 
 const CHANGES = {
@@ -45,6 +45,8 @@ export async function comparePage(main, before, after) {
     p.append(h("span", { class: `change ${word.change}`, tabindex: 0, role: "img", "aria-label": detail, title: detail }, word.text), " ");
   }
   main.append(section, lists(c), sounded(c.delivery ?? []));
+  const looked = await moved(view.before.id, view.after.id);
+  if (looked) main.append(looked);
   main.append(h("div", { class: "actions" },
     h("a", { class: "button", href: `#/takes/${view.before.id}` }, "Report of the take before"),
     h("a", { class: "button", href: `#/takes/${view.after.id}` }, "Report of the take after"),
@@ -62,6 +64,19 @@ function sounded(lines) {
   return h("section", { class: "sounded", "aria-label": "How each line sounded in both takes" },
     h("h2", {}, "How it sounded"),
     h("div", { class: "charts" }, ordered.map((line) => lineShapes(line, "before", "after"))));
+}
+
+/** How each take looked, band over band, when the camera was on for either. */
+async function moved(before, after) {
+  const [first, second] = await Promise.all([api(`/api/takes/${before}`), api(`/api/takes/${after}`)]);
+  if (!first.report?.movement && !second.report?.movement) return null;
+  const row = (name, report) => h("div", { class: "moved" },
+    h("h3", {}, name),
+    report?.movement
+      ? [h("p", { class: "movement-numbers" }, movementNumbers(report.movement)), h("div", { class: "contour" }, movementBand(report))]
+      : h("p", { class: "quiet" }, "The camera was off for this take."));
+  return h("section", { class: "looked", "aria-label": "How each take looked" },
+    h("h2", {}, "How it looked"), row("Before", first.report), row("After", second.report));
 }
 
 function side(title, take, score) {

@@ -7,9 +7,13 @@
 // only first letters, or only the first word of each line. When the performer stalls, the next
 // hidden words come back until they are said, and the stage is told (the take's report keeps
 // the mode and every prompt).
+//
+// The camera is off unless the performer switches it on; then the pose over the take goes with
+// it (camera.js), and the report says how the take looked.
 
 import { api, uploadTake } from "../api.js";
 import { audience } from "../audience.js";
+import { Camera, posesOfVideo } from "../camera.js";
 import { h, announce, clock, reducedMotion } from "../dom.js";
 import { Recorder } from "../recorder.js";
 
@@ -70,10 +74,11 @@ export async function roomPage(main, id) {
   const record = h("button", { type: "button", class: "primary", id: "record" }, h("span", { class: "recording-dot", style: "animation:none" }), "Record");
   const stop = h("button", { type: "button", class: "primary", id: "stop", hidden: true }, "■ Stop");
   const breathe = h("button", { type: "button", id: "warm-up" }, "Warm up first (30 s)");
-  const file = h("input", { type: "file", id: "upload", accept: "audio/*,.wav,.flac,.mp3,.ogg,.m4a,.aac" });
+  const file = h("input", { type: "file", id: "upload", accept: "audio/*,.wav,.flac,.mp3,.ogg,.m4a,.aac,video/mp4,.mp4,.m4v,.mov" });
+  const camera = cameraChoice(error);
   const upload = h("div", { class: "upload" },
     h("label", { for: "upload" }, "Or upload a recording of this piece: "), file,
-    h("p", { class: "hint" }, "WAV, FLAC, MP3, OGG or M4A."),
+    h("p", { class: "hint" }, "WAV, FLAC, MP3, OGG or M4A; or a video of yourself (MP4), and the report says how you moved too."),
   );
   const stage = h("div", { class: "room" },
     h("p", { class: "quiet small" }, h("a", { href: `#/pieces/${piece.id}` }, `← ${piece.title}`)),
@@ -81,6 +86,7 @@ export async function roomPage(main, id) {
     status,
     h("div", { class: "actions" }, record, stop, breathe, time),
     meter,
+    camera.element,
     error,
     modes.element,
     prompter.element,
@@ -94,6 +100,7 @@ export async function roomPage(main, id) {
     breathe.disabled = busy;
     file.disabled = busy;
     modes.setDisabled(busy);
+    camera.setDisabled(busy);
   };
 
   breathe.addEventListener("click", () => {
@@ -132,6 +139,7 @@ export async function roomPage(main, id) {
       },
       onLimit: (message) => { status.textContent = message; },
     });
+    camera.follow(recorder);
     try {
       const finished = recorder.start();
       stop.focus();
@@ -142,12 +150,14 @@ export async function roomPage(main, id) {
       stop.disabled = true;
       status.replaceChildren(h("span", { class: "working" }, "Listening to the end of your take…"));
       announce("Stopped. Listening to the end of your take.");
+      camera.stopFollowing();
       const takeId = await recorder.stop();
       crowd.cheer();
       sessionStorage.setItem("encore.freshTake", String(takeId));
       location.hash = `#/takes/${takeId}`;
     } catch (failure) {
       clearInterval(ticking);
+      camera.stopFollowing();
       recorder?.release();
       error.textContent = failure.message;
       if (failure.takeId) error.append(" ", h("a", { href: `#/takes/${failure.takeId}` }, "Open the take"));
@@ -172,6 +182,17 @@ export async function roomPage(main, id) {
       return;
     }
     setBusy(true);
+    // A filmed take: its movement is read here, frame by frame, before its sound goes up.
+    let poses = null;
+    if (isVideo(chosen)) {
+      const seen = h("progress", { max: 1, value: 0, "aria-label": `How much of ${chosen.name} has been watched` });
+      status.replaceChildren(h("span", { class: "working" }, `Watching how you move in ${chosen.name}… `), seen);
+      try {
+        poses = await posesOfVideo(chosen, (fraction) => { seen.value = fraction; });
+      } catch (failure) {
+        error.textContent = `${failure.message}; the take goes on without its movement`;
+      }
+    }
     const heard = h("progress", { max: 1, value: 0, "aria-label": `How much of ${chosen.name} has been heard` });
     status.replaceChildren(h("span", { class: "working" }, `Listening to ${chosen.name}… `), heard);
     try {
@@ -182,6 +203,17 @@ export async function roomPage(main, id) {
           ? `Listening to ${chosen.name}… `
           : `Waiting for its turn: ${ahead === 0 ? "next" : `${ahead} ${ahead === 1 ? "take" : "takes"} ahead`}… `;
       });
+      if (poses?.poses.length) {
+        try {
+          await api(`/api/takes/${view.take.id}/poses`, { method: "PUT", json: poses });
+        } catch (failure) {
+          error.replaceChildren(`The take is kept, but not how you moved: ${failure.message}. `, h("a", { href: `#/takes/${view.take.id}` }, "Open the take"));
+          status.textContent = "";
+          file.value = "";
+          setBusy(false);
+          return;
+        }
+      }
       sessionStorage.setItem("encore.freshTake", String(view.take.id));
       location.hash = `#/takes/${view.take.id}`;
     } catch (failure) {
@@ -196,7 +228,66 @@ export async function roomPage(main, id) {
   return () => {
     warmUp?.cancel();
     recorder?.release();
+    camera.stop();
     document.body.classList.remove("in-room");
+  };
+}
+
+/** A video file, by its type or, where the browser gives none, its extension. */
+const isVideo = (file) => file.type.startsWith("video/") || /\.(mp4|m4v|mov)$/i.test(file.name);
+
+/**
+ * The camera switch, off until the performer turns it on, with the mirror view they may hide.
+ * A camera that cannot open says why in `error`, and the take goes on without it.
+ */
+function cameraChoice(error) {
+  const video = h("video", { class: "mirror", muted: true, playsinline: true, autoplay: true, "aria-label": "You, as the camera sees you" });
+  const toggle = h("input", { type: "checkbox", id: "camera" });
+  const hide = h("button", { type: "button", class: "small", hidden: true }, "Hide my picture");
+  const says = h("span", { class: "hint", role: "status", "aria-live": "polite" }, "Off. Only the body's points are kept with the take, never pictures.");
+  const element = h("div", { class: "camera-choice" },
+    h("label", { for: "camera" }, toggle, " Camera: see how I move"), " ", says, hide, video);
+  video.hidden = true;
+  let camera = null;
+  toggle.addEventListener("change", async () => {
+    error.textContent = "";
+    if (!toggle.checked) {
+      camera?.stop();
+      camera = null;
+      video.hidden = true;
+      hide.hidden = true;
+      says.textContent = "Off.";
+      return;
+    }
+    const starting = new Camera(video);
+    toggle.disabled = true;
+    video.hidden = false;
+    try {
+      await starting.start((message) => { says.textContent = message; });
+      camera = starting;
+      hide.hidden = false;
+      says.textContent = "On: your movement will be in the report. The picture stays in this page.";
+    } catch (failure) {
+      starting.stop();
+      toggle.checked = false;
+      video.hidden = true;
+      says.textContent = "Off.";
+      error.textContent = failure.message;
+    } finally {
+      toggle.disabled = false;
+    }
+  });
+  hide.addEventListener("click", () => {
+    const hiding = !video.classList.contains("out-of-sight");
+    video.classList.toggle("out-of-sight", hiding);
+    hide.textContent = hiding ? "Show my picture" : "Hide my picture";
+  });
+  return {
+    element,
+    follow(recorder) { camera?.follow(recorder); },
+    stopFollowing() { camera?.stopFollowing(); },
+    stop() { camera?.stop(); },
+    setDisabled(disabled) { toggle.disabled = disabled; },
   };
 }
 

@@ -1,10 +1,11 @@
 // A take's report: how it stands against the earlier takes, the script with every verdict (each
 // word plays the take from there), how it sounded (pitch and loudness under the words), the
-// numbers, the findings in plain words, and "try again".
+// numbers, the findings in plain words, and "try again". A take recorded with the camera on also
+// shows how it looked: a band under the words (stillness, sway, gestures, eyes away).
 
 import { api } from "../api.js";
 import { applaud } from "../applause.js";
-import { contourFigure, deliveryNumbers } from "../chart.js";
+import { contourFigure, deliveryNumbers, movementBand, movementNumbers } from "../chart.js";
 import { h, announce, clock, percent, plural, when, whole } from "../dom.js";
 import { key, performedScript } from "../script-view.js";
 
@@ -85,6 +86,15 @@ export async function takePage(main, id) {
     );
   }
 
+  // How it looked, under the words: in the contour's scroll, so that both move together.
+  const band = movementBand(report, play);
+  if (band) {
+    const numbers = h("p", { class: "movement-numbers" }, movementNumbers(report.movement));
+    const hint = h("p", { class: "hint" }, "How much you moved (the bars) under the words; tinted where you froze, swayed, fidgeted or looked away, a tick for each gesture. Only the body's points were kept, never pictures.");
+    if (contour) contour.element.append(band);
+    main.append(h("h2", {}, "How it looked"), numbers, contour ? "" : h("div", { class: "contour" }, band), hint);
+  }
+
   // Follow playback on the script and the contour.
   const timed = [...script.querySelectorAll(".w[data-e]")];
   let lit = null;
@@ -114,8 +124,9 @@ export async function takePage(main, id) {
     report.findings.length
       ? h("ol", { class: "findings" }, report.findings.map((finding) => h("li", {}, capital(finding.message))))
       : h("p", {}, "Nothing stood out: a clean take."),
-    verdictChanges(report, view.script),
-    document.body.dataset.role === "coach" ? changeVerdictForm(take, report, view.script) : null,
+    // The DOM's own append writes null as "null".
+    verdictChanges(report, view.script) ?? "",
+    document.body.dataset.role === "coach" ? changeVerdictForm(take, report, view.script) : "",
     actions,
   );
 
