@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { artifacts, chromiumWithMicrophone, corpus, startStage as startStageOn } from "./support.mjs";
+import { artifacts, chromiumWithMicrophone, corpus, quantile, startStage as startStageOn } from "./support.mjs";
 
 const recording = join(corpus, "jfk_inaugural_1961.wav");
 const script = readFileSync(join(corpus, "jfk_inaugural_1961.txt"), "utf8").trim();
@@ -35,14 +35,6 @@ async function startStage(extra = []) {
 }
 
 const shoot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (!sorted.length) return NaN;
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at), high = Math.ceil(at);
-  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
-}
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });

@@ -35,8 +35,11 @@ export function startStage(data, extra = []) {
   });
 }
 
-/** Chromium whose microphone plays `wav` once, from when the page opens it. */
-export function chromiumWithMicrophone(wav) {
+/**
+ * Chromium whose microphone plays `wav` once, from when the page opens it; with `camera`, a
+ * YUV4MPEG2 file its camera plays over and over.
+ */
+export function chromiumWithMicrophone(wav, { camera } = {}) {
   return chromium.launch({
     executablePath,
     args: [
@@ -44,6 +47,7 @@ export function chromiumWithMicrophone(wav) {
       "--use-fake-ui-for-media-stream",
       "--use-fake-device-for-media-stream",
       `--use-file-for-fake-audio-capture=${wav}%noloop`,
+      ...(camera ? [`--use-file-for-fake-video-capture=${camera}`] : []),
       "--autoplay-policy=no-user-gesture-required",
     ],
   });
@@ -87,3 +91,12 @@ export function wavBytes({ channels, rate, frame }, pcm) {
 
 /** The byte offset of `seconds` into `wav`'s samples. */
 export const at = (wav, seconds) => Math.round(seconds * wav.rate) * wav.frame;
+
+/** The `q` quantile of `values`, between the two nearest when it falls between them. */
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at), high = Math.ceil(at);
+  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
+}

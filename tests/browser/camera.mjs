@@ -1,0 +1,74 @@
+// The camera a browser test shows the stage: a real recording of a person speaking, as a YUV4MPEG2
+// file that Chromium plays as its fake camera, and the controlled cases made from its real
+// frames: one frame held (a performer frozen) and the whole picture moved side to side (a
+// performer swaying).
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { root } from "./support.mjs";
+
+/** The recording: carphone, 176x144 at 15 frames a second (tests/corpus/README.md). */
+export const speakerVideo = join(root, "tests/corpus/video/carphone.y4m");
+
+/** A YUV4MPEG2 file (4:2:0): its header line, size and frames (each the Y, U and V planes). */
+export function readY4m(path) {
+  const bytes = readFileSync(path);
+  const headerEnd = bytes.indexOf(0x0a);
+  const header = bytes.toString("ascii", 0, headerEnd);
+  if (!header.startsWith("YUV4MPEG2 ")) throw new Error(`${path} is not a YUV4MPEG2 file`);
+  const field = (letter) => header.split(" ").find((part) => part.startsWith(letter))?.slice(1);
+  const width = Number(field("W"));
+  const height = Number(field("H"));
+  const [num, den] = field("F").split(":").map(Number);
+  const frameBytes = width * height * 3 / 2;
+  const frames = [];
+  for (let offset = headerEnd + 1; offset < bytes.length;) {
+    const lineEnd = bytes.indexOf(0x0a, offset);
+    offset = lineEnd + 1;
+    frames.push(bytes.subarray(offset, offset + frameBytes));
+    offset += frameBytes;
+  }
+  return { header, width, height, fps: num / den, frames };
+}
+
+function writeY4m(path, { header }, frames) {
+  const parts = [Buffer.from(`${header}\n`, "ascii")];
+  for (const frame of frames) parts.push(Buffer.from("FRAME\n", "ascii"), frame);
+  writeFileSync(path, Buffer.concat(parts));
+}
+
+/** The recording's frame `index` held for `seconds`: a performer who does not move at all. */
+export function heldFrame(path, out, { index = 10, seconds = 12 } = {}) {
+  const video = readY4m(path);
+  writeY4m(out, video, Array.from({ length: Math.round(seconds * video.fps) }, () => video.frames[index]));
+  return out;
+}
+
+/**
+ * The recording moved side to side, `share` of its width each way, once every `period` seconds,
+ * for `seconds`: the same speaker, swaying. The edge column fills what the move uncovers.
+ */
+export function swayed(path, out, { share = 0.05, period = 2, seconds = 12 } = {}) {
+  const video = readY4m(path);
+  const { width, height, fps } = video;
+  const frames = [];
+  for (let i = 0; i < Math.round(seconds * fps); i += 1) {
+    const source = video.frames[i % video.frames.length];
+    const dx = Math.round(share * width * Math.sin((2 * Math.PI * i) / (period * fps)));
+    const frame = Buffer.alloc(source.length);
+    const planes = [[0, width, height, dx], [width * height, width / 2, height / 2, Math.round(dx / 2)]];
+    planes.push([planes[1][0] + (width / 2) * (height / 2), width / 2, height / 2, Math.round(dx / 2)]);
+    for (const [start, w, h, shift] of planes) {
+      for (let y = 0; y < h; y += 1) {
+        const row = start + y * w;
+        for (let x = 0; x < w; x += 1) {
+          const from = Math.min(w - 1, Math.max(0, x - shift));
+          frame[row + x] = source[row + from];
+        }
+      }
+    }
+    frames.push(frame);
+  }
+  writeY4m(out, video, frames);
+  return out;
+}
