@@ -5,6 +5,7 @@
 //! (pitch and loudness under the words) is drawn by [`contour`].
 
 mod contour;
+mod movement;
 
 use std::fmt::Write;
 
@@ -89,6 +90,10 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
     let (delivery_style, delivery_script) =
         if delivery.is_some() { (contour::STYLE, contour::SCRIPT) } else { ("", "") };
     let delivery = delivery.unwrap_or_default();
+    // How it looked, for a take recorded with the camera on.
+    let looked = movement::section(report);
+    let looked_style = if looked.is_some() { movement::STYLE } else { "" };
+    let looked = looked.unwrap_or_default();
 
     let title = escape(title);
     format!(
@@ -99,7 +104,7 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="encore {version}">
 <title>{title} · Encore</title>
-<style>{STYLE}{delivery_style}</style>
+<style>{STYLE}{delivery_style}{looked_style}</style>
 </head>
 <body>
 <main>
@@ -107,7 +112,7 @@ pub fn render(report: &TakeReport, script: &Script, audio: &Audio, title: &str) 
 <audio controls preload="auto" src="{audio}"></audio>
 <section class="script" aria-label="The script as performed">
 {body}</section>
-{delivery}<section aria-label="Summary"><dl class="numbers">{summary}</dl><p class="counts">{counts}</p></section>
+{delivery}{looked}<section aria-label="Summary"><dl class="numbers">{summary}</dl><p class="counts">{counts}</p></section>
 <section><h2>What mattered most</h2>{findings}</section>
 <footer class="key" aria-label="Key">
 <span class="w misread">misread<small>heard</small></span>

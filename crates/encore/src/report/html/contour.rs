@@ -16,7 +16,7 @@ use super::escape;
 use crate::report::{LINE_FLAGS, shown};
 
 /// Pixels per second of the take: wide enough for a word's label at a brisk pace.
-const PIXELS_PER_SECOND: f64 = 60.0;
+pub(super) const PIXELS_PER_SECOND: f64 = 60.0;
 /// Room left of the take's first second, so that a word said at once is not cut off.
 const ORIGIN: f64 = 8.0;
 /// Where each band of the figure lies, top to bottom, in pixels.
@@ -154,7 +154,7 @@ fn figure(report: &TakeReport, delivery: &Delivery) -> String {
 }
 
 /// Where a second of the take is drawn.
-fn x(seconds: f64) -> f64 {
+pub(super) fn x(seconds: f64) -> f64 {
     ORIGIN + seconds * PIXELS_PER_SECOND
 }
 
