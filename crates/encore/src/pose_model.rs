@@ -75,9 +75,7 @@ fn gather(work: &Path) -> anyhow::Result<PathBuf> {
     let packed = match packed {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            bail!(
-                "npm was not found; install Node.js with npm (on Debian: apt-get install npm) and switch the camera on again"
-            )
+            bail!("npm was not found; install Node.js with npm (on Debian: apt-get install npm) and try again")
         }
         Err(error) => return Err(error).context("cannot run npm"),
     };

@@ -13,7 +13,8 @@ mod look;
 mod moments;
 
 use encore_take::{
-    Activity, BodyFigures, LineMovement, Movement, MovementKind, MovementMoment, PoseTrack, TakeReport, costliest,
+    Activity, BodyFigures, FindingKind, LineMovement, Movement, MovementKind, MovementMoment, PoseTrack, TakeReport,
+    costliest,
 };
 
 use crate::look::Look;
@@ -34,6 +35,7 @@ pub fn measure(track: &PoseTrack, report: &mut TakeReport) {
     let seen_time = total((0..looks.len()).filter(|&i| looks[i].seen).map(|i| span_of(&looks, i)));
     if seen_time <= 0.0 {
         report.movement = None;
+        report.findings.retain(|finding| finding.kind != FindingKind::Movement);
         return;
     }
     let found = moments::find(&looks);
@@ -60,7 +62,9 @@ pub fn measure(track: &PoseTrack, report: &mut TakeReport) {
         moments,
         activity: activity(&looks, duration),
     };
+    // Measured again (a filmed take's poses given after its report), its own findings are new.
     let mut all = std::mem::take(&mut report.findings);
+    all.retain(|finding| finding.kind != FindingKind::Movement);
     all.extend(findings::found(&movement, report));
     report.findings = costliest(all);
     report.movement = Some(movement);

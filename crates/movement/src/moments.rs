@@ -98,9 +98,10 @@ fn sway(looks: &[Look]) -> Vec<Found> {
 fn gestures(looks: &[Look]) -> Vec<Found> {
     let mut found = Vec::new();
     for hand in 0..2 {
-        let relative = |l: &Look| l.wrists[hand].map(|(x, y)| (x - l.torso.0, y - l.torso.1));
+        // Where the hand was from the shoulders' middle; nowhere when the body was not seen.
+        let relative = |l: &Look| l.wrists[hand].filter(|_| l.seen).map(|(x, y)| (x - l.torso.0, y - l.torso.1));
         let moving = |i: usize| {
-            let Some(now) = relative(&looks[i]).filter(|_| looks[i].seen) else { return false };
+            let Some(now) = relative(&looks[i]) else { return false };
             let before = looks[..i]
                 .iter()
                 .rev()

@@ -5,7 +5,7 @@
 //! within the same twelve seconds.
 
 use encore_take::testing::{schema_problems, take};
-use encore_take::{FindingKind, MovementKind, PoseTrack, TakeReport};
+use encore_take::{BodyPoint, FindingKind, MovementKind, PoseTrack, TakeReport};
 
 use crate::measure;
 
@@ -94,4 +94,77 @@ fn no_body_in_the_picture_gives_no_movement() {
     }
     measure(&empty, &mut report);
     assert_eq!(report.movement, None);
+}
+
+#[test]
+fn measuring_again_is_measuring_once() {
+    let once = measured("swayed", "");
+    let mut twice = once.clone();
+    measure(&track("swayed"), &mut twice);
+    assert_eq!(twice, once);
+}
+
+/// The held frame's real body, its hands brought into the picture and moved by `hands(at)`:
+/// each wrist's place in shoulder widths from the shoulders' middle, or `None` when out of sight.
+/// The cases no real recording here shows (its camera frames head and shoulders): a gesture,
+/// fidgeting, hidden hands.
+fn with_hands(hands: impl Fn(f64) -> [Option<(f32, f32)>; 2]) -> PoseTrack {
+    let mut track = track("held");
+    for pose in &mut track.poses {
+        let (left, right) = (pose.points[5], pose.points[6]);
+        let width = ((left.x - right.x).powi(2) + (left.y - right.y).powi(2)).sqrt();
+        let middle = ((left.x + right.x) / 2.0, (left.y + right.y) / 2.0);
+        for (wrist, place) in [9, 10].into_iter().zip(hands(pose.at)) {
+            pose.points[wrist] = match place {
+                Some((x, y)) => BodyPoint { x: middle.0 + x * width, y: middle.1 + y * width, score: 0.8 },
+                None => BodyPoint::default(),
+            };
+        }
+    }
+    track
+}
+
+/// Hands resting at the waist, either side.
+const RESTING: [Option<(f32, f32)>; 2] = [Some((0.3, 1.2)), Some((-0.3, 1.2))];
+
+fn moments_of(track: &PoseTrack) -> TakeReport {
+    let (mut report, _) = take(SCRIPT, "");
+    measure(track, &mut report);
+    report
+}
+
+#[test]
+fn a_hand_thrown_out_and_back_is_an_open_gesture() {
+    let report = moments_of(&with_hands(|at| {
+        let out =
+            (3.0..4.0).contains(&at).then(|| 1.2 * (std::f64::consts::PI * (at - 3.0)).sin() as f32).unwrap_or(0.0);
+        [Some((0.3 + out, 1.2 - out)), RESTING[1]]
+    }));
+    let movement = report.movement.as_ref().unwrap();
+    let gestures: Vec<_> = movement.moments.iter().filter(|m| m.kind == MovementKind::Gesture).collect();
+    assert_eq!(gestures.len(), 1, "{:?}", movement.moments);
+    assert!(gestures[0].open && (3.0..4.0).contains(&gestures[0].start), "{:?}", gestures[0]);
+    assert_eq!(movement.take.open_gestures, Some(1.0));
+    assert_eq!(movement.take.fidgeting, Some(0.0));
+}
+
+#[test]
+fn small_quick_hand_movements_are_fidgeting() {
+    let report = moments_of(&with_hands(|at| {
+        let twitch = (2.0..8.0).contains(&at).then(|| 0.1 * (2.0 * std::f64::consts::PI * 1.5 * at).sin() as f32);
+        [Some((0.3 + twitch.unwrap_or(0.0), 1.2)), RESTING[1]]
+    }));
+    let movement = report.movement.as_ref().unwrap();
+    assert!(movement.take.fidgeting.unwrap() > 0.3, "{:?}", movement.take);
+    assert_eq!(movement.take.gestures_per_minute, Some(0.0), "a fidget is no gesture");
+    assert!(report.findings.iter().any(|f| f.message.starts_with("your hands fidgeted")), "{:?}", report.findings);
+}
+
+#[test]
+fn hands_out_of_sight_once_seen_are_hidden() {
+    let report = moments_of(&with_hands(|at| if (3.0..8.0).contains(&at) { [None, None] } else { RESTING }));
+    let movement = report.movement.as_ref().unwrap();
+    let hidden = movement.moments.iter().find(|m| m.kind == MovementKind::HandsHidden).expect("hidden hands");
+    assert!(hidden.start >= 2.9 && hidden.end <= 8.1, "{hidden:?}");
+    assert!(movement.take.hands_hidden.unwrap() > 0.3);
 }

@@ -198,6 +198,54 @@ fn pieces_and_an_uploaded_take() {
     assert_eq!(stage.get("/api/pieces/999").0, 404);
 }
 
+/// A filmed take's poses, as the page reads them from the video: kept with the take, its report
+/// says how it looked at once, and judging the take again measures it again from the kept track.
+#[test]
+fn a_filmed_takes_poses_say_how_it_looked_and_stay_with_it() {
+    let stage = Stage::start(&[]);
+    let piece = stage.piece(JFK_SCRIPT);
+    let (_, take) = stage.upload(piece, "filmed.mp4", &std::fs::read(corpus("../video/carphone_jfk.mp4")).unwrap());
+    let id = take["take"]["id"].as_i64().expect("the video's sound is heard as a take");
+    assert!(take["report"].get("movement").is_none(), "no poses yet, no movement");
+
+    // MoveNet's reading of one frame held (crates/movement/tests/data): a performer frozen.
+    let held = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../movement/tests/data/held.poses")).unwrap();
+    let track = encore_take::PoseTrack::from_bytes(&held).unwrap();
+    let poses: Vec<Vec<f64>> = track
+        .poses
+        .iter()
+        .map(|pose| {
+            let points = pose.points.iter().flat_map(|p| [p.x as f64, p.y as f64, p.score as f64]);
+            std::iter::once(pose.at).chain(points).collect()
+        })
+        .collect();
+    let put = |id: i64, body: Value| {
+        answer(
+            agent()
+                .put(&stage.url(&format!("/api/takes/{id}/poses")))
+                .header("Content-Type", "application/json")
+                .send(body.to_string()),
+        )
+    };
+    let (status, shown) = put(id, json!({"type": "poses", "poses": poses}));
+    assert_eq!(status, 200, "{shown}");
+    let movement = &shown["report"]["movement"];
+    assert!(movement["still"].as_f64().unwrap() > 0.6, "{movement}");
+    assert!(verdicts(&shown["report"], "correct") >= 21, "the words stay as they were heard");
+
+    let (status, again) = answer(agent().post(&stage.url(&format!("/api/takes/{id}/analyse"))).send_empty());
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["report"]["movement"]["still"], movement["still"], "measured again from the kept track");
+    let movement_findings =
+        |report: &Value| report["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "movement").count();
+    assert!(movement_findings(&again["report"]) <= 1, "measured twice, said once: {}", again["report"]["findings"]);
+
+    let (status, error) = put(id, json!({"type": "poses", "poses": [[0.5, 1.0]]}));
+    assert_eq!(status, 400, "{error}");
+    assert!(error["error"].as_str().unwrap().contains("no pose"), "{error}");
+    assert_eq!(put(999, json!({"type": "poses", "poses": poses})).0, 404);
+}
+
 #[test]
 fn an_upload_says_how_far_its_analysis_has_got() {
     let stage = Stage::start(&[]);
