@@ -136,8 +136,7 @@ fn moments_of(track: &PoseTrack) -> TakeReport {
 #[test]
 fn a_hand_thrown_out_and_back_is_an_open_gesture() {
     let report = moments_of(&with_hands(|at| {
-        let out =
-            (3.0..4.0).contains(&at).then(|| 1.2 * (std::f64::consts::PI * (at - 3.0)).sin() as f32).unwrap_or(0.0);
+        let out = if (3.0..4.0).contains(&at) { 1.2 * (std::f64::consts::PI * (at - 3.0)).sin() as f32 } else { 0.0 };
         [Some((0.3 + out, 1.2 - out)), RESTING[1]]
     }));
     let movement = report.movement.as_ref().unwrap();
