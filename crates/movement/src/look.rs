@@ -31,9 +31,6 @@ pub struct Look {
     pub seen: bool,
     /// The middle of the shoulders.
     pub torso: (f64, f64),
-    /// The shoulder width here over the take's usual one: it grows as the performer comes
-    /// closer to the camera.
-    pub nearness: f64,
     /// Each wrist where seen: (x, y).
     pub wrists: [Option<(f64, f64)>; 2],
     /// How far the upper body moved since the pose before, per second.
@@ -94,7 +91,6 @@ fn look(pose: &Pose, previous: Option<&Pose>, width: f64) -> Look {
         at: pose.at,
         seen: body,
         torso,
-        nearness: shoulder_width(pose).map_or(1.0, |w| w / width),
         wrists,
         motion,
         head_down,
