@@ -131,8 +131,7 @@ pub fn save_judgement(
     let take = store.take(take_id)?;
     let first = take.analyzed_at.is_none();
     let mut report = judgement.report.clone();
-    keep_verdict_changes(take.report.as_ref(), &mut report);
-    add_movement(store, take_id, &mut report)?;
+    carry_over(store, &take, &mut report)?;
     store.save_report(take_id, &report, &judgement.analyzer)?;
     if !first {
         return Ok(DrillsAfterTake::default());
@@ -186,22 +185,25 @@ pub fn keep_pose_track(store: &dyn Store, take_id: i64, track: &PoseTrack) -> Re
     Ok(Some(report))
 }
 
-/// How the take looked, measured on the report's words, when the camera was on for it. A track
-/// that cannot be read costs the report its movement, never the report.
-fn add_movement(store: &dyn Store, take_id: i64, report: &mut TakeReport) -> Result<(), StoreError> {
-    if let Some(track) = store.pose_track(take_id)?.and_then(|bytes| PoseTrack::from_bytes(&bytes).ok()) {
+/// What a take keeps, whoever judges it (the stage, `encore reanalyze`, a club's worker): the
+/// verdicts its coach changed, applied to the new report with their coach and time where the
+/// new verdict differs; how its prompter was used, which only the page that recorded it knew;
+/// and how it looked, measured on the new report's words from the pose track kept with it. A
+/// track that cannot be read costs the report its movement, never the report.
+pub(crate) fn carry_over(store: &dyn Store, take: &Take, report: &mut TakeReport) -> Result<(), StoreError> {
+    if let Some(earlier) = &take.report {
+        for change in &earlier.changes {
+            // A word the new report lacks (a script edited since) has nothing to change.
+            let _ = report.change_verdict(change.script_index, change.to, &change.by, change.at);
+        }
+        if report.prompter.is_none() {
+            report.prompter = earlier.prompter.clone();
+        }
+    }
+    if let Some(track) = store.pose_track(take.id)?.and_then(|bytes| PoseTrack::from_bytes(&bytes).ok()) {
         encore_movement::measure(&track, report);
     }
     Ok(())
-}
-
-/// A take heard again keeps the verdicts its coach changed: they are applied to the new report,
-/// each with its coach and time, where the new verdict differs.
-pub(crate) fn keep_verdict_changes(earlier: Option<&TakeReport>, report: &mut TakeReport) {
-    for change in earlier.map(|earlier| earlier.changes.as_slice()).unwrap_or_default() {
-        // A word the new report lacks (a script edited since) has nothing to change.
-        let _ = report.change_verdict(change.script_index, change.to, &change.by, change.at);
-    }
 }
 
 /// The extension the store keeps a file under: the file's own, if it is a plain one.
@@ -236,5 +238,43 @@ mod tests {
         assert_eq!(take.audio.samples, spoken.samples);
         let kept = encore_audio::decode_bytes(take.bytes.clone(), "take.wav", &mut |_| {}).unwrap();
         assert_eq!(kept.samples, take.audio.samples);
+    }
+
+    /// Judged again (a new model, `encore reanalyze`, a club's worker), a take keeps how its
+    /// prompter was used and how it looked, which only the page that recorded it knew.
+    #[test]
+    fn a_take_judged_again_keeps_its_prompter_and_its_movement() {
+        use encore_store::SqliteStore;
+        use encore_take::testing::take;
+        use encore_take::{PrompterMode, PrompterUsed};
+
+        let data = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(data.path()).unwrap();
+        let script = "Shall I compare thee to a summer's day?";
+        let piece = store.add_piece("Sonnet 18", script).unwrap();
+        let audio = TakeAudio {
+            audio: Audio { samples: vec![0.0; 16_000] },
+            bytes: b"RIFF".to_vec(),
+            extension: "wav".into(),
+            source_name: "take".into(),
+        };
+        let kept = keep_take(&store, &piece, &audio, None).unwrap();
+        let held = concat!(env!("CARGO_MANIFEST_DIR"), "/../movement/tests/data/held.poses");
+        let track = PoseTrack::from_bytes(&std::fs::read(held).unwrap()).unwrap();
+        assert_eq!(keep_pose_track(&store, kept.id, &track).unwrap(), None, "no report yet to measure");
+
+        let (mut first, _) = take(script, ". . . h");
+        first.prompter = Some(PrompterUsed { mode: PrompterMode::Fading, hidden_words: 5, prompts: vec![3] });
+        let judged = |report| Judgement { report, analyzer: "test".into(), times: Default::default() };
+        save_judgement(&store, kept.id, &judged(first)).unwrap();
+        let saved = store.take(kept.id).unwrap().report.unwrap();
+        assert!(saved.movement.as_ref().unwrap().take.still > 0.5, "the held frame is a freeze");
+
+        // Heard again: the new report knows nothing of the page.
+        let (again, _) = take(script, "");
+        save_judgement(&store, kept.id, &judged(again)).unwrap();
+        let saved = store.take(kept.id).unwrap().report.unwrap();
+        assert_eq!(saved.prompter.as_ref().map(|p| (p.hidden_words, p.prompts.clone())), Some((5, vec![3])));
+        assert!(saved.movement.is_some(), "measured again from the kept track");
     }
 }

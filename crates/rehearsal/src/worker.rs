@@ -163,7 +163,7 @@ fn hear_and_keep(
         Err(error) => return Ok(Outcome::Failed(message_of(&error))),
     };
     let mut report = judgement.report;
-    crate::takes::keep_verdict_changes(take.report.as_ref(), &mut report);
+    crate::takes::carry_over(store, &take, &mut report)?;
     match queue.finish_job(job, &report, &judgement.analyzer) {
         Ok(()) => {}
         Err(StoreError::LeaseLost { .. }) => return Ok(Outcome::Lost),
