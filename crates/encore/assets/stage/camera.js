@@ -1,6 +1,7 @@
 // The camera, opt-in: switched on in the rehearsal room, it shows a small mirror view (which the
 // performer may hide) and reads the performer's pose ten times a second with MoveNet, run in
-// this page by the `human` library on TensorFlow.js's WebAssembly backend. The stage serves the
+// this page by the `human` library on TensorFlow.js's WebAssembly backend, in a worker
+// (pose-worker.js) so that the page itself stays free. The stage serves the
 // model from its own cache (POST /api/camera installs it on first use). Pictures never leave the
 // page: only the 17 body points, with the second of the take each was seen at, go to the stage
 // with the take, a second at a time. A filmed take uploaded instead is read the same way, frame
@@ -41,7 +42,7 @@ export class Camera {
     }
     this.video.srcObject = this.stream;
     await this.video.play().catch(() => {});
-    this.human = await poseModel(say);
+    this.model = await poseModel(say);
     await this.read(0);
     say("");
   }
@@ -71,8 +72,8 @@ export class Camera {
 
   /** Reads one pose at `at` seconds of the take. */
   async read(at) {
-    if (!this.human) return;
-    const pose = await poseOf(this.human, this.video, at);
+    if (!this.model) return;
+    const pose = await poseOf(this.model, this.video, at);
     if (pose && this.following) this.poses.push(pose);
   }
 
@@ -97,7 +98,7 @@ export class Camera {
  * stage keeps (PUT /api/takes/{id}/poses).
  */
 export async function posesOfVideo(file, say) {
-  const human = await poseModel(() => {});
+  const model = await poseModel(() => {});
   const video = document.createElement("video");
   video.muted = true;
   video.preload = "auto";
@@ -111,7 +112,7 @@ export async function posesOfVideo(file, say) {
     for (let at = 0; at < video.duration; at += EVERY_MS / 1000) {
       video.currentTime = at;
       await new Promise((resolve) => { video.onseeked = resolve; });
-      const pose = await poseOf(human, video, at);
+      const pose = await poseOf(model, video, at);
       if (pose) poses.push(pose);
       say(at / video.duration);
     }
@@ -121,23 +122,38 @@ export async function posesOfVideo(file, say) {
   }
 }
 
-/** The pose model, loaded once a page: installed by the stage on first use. */
+/** The pose model, loaded once a page in its worker (pose-worker.js): installed by the stage on first use. */
 let loading = null;
 function poseModel(say) {
   loading ??= (async () => {
     say("Preparing the pose model (the first time, Encore installs it: a few seconds)…");
     await api("/api/camera", { method: "POST" });
-    const { Human } = await import("/pose/human.esm.js");
-    const human = new Human({
-      backend: "wasm", wasmPath: "/pose/", modelBasePath: "/pose/", debug: false, warmup: "none",
-      // Every frame is read afresh: a performer standing still must not be "the same frame again".
-      cacheSensitivity: 0, filter: { enabled: false },
-      face: { enabled: false }, hand: { enabled: false }, object: { enabled: false },
-      gesture: { enabled: false }, segmentation: { enabled: false },
-      body: { enabled: true, modelPath: "movenet-lightning.json", maxDetected: 1, minConfidence: 0, skipFrames: 0, skipTime: 0 },
+    const worker = new Worker("/assets/pose-worker.js", { type: "module" });
+    const waiting = new Map();
+    let next = 0;
+    const ready = new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        if (data.type === "ready") resolve();
+        else if (data.type === "error" && data.id === undefined) reject(new Error(`the pose model did not load: ${data.message}`));
+        else {
+          waiting.get(data.id)?.(data);
+          waiting.delete(data.id);
+        }
+      };
+      worker.onerror = (event) => reject(new Error(`the pose model did not load: ${event.message}`));
     });
-    await human.load();
-    return human;
+    worker.postMessage({ type: "load" });
+    await ready;
+    return {
+      /** The keypoints in `frame` (an ImageBitmap, handed to the worker). */
+      read(frame) {
+        const id = next++;
+        return new Promise((resolve, reject) => {
+          waiting.set(id, (data) => (data.type === "pose" ? resolve(data) : reject(new Error(data.message))));
+          worker.postMessage({ type: "read", id, frame }, [frame]);
+        });
+      },
+    };
   })();
   // A failed load may be tried again.
   loading.catch(() => { loading = null; });
@@ -145,21 +161,19 @@ function poseModel(say) {
 }
 
 /** One pose from the frame `video` shows, at `at` seconds of the take: [at, x, y, score, ...]. */
-async function poseOf(human, video, at) {
+async function poseOf(model, video, at) {
   const { videoWidth: width, videoHeight: height } = video;
   if (!width || !height) return null;
-  const started = performance.now();
-  const result = await human.detect(video);
-  window.encorePoseMs?.push(performance.now() - started);
+  const { keypoints, ms } = await model.read(await createImageBitmap(video));
+  window.encorePoseMs?.push(ms);
   window.encorePoses = (window.encorePoses ?? 0) + 1;
-  const body = result.body?.[0];
   const pose = [Number(at.toFixed(3))];
   for (const name of POINTS) {
-    const point = body?.keypoints.find((k) => k.part === name);
+    const point = keypoints.find((k) => k.part === name);
     if (!point) { pose.push(0, 0, 0); continue; }
     // Across and down in heights of the picture, so that a step is as long either way.
-    const x = Math.min(4, Math.max(0, point.positionRaw[0] * width / height));
-    const y = Math.min(4, Math.max(0, point.positionRaw[1]));
+    const x = Math.min(4, Math.max(0, point.x * width / height));
+    const y = Math.min(4, Math.max(0, point.y));
     pose.push(Number(x.toFixed(4)), Number(y.toFixed(4)), Number(Math.min(1, Math.max(0, point.score)).toFixed(3)));
   }
   return pose;

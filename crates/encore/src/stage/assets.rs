@@ -19,6 +19,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("applause.js", JS, include_str!("../../assets/stage/applause.js")),
     ("recorder.js", JS, include_str!("../../assets/stage/recorder.js")),
     ("camera.js", JS, include_str!("../../assets/stage/camera.js")),
+    ("pose-worker.js", JS, include_str!("../../assets/stage/pose-worker.js")),
     ("pcm-worklet.js", JS, include_str!("../../assets/stage/pcm-worklet.js")),
     ("script-view.js", JS, include_str!("../../assets/stage/script-view.js")),
     ("pages/pieces.js", JS, include_str!("../../assets/stage/pages/pieces.js")),
