@@ -4,7 +4,10 @@
 // latency (as tests/browser/stage.test.mjs measures it), the poses read a second and the time
 // each took. Needs what `scripts/test` installs (the binary, the pose model, playwright-core).
 //
-//   node bench/camera_follow.mjs [--runs N] [--recording WAV --script TXT]
+//   node bench/camera_follow.mjs [--runs N] [--recording WAV --script TXT] [--camera Y4M]
+//
+// --camera plays another YUV4MPEG2 file, such as the clip scaled to a webcam's 640x480
+// (ffmpeg -i tests/corpus/video/carphone.y4m -vf scale=640:480 -pix_fmt yuv420p big.y4m).
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +21,7 @@ const { values: options } = parseArgs({
     runs: { type: "string", default: "2" },
     recording: { type: "string", default: join(corpus, "librivox_shakespeare_sonnet_002.wav") },
     script: { type: "string", default: join(corpus, "librivox_shakespeare_sonnet_002.txt") },
+    camera: { type: "string", default: speakerVideo },
   },
 });
 const script = readFileSync(options.script, "utf8").trim();
@@ -26,7 +30,7 @@ const seconds = wav.samples.length / wav.frame / wav.rate;
 
 /** One take with the camera `on` or off: the prompter's latency and the camera's figures. */
 async function take(stage, camera) {
-  const browser = await chromiumWithMicrophone(options.recording, camera ? { camera: speakerVideo } : {});
+  const browser = await chromiumWithMicrophone(options.recording, camera ? { camera: options.camera } : {});
   try {
     const page = await browser.newPage();
     const created = await fetch(`${stage.url.origin}/api/pieces`, {
@@ -65,7 +69,7 @@ async function take(stage, camera) {
 const data = mkdtempSync(join(tmpdir(), "encore-camera-bench-"));
 const stage = await startStage(data);
 try {
-  console.log(`${options.recording}: ${seconds.toFixed(1)} s, ${Number(options.runs)} runs each way, alternated`);
+  console.log(`${options.recording}: ${seconds.toFixed(1)} s, ${Number(options.runs)} runs each way, alternated; camera ${options.camera}`);
   console.log("camera | words | latency median | p90 | within 0.5 s | poses a second | ms a pose");
   const results = [];
   for (let run = 0; run < Number(options.runs); run += 1) {
