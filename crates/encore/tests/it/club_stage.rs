@@ -170,6 +170,17 @@ fn members_reach_only_what_their_role_and_groups_allow() {
     assert_eq!(stage.get(&dan, &format!("/api/takes/{bens}")), 200);
     assert_eq!(stage.get(&dan, &format!("/api/takes/{adas}")), 404, "another group's coach");
 
+    // How a take looked is its performer's to give: neither another performer's nor a coach's.
+    let pose: Vec<f64> = std::iter::once(0.5).chain((0..17).flat_map(|i| [0.3 + 0.02 * i as f64, 0.5, 0.9])).collect();
+    let poses = json!({"type": "poses", "poses": [pose]});
+    let path = format!("/api/takes/{adas}/poses");
+    assert_eq!(put_json(&stage, &ben, &path, poses.clone()).0, 404, "Ben does not see Ada's take");
+    assert_eq!(put_json(&stage, &cleo, &path, poses.clone()).0, 403, "her coach sees it, and gives nothing");
+    let (status, given) = put_json(&stage, &ada, &path, poses);
+    assert_eq!(status, 200, "{given}");
+    assert!(given["report"]["movement"].is_object(), "{given}");
+    assert_eq!(stage.call(None, "POST", "/api/camera", None).0, 401, "the camera's model, for members only");
+
     // Logging out ends the session.
     assert_eq!(stage.call(Some(&ada), "POST", "/api/logout", None).0, 204);
     assert_eq!(stage.get(&ada, "/api/pieces"), 401);
