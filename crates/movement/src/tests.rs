@@ -167,3 +167,39 @@ fn hands_out_of_sight_once_seen_are_hidden() {
     assert!(hidden.start >= 2.9 && hidden.end <= 8.1, "{hidden:?}");
     assert!(movement.take.hands_hidden.unwrap() > 0.3);
 }
+
+/// The held frame's real body with its head moved by `head(at)`: the nose, eyes and ears
+/// lowered by that many shoulder widths (a look down at a script) or, with `turned`, the nose
+/// moved toward one ear (a look away).
+fn with_head(head: impl Fn(f64) -> f32, turned: bool) -> PoseTrack {
+    let mut track = track("held");
+    for pose in &mut track.poses {
+        let (left, right) = (pose.points[5], pose.points[6]);
+        let width = ((left.x - right.x).powi(2) + (left.y - right.y).powi(2)).sqrt();
+        let by = head(pose.at) * width;
+        if turned {
+            pose.points[0].x += by;
+        } else {
+            // The face tips forward: the nose and eyes drop further than the ears.
+            for point in [0, 1, 2] {
+                pose.points[point].y += by;
+            }
+        }
+    }
+    track
+}
+
+#[test]
+fn the_head_hung_over_the_script_is_eyes_down_and_a_turned_one_eyes_away() {
+    let down = moments_of(&with_head(|at| if (3.0..8.5).contains(&at) { 0.3 } else { 0.0 }, false));
+    let moment = down.movement.as_ref().unwrap().moments.iter().find(|m| m.kind == MovementKind::EyesDown);
+    let moment = moment.expect("eyes down");
+    assert!((2.7..3.5).contains(&moment.start) && (8.0..8.8).contains(&moment.end), "{moment:?}");
+    // The rest of the body is the held frame's, frozen: the two are said together.
+    assert!(down.findings.iter().any(|f| f.message.starts_with("you froze and looked down")), "{:?}", down.findings);
+
+    let away = moments_of(&with_head(|at| if (4.0..7.0).contains(&at) { 0.4 } else { 0.0 }, true));
+    let movement = away.movement.as_ref().unwrap();
+    assert!(movement.moments.iter().any(|m| m.kind == MovementKind::EyesAway), "{:?}", movement.moments);
+    assert!(movement.take.eyes_away > 0.15, "{:?}", movement.take);
+}
