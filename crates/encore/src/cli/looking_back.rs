@@ -8,7 +8,7 @@ use std::io::Write;
 use encore_coach::{Change, ComparedWord, LineDeliveryCompared, WordOutcome, sparkline};
 use encore_rehearsal::{ScriptVersions, Settings};
 use encore_store::{Store, Take};
-use encore_take::Verdict;
+use encore_take::{BodyFigures, Movement, Verdict};
 use serde::Serialize;
 
 use super::format::{minutes, when};
@@ -153,12 +153,48 @@ pub fn run_compare(before: i64, after: i64, settings: &Settings) -> anyhow::Resu
         let _ = writeln!(text, "{new} words are new in the later script and have nothing to compare with.");
     }
     sounded(&mut text, &comparison.delivery, before, after);
+    looked(
+        &mut text,
+        take_a.report.as_ref().and_then(|r| r.movement.as_ref()),
+        take_b.report.as_ref().and_then(|r| r.movement.as_ref()),
+    );
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
 }
 
 /// How each line sounded in the two takes: the lines that changed, their numbers, and both
 /// pitch shapes on one scale, so that the eye sees a line flatten.
+/// How each take looked, side by side, when the camera was on for either (the stage's comparison
+/// draws both bands).
+fn looked(text: &mut String, before: Option<&Movement>, after: Option<&Movement>) {
+    if before.is_none() && after.is_none() {
+        return;
+    }
+    let _ = writeln!(text);
+    let _ = writeln!(text, "How it looked:");
+    let share = |movement: Option<&Movement>, figure: fn(&BodyFigures) -> Option<f64>| {
+        movement.and_then(|m| figure(&m.take)).map_or("-".to_string(), |value| format!("{:.0}%", value * 100.0))
+    };
+    let rows: [(&str, fn(&BodyFigures) -> Option<f64>); 6] = [
+        ("still", |f| Some(f.still)),
+        ("swaying", |f| Some(f.sway)),
+        ("eyes away", |f| Some(f.eyes_away)),
+        ("fidgeting", |f| f.fidgeting),
+        ("hands hidden", |f| f.hands_hidden),
+        ("open gestures", |f| f.open_gestures),
+    ];
+    for (name, figure) in rows {
+        let _ = writeln!(text, "  {:<14} {:>7} {:>7}", name, share(before, figure), share(after, figure));
+    }
+    let gestures = |movement: Option<&Movement>| {
+        movement.and_then(|m| m.take.gestures_per_minute).map_or("-".to_string(), |g| format!("{g:.0}"))
+    };
+    let _ = writeln!(text, "  {:<14} {:>7} {:>7}", "gestures/min", gestures(before), gestures(after));
+    if before.is_none() || after.is_none() {
+        let _ = writeln!(text, "  (the camera was off for one of the takes)");
+    }
+}
+
 fn sounded(text: &mut String, lines: &[LineDeliveryCompared], before: i64, after: i64) {
     let _ = writeln!(text);
     let _ = writeln!(text, "How it sounded:");

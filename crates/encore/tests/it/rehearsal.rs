@@ -187,3 +187,26 @@ fn a_line_said_quieter_than_in_the_best_take_is_named_with_both_shapes() {
     assert_eq!(shapes.len(), 2, "both takes' pitch over the line: {compared}");
     assert!(shapes.iter().all(|s| s.chars().filter(|c| ('▁'..='█').contains(c)).count() > 10), "{compared}");
 }
+
+/// A take with how it looked (its pose track kept, as the stage keeps it) compared with one
+/// without: judged again, the first has its movement, and `compare` sets the two side by side.
+#[test]
+fn compare_says_how_each_take_looked() {
+    let (_home, data, script) = a_store_and_a_script();
+    let jfk = corpus("jfk_inaugural_1961.wav");
+    run_in(&data, &["piece", "add", "Inaugural", "--script", script.to_str().unwrap()]);
+    run_in(&data, &["take", "1", jfk.to_str().unwrap()]);
+    run_in(&data, &["take", "1", jfk.to_str().unwrap()]);
+    // MoveNet's reading of one frame held (crates/movement/tests/data): a performer frozen.
+    let held = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../movement/tests/data/held.poses")).unwrap();
+    encore_store::SqliteStore::open(&data).unwrap().save_pose_track(1, &held).unwrap();
+    let again = run_in(&data, &["reanalyze", "--take", "1"]);
+    assert!(again.contains("Analysed 1 takes"), "{again}");
+
+    let compared = run_in(&data, &["compare", "1", "2"]);
+    let looked = compared.split("How it looked:").nth(1).unwrap_or_else(|| panic!("{compared}"));
+    let still: Vec<&str> =
+        looked.lines().find(|l| l.trim_start().starts_with("still")).unwrap().split_whitespace().collect();
+    assert!(still[1].trim_end_matches('%').parse::<u32>().unwrap() > 60 && still[2] == "-", "{looked}");
+    assert!(looked.contains("the camera was off for one of the takes"), "{looked}");
+}
