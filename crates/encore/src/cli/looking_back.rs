@@ -164,6 +164,9 @@ pub fn run_compare(before: i64, after: i64, settings: &Settings) -> anyhow::Resu
 
 /// How each line sounded in the two takes: the lines that changed, their numbers, and both
 /// pitch shapes on one scale, so that the eye sees a line flatten.
+/// One figure of how a take looked, where it was measured.
+type Figure = fn(&BodyFigures) -> Option<f64>;
+
 /// How each take looked, side by side, when the camera was on for either (the stage's comparison
 /// draws both bands).
 fn looked(text: &mut String, before: Option<&Movement>, after: Option<&Movement>) {
@@ -172,10 +175,10 @@ fn looked(text: &mut String, before: Option<&Movement>, after: Option<&Movement>
     }
     let _ = writeln!(text);
     let _ = writeln!(text, "How it looked:");
-    let share = |movement: Option<&Movement>, figure: fn(&BodyFigures) -> Option<f64>| {
+    let share = |movement: Option<&Movement>, figure: Figure| {
         movement.and_then(|m| figure(&m.take)).map_or("-".to_string(), |value| format!("{:.0}%", value * 100.0))
     };
-    let rows: [(&str, fn(&BodyFigures) -> Option<f64>); 6] = [
+    let rows: [(&str, Figure); 6] = [
         ("still", |f| Some(f.still)),
         ("swaying", |f| Some(f.sway)),
         ("eyes away", |f| Some(f.eyes_away)),
