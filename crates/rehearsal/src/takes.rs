@@ -11,6 +11,9 @@ use encore_take::{PoseTrack, TakeReport};
 use crate::RehearsalError;
 use crate::drills::{DrillsAfterTake, drills_after_take};
 
+/// Files that may hold pictures as well as sound: only their sound is kept.
+const FILMED: [&str; 3] = ["mp4", "m4v", "mov"];
+
 /// Shorter than this is no take (a file cut short, a button pressed twice): nothing is kept.
 pub const SHORTEST_TAKE: f64 = 1.0;
 
@@ -29,13 +32,21 @@ pub struct TakeAudio {
 impl TakeAudio {
     /// An audio file, refused (with nothing kept) when it cannot be heard: not audio, shorter
     /// than [`SHORTEST_TAKE`], damaged or silent. `name` is the file's name: its extension is a hint to the
-    /// decoder and the name is in every message.
+    /// decoder and the name is in every message. A video (MP4, M4V, MOV) is kept by its sound
+    /// alone, as the WAV the recogniser hears: a take keeps no pictures.
     pub fn from_file(bytes: Vec<u8>, name: &str) -> Result<TakeAudio, AudioError> {
         let audio = encore_audio::decode_bytes(bytes.clone(), name, &mut |_| {})?;
         if audio.duration() < SHORTEST_TAKE {
             return Err(AudioError::TooShort { name: name.to_string(), seconds: audio.duration() });
         }
-        Ok(TakeAudio { audio, bytes, extension: extension(name), source_name: name.to_string() })
+        let extension = extension(name);
+        if FILMED.contains(&extension.as_str()) {
+            let samples: Vec<i16> =
+                audio.samples.iter().map(|&s| (s * 32_768.0).round().clamp(-32_768.0, 32_767.0) as i16).collect();
+            let bytes = encore_audio::pcm16_wav(&samples);
+            return Ok(TakeAudio { audio, bytes, extension: "wav".to_string(), source_name: name.to_string() });
+        }
+        Ok(TakeAudio { audio, bytes, extension, source_name: name.to_string() })
     }
 
     /// Samples recorded in the stage: 16-bit, mono, 16 kHz, as the page sends them. A muted or

@@ -207,6 +207,17 @@ fn a_filmed_takes_poses_say_how_it_looked_and_stay_with_it() {
     let (_, take) = stage.upload(piece, "filmed.mp4", &std::fs::read(corpus("../video/carphone_jfk.mp4")).unwrap());
     let id = take["take"]["id"].as_i64().expect("the video's sound is heard as a take");
     assert!(take["report"].get("movement").is_none(), "no poses yet, no movement");
+    // Only its sound is kept: a take keeps no pictures.
+    let mut kept = Vec::new();
+    agent()
+        .get(&stage.url(&format!("/api/takes/{id}/audio")))
+        .call()
+        .unwrap()
+        .body_mut()
+        .as_reader()
+        .read_to_end(&mut kept)
+        .unwrap();
+    assert_eq!(&kept[..4], b"RIFF", "the video is kept as its sound alone");
 
     // MoveNet's reading of one frame held (crates/movement/tests/data): a performer frozen.
     let held = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../movement/tests/data/held.poses")).unwrap();
