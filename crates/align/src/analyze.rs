@@ -6,10 +6,9 @@
 use encore_script::Script;
 use encore_take::{
     AudioSummary, HeardWord, Hearing, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, TakeWord,
-    Unrecognised, Verdict, repetitions, said_on_line,
+    Unrecognised, Verdict, repetitions, round, said_on_line,
 };
 
-use crate::finding::round;
 use crate::hesitation::{Allowance, Place};
 use crate::miscue::{classify, following};
 use crate::path::{StepKind, align};

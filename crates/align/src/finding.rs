@@ -4,7 +4,7 @@
 //! the costliest are kept.
 
 use encore_script::Script;
-use encore_take::{Finding, FindingKind, TakeReport, TakeWord, Verdict, costliest};
+use encore_take::{Finding, FindingKind, TakeReport, TakeWord, Verdict, costliest, round};
 
 /// The two or three findings that cost the most, costliest first.
 pub fn findings(report: &TakeReport, script: &Script) -> Vec<Finding> {
@@ -131,9 +131,4 @@ fn run(entries: &[TakeWord], at: usize, verdict: Verdict) -> usize {
 
 fn next_script_index(entries: &[TakeWord], from: usize) -> Option<usize> {
     entries[from..].iter().find_map(|e| e.script_index)
-}
-
-pub(crate) fn round(value: f64, places: i32) -> f64 {
-    let scale = 10f64.powi(places);
-    (value * scale).round() / scale
 }

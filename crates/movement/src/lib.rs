@@ -14,7 +14,7 @@ mod moments;
 
 use encore_take::{
     Activity, BodyFigures, FindingKind, LineMovement, Movement, MovementKind, MovementMoment, PoseTrack, TakeReport,
-    costliest,
+    costliest, round,
 };
 
 use crate::look::Look;
@@ -55,8 +55,8 @@ pub fn measure(track: &PoseTrack, report: &mut TakeReport) {
         .collect();
     let take = figures(&looks, &found, hands, f64::MIN, f64::MAX).unwrap_or_default();
     let movement = Movement {
-        poses_per_second: rounded(looks.len() as f64 / duration.max(1e-3), 1),
-        seen: rounded((seen_time / duration.max(1e-3)).min(1.0), 2),
+        poses_per_second: round(looks.len() as f64 / duration.max(1e-3), 1),
+        seen: round((seen_time / duration.max(1e-3)).min(1.0), 2),
         take,
         lines,
         moments,
@@ -88,16 +88,16 @@ fn figures(looks: &[Look], found: &[Found], hands: bool, start: f64, end: f64) -
                 })
                 .map(|&i| span_of(looks, i)),
         );
-        rounded(inside / seen, 2)
+        round(inside / seen, 2)
     };
     let gestures: Vec<&Found> =
         found.iter().filter(|f| f.kind == MovementKind::Gesture && f.start >= start && f.start <= end).collect();
     Some(BodyFigures {
         still: share(&[MovementKind::Still]),
         sway: share(&[MovementKind::Sway]),
-        gestures_per_minute: hands.then(|| rounded(gestures.len() as f64 / (seen / 60.0), 1)),
+        gestures_per_minute: hands.then(|| round(gestures.len() as f64 / (seen / 60.0), 1)),
         open_gestures: (hands && !gestures.is_empty())
-            .then(|| rounded(gestures.iter().filter(|g| g.open).count() as f64 / gestures.len() as f64, 2)),
+            .then(|| round(gestures.iter().filter(|g| g.open).count() as f64 / gestures.len() as f64, 2)),
         fidgeting: hands.then(|| share(&[MovementKind::Fidget])),
         hands_hidden: hands.then(|| share(&[MovementKind::HandsHidden])),
         eyes_away: share(&[MovementKind::EyesDown, MovementKind::EyesAway]),
@@ -116,8 +116,8 @@ fn placed(found: &Found, report: &TakeReport) -> MovementMoment {
         });
     MovementMoment {
         kind: found.kind,
-        start: rounded(found.start, 2),
-        end: rounded(found.end, 2),
+        start: round(found.start, 2),
+        end: round(found.end, 2),
         script_index: word.and_then(|w| w.script_index),
         line: word.and_then(|w| w.line),
         open: found.open,
@@ -153,11 +153,6 @@ fn span_of(looks: &[Look], i: usize) -> f64 {
 /// The sum, 0 (not -0, as `Iterator::sum` gives for nothing) when there is nothing to add.
 fn total(seconds: impl Iterator<Item = f64>) -> f64 {
     seconds.fold(0.0, |sum, s| sum + s)
-}
-
-fn rounded(value: f64, places: i32) -> f64 {
-    let scale = 10f64.powi(places);
-    (value * scale).round() / scale
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub use prompter::{PrompterMode, PrompterUsed};
 pub use schedule::{DrillState, Rating, Schedule};
 pub use take_report::{
     AudioSummary, Finding, FindingKind, Hesitation, LinePace, ScriptSummary, Stumble, Summary, TakeReport, costliest,
+    round,
 };
 pub use take_word::{TakeWord, Verdict, repetitions, said_on_line};
 pub use verdict_change::{VerdictChange, VerdictChangeError};

@@ -174,6 +174,13 @@ pub struct Finding {
     pub message: String,
 }
 
+/// A figure as a report keeps it: rounded to `places` decimals, finer than anyone reads and a
+/// shorter report. The aligner, a coach's verdict change and the movement measures all round so.
+pub fn round(value: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (value * scale).round() / scale
+}
+
 /// How many findings a report keeps.
 const KEPT: usize = 3;
 /// Findings cheaper than this are not worth mentioning.

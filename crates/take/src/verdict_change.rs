@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{FindingKind, TakeReport, Verdict};
+use crate::{FindingKind, TakeReport, Verdict, round};
 
 /// One script word's verdict, changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,11 +91,6 @@ impl TakeReport {
         summary.wcpm = if minutes > 0.0 { round(correct as f64 / minutes, 1) } else { 0.0 };
         summary.uncertain = self.words.iter().filter(|word| word.uncertain).count();
     }
-}
-
-fn round(value: f64, places: i32) -> f64 {
-    let scale = 10f64.powi(places);
-    (value * scale).round() / scale
 }
 
 #[cfg(test)]
