@@ -38,8 +38,8 @@ pub fn measure(track: &PoseTrack, report: &mut TakeReport) {
         report.findings.retain(|finding| finding.kind != FindingKind::Movement);
         return;
     }
-    let found = moments::find(&looks);
     let hands = moments::hands_in_view(&looks);
+    let found = moments::find(&looks, hands);
     let duration = report.audio.duration.max(looks.last().map_or(0.0, |l| l.at));
     let moments: Vec<MovementMoment> = found.iter().map(|f| placed(f, report)).collect();
     let lines = report

@@ -49,12 +49,13 @@ pub struct Found {
     pub open: bool,
 }
 
-/// Every moment in the take, in time order.
-pub fn find(looks: &[Look]) -> Vec<Found> {
+/// Every moment in the take, in time order; the hands' only when the picture shows them (see
+/// [`hands_in_view`]).
+pub fn find(looks: &[Look], hands: bool) -> Vec<Found> {
     let mut found = Vec::new();
     found.extend(still(looks));
     found.extend(sway(looks));
-    if hands_in_view(looks) {
+    if hands {
         let gestures = gestures(looks);
         found.extend(fidgets(looks, &gestures));
         found.extend(gestures);
@@ -79,10 +80,7 @@ pub fn smoothed_motion(looks: &[Look]) -> Vec<Option<f64>> {
 
 fn still(looks: &[Look]) -> Vec<Found> {
     let motion = smoothed_motion(looks);
-    runs(looks, STILL_SECONDS, |i| motion[i].is_some_and(|m| m < STILL_MOTION))
-        .into_iter()
-        .map(|(start, end)| Found { kind: MovementKind::Still, start, end, open: false })
-        .collect()
+    stretches(MovementKind::Still, runs(looks, STILL_SECONDS, |i| motion[i].is_some_and(|m| m < STILL_MOTION)))
 }
 
 /// Side to side only: rocking toward the camera shows in a picture only as the shoulders
@@ -90,10 +88,7 @@ fn still(looks: &[Look]) -> Vec<Found> {
 /// (`docs/decisions.md`).
 fn sway(looks: &[Look]) -> Vec<Found> {
     let across = smoothed(looks, 0.25, |l| Some(l.torso.0));
-    rhythms(&swings(looks, &across, SWAY_SWING), SWINGS_IN_A_SWAY, SWAY_BEAT)
-        .into_iter()
-        .map(|(start, end)| Found { kind: MovementKind::Sway, start, end, open: false })
-        .collect()
+    stretches(MovementKind::Sway, rhythms(&swings(looks, &across, SWAY_SWING), SWINGS_IN_A_SWAY, SWAY_BEAT))
 }
 
 fn gestures(looks: &[Look]) -> Vec<Found> {
@@ -144,10 +139,7 @@ fn fidgets(looks: &[Look], gestures: &[Found]) -> Vec<Found> {
             }
         }
     }
-    merged(found)
-        .into_iter()
-        .map(|(start, end)| Found { kind: MovementKind::Fidget, start, end, open: false })
-        .collect()
+    stretches(MovementKind::Fidget, merged(found))
 }
 
 fn hidden_hands(looks: &[Look]) -> Vec<Found> {
@@ -162,27 +154,27 @@ fn hidden_hands(looks: &[Look]) -> Vec<Found> {
             _ => false,
         }
     };
-    runs(looks, HIDDEN_SECONDS, hidden)
-        .into_iter()
-        .map(|(start, end)| Found { kind: MovementKind::HandsHidden, start, end, open: false })
-        .collect()
+    stretches(MovementKind::HandsHidden, runs(looks, HIDDEN_SECONDS, hidden))
 }
 
 fn eyes(looks: &[Look]) -> Vec<Found> {
-    let mut found = Vec::new();
     let hung: Vec<f64> = looks.iter().filter(|l| l.seen).filter_map(|l| l.head_down).collect();
     // The performer's usual carriage of the head: most of a take is said looking out.
     let usual = median(hung).unwrap_or(0.0);
     let down = smoothed(looks, 0.25, |l| l.head_down);
-    for (start, end) in runs(looks, EYES_SECONDS, |i| down[i].is_some_and(|d| d > usual + HEAD_DOWN)) {
-        found.push(Found { kind: MovementKind::EyesDown, start, end, open: false });
-    }
+    let mut found = stretches(
+        MovementKind::EyesDown,
+        runs(looks, EYES_SECONDS, |i| down[i].is_some_and(|d| d > usual + HEAD_DOWN)),
+    );
     let turned = smoothed(looks, 0.25, |l| l.head_turn);
     let away = |i: usize| looks[i].face_hidden || turned[i].is_some_and(|t| t > HEAD_TURNED);
-    for (start, end) in runs(looks, EYES_SECONDS, away) {
-        found.push(Found { kind: MovementKind::EyesAway, start, end, open: false });
-    }
+    found.extend(stretches(MovementKind::EyesAway, runs(looks, EYES_SECONDS, away)));
     found
+}
+
+/// Each stretch of time as a moment of `kind`.
+fn stretches(kind: MovementKind, times: Vec<(f64, f64)>) -> Vec<Found> {
+    times.into_iter().map(|(start, end)| Found { kind, start, end, open: false }).collect()
 }
 
 /// The mean of `value` over the seen looks within `half` seconds either side of each look.
