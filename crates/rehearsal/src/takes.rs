@@ -41,9 +41,7 @@ impl TakeAudio {
         }
         let extension = extension(name);
         if FILMED.contains(&extension.as_str()) {
-            let samples: Vec<i16> =
-                audio.samples.iter().map(|&s| (s * 32_768.0).round().clamp(-32_768.0, 32_767.0) as i16).collect();
-            let bytes = encore_audio::pcm16_wav(&samples);
+            let bytes = audio.to_wav();
             return Ok(TakeAudio { audio, bytes, extension: "wav".to_string(), source_name: name.to_string() });
         }
         Ok(TakeAudio { audio, bytes, extension, source_name: name.to_string() })
