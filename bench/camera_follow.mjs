@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { speakerVideo } from "../tests/browser/camera.mjs";
-import { chromiumWithMicrophone, corpus, quantile, readWav, startStage } from "../tests/browser/support.mjs";
+import { chromiumWithMicrophone, corpus, prompterLatency, quantile, readWav, startStage } from "../tests/browser/support.mjs";
 
 const { values: options } = parseArgs({
   options: {
@@ -51,11 +51,7 @@ async function take(stage, camera) {
     const takeId = Number(page.url().match(/#\/takes\/(\d+)/)[1]);
     const { report } = await (await fetch(`${stage.url.origin}/api/takes/${takeId}`)).json();
     const { lit, poseMs } = await page.evaluate(() => ({ lit: window.encoreLit ?? [], poseMs: window.encorePoseMs ?? [] }));
-    const latency = report.words
-      .filter((w) => w.script_index !== null && w.end !== null)
-      .map((w) => [w, lit.find((l) => l.index >= w.script_index)])
-      .filter(([, l]) => l)
-      .map(([w, l]) => l.at - w.end);
+    const latency = prompterLatency(report, lit);
     return {
       camera, words: latency.length, median: quantile(latency, 0.5), p90: quantile(latency, 0.9),
       within: latency.filter((l) => l <= 0.5).length, poses: poseMs.length / seconds,

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { heldFrame, speakerVideo, swayed } from "./camera.mjs";
-import { artifacts, chromiumWithMicrophone, corpus, quantile, root, startStage } from "./support.mjs";
+import { artifacts, chromiumWithMicrophone, corpus, prompterLatency, quantile, root, startStage } from "./support.mjs";
 
 const recording = join(corpus, "jfk_inaugural_1961.wav");
 const script = readFileSync(join(corpus, "jfk_inaugural_1961.txt"), "utf8").trim();
@@ -107,11 +107,7 @@ test("a take rehearsed with the camera on says how it looked and draws the band 
   await page.locator("[data-movement-band]").scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(artifacts, "camera-1-take.png"), fullPage: true });
 
-  const latency = report.words
-    .filter((w) => w.script_index !== null && w.end !== null)
-    .map((w) => [w, measured.lit.find((l) => l.index >= w.script_index)])
-    .filter(([, l]) => l)
-    .map(([w, l]) => l.at - w.end);
+  const latency = prompterLatency(report, measured.lit);
   console.log(
     `camera: ${measured.poses} poses in ${seconds.toFixed(1)} s (${(measured.poses / seconds).toFixed(1)} a second), ` +
       `a pose read in ${quantile(measured.poseMs, 0.5).toFixed(0)} ms (90th percentile ${quantile(measured.poseMs, 0.9).toFixed(0)}); ` +

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { artifacts, chromiumWithMicrophone, corpus, quantile, startStage as startStageOn } from "./support.mjs";
+import { artifacts, chromiumWithMicrophone, corpus, prompterLatency, quantile, startStage as startStageOn } from "./support.mjs";
 
 const recording = join(corpus, "jfk_inaugural_1961.wav");
 const script = readFileSync(join(corpus, "jfk_inaugural_1961.txt"), "utf8").trim();
@@ -111,14 +111,9 @@ test("a piece is created, rehearsed live, uploaded and compared in the page", as
   const pitchPoints = await page.locator("[data-contour] [data-pitch]").evaluate((path) => (path.getAttribute("d").match(/[ML]/g) ?? []).length);
   assert.ok(voiced >= 200 && pitchPoints >= 0.9 * voiced, `${pitchPoints} pitch points drawn for ${voiced} voiced frames`);
 
-  // The prompter's latency: for each script word the report times, the audio sent when the
-  // highlight reached it (or passed it, on a jump) less the second at which it ended.
+  // The prompter's latency, as the performer saw it (support.mjs).
   const lit = await page.evaluate(() => window.encoreLit || []);
-  const latency = recorded.report.words
-    .filter((w) => w.script_index !== null && w.end !== null)
-    .map((w) => [w, lit.find((l) => l.index >= w.script_index)])
-    .filter(([, l]) => l)
-    .map(([w, l]) => l.at - w.end);
+  const latency = prompterLatency(recorded.report, lit);
   assert.ok(latency.length >= SCRIPT_WORDS - 4, `latency measured for ${latency.length} of ${SCRIPT_WORDS} words`);
   console.log(
     `prompter latency over ${latency.length} words (${lit.length} moves): median ${quantile(latency, 0.5).toFixed(2)} s, ` +

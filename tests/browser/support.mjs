@@ -100,3 +100,16 @@ export function quantile(values, q) {
   const low = Math.floor(at), high = Math.ceil(at);
   return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
 }
+
+/**
+ * The prompter's latency as the performer saw it: for each script word the report times, the
+ * audio sent when the highlight reached it (or passed it, on a jump) less the second at which it
+ * ended. `lit` is the page's window.encoreLit.
+ */
+export function prompterLatency(report, lit) {
+  return report.words
+    .filter((w) => w.script_index !== null && w.end !== null)
+    .map((w) => [w, lit.find((l) => l.index >= w.script_index)])
+    .filter(([, l]) => l)
+    .map(([w, l]) => l.at - w.end);
+}
