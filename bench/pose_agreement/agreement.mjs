@@ -13,8 +13,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { heldFrame, readY4m, speakerVideo } from "../../tests/browser/camera.mjs";
-import { chromiumWithMicrophone, corpus, startStage } from "../../tests/browser/support.mjs";
+import { cameraPoses, heldFrame, readY4m, speakerVideo } from "../../tests/browser/camera.mjs";
+import { startStage } from "../../tests/browser/support.mjs";
 
 const require = createRequire(import.meta.url);
 const POINTS = ["nose", "leftEye", "rightEye", "leftEar", "rightEar", "leftShoulder", "rightShoulder", "leftElbow",
@@ -26,26 +26,9 @@ const video = readY4m(speakerVideo);
 const { width, height } = video;
 
 /** The page's reading of a fake camera holding frame `index`: poses as camera.js sends them. */
-async function pagePoses(stage, index, dir) {
+function pagePoses(stage, index, dir) {
   const camera = heldFrame(speakerVideo, join(dir, `frame${index}.y4m`), { index, seconds: 3 });
-  const browser = await chromiumWithMicrophone(join(corpus, "jfk_inaugural_1961.wav"), { camera });
-  try {
-    const page = await browser.newPage();
-    await page.goto(stage.url.origin);
-    return await page.evaluate(async () => {
-      const { Camera } = await import("/assets/camera.js");
-      const reader = new Camera(document.body.appendChild(document.createElement("video")));
-      await reader.start(() => {});
-      reader.follow({ seconds: 0, socket: null });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      reader.stopFollowing();
-      const poses = reader.poses;
-      reader.stop();
-      return poses;
-    });
-  } finally {
-    await browser.close();
-  }
+  return cameraPoses(stage.url.origin, camera, 1.5);
 }
 
 /** Frame `index` as RGB, converted from the file's 4:2:0 planes (BT.601, studio range). */

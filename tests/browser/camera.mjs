@@ -1,11 +1,11 @@
 // The camera a browser test shows the stage: a real recording of a person speaking, as a YUV4MPEG2
 // file that Chromium plays as its fake camera, and the controlled cases made from its real
 // frames: one frame held (a performer frozen) and the whole picture moved side to side (a
-// performer swaying).
+// performer swaying); and the poses the stage's own camera.js reads from such a camera.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { root } from "./support.mjs";
+import { chromiumWithMicrophone, corpus, root } from "./support.mjs";
 
 /** The recording: carphone, 176x144 at 15 frames a second (tests/corpus/README.md). */
 export const speakerVideo = join(root, "tests/corpus/video/carphone.y4m");
@@ -71,4 +71,31 @@ export function swayed(path, out, { share = 0.05, period = 2, seconds = 12 } = {
   }
   writeY4m(out, video, frames);
   return out;
+}
+
+/**
+ * `seconds` of poses as the stage's camera.js reads them during a take, from a Chromium camera
+ * playing `video`, in a page of the stage at `origin`: [at, x, y, score, ...] each, `at` the
+ * seconds since reading began.
+ */
+export async function cameraPoses(origin, video, seconds) {
+  const browser = await chromiumWithMicrophone(join(corpus, "jfk_inaugural_1961.wav"), { camera: video });
+  try {
+    const page = await browser.newPage();
+    await page.goto(origin);
+    return await page.evaluate(async (seconds) => {
+      const { Camera } = await import("/assets/camera.js");
+      const camera = new Camera(document.body.appendChild(document.createElement("video")));
+      await camera.start(() => {});
+      // A recorder that has sent as much audio as time has passed, and never a socket.
+      const started = performance.now();
+      camera.follow({ get seconds() { return (performance.now() - started) / 1000; }, socket: null });
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      camera.stopFollowing();
+      camera.stop();
+      return camera.poses;
+    }, seconds);
+  } finally {
+    await browser.close();
+  }
 }

@@ -10,36 +10,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { heldFrame, speakerVideo, swayed } from "./camera.mjs";
-import { chromiumWithMicrophone, corpus, root, startStage } from "./support.mjs";
+import { cameraPoses, heldFrame, speakerVideo, swayed } from "./camera.mjs";
+import { root, startStage } from "./support.mjs";
 
 const SECONDS = 12;
 const out = join(root, "crates/movement/tests/data");
 const dir = mkdtempSync(join(tmpdir(), "encore-pose-fixtures-"));
 const stage = await startStage(dir);
-
-/** Twelve seconds of poses, as camera.js reads them during a take, from a camera playing `video`. */
-async function read(video) {
-  const browser = await chromiumWithMicrophone(join(corpus, "jfk_inaugural_1961.wav"), { camera: video });
-  try {
-    const page = await browser.newPage();
-    await page.goto(stage.url.origin);
-    return await page.evaluate(async (seconds) => {
-      const { Camera } = await import("/assets/camera.js");
-      const camera = new Camera(document.body.appendChild(document.createElement("video")));
-      await camera.start(() => {});
-      // A recorder that has sent as much audio as time has passed, and never a socket.
-      const started = performance.now();
-      camera.follow({ get seconds() { return (performance.now() - started) / 1000; }, socket: null });
-      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-      camera.stopFollowing();
-      camera.stop();
-      return camera.poses;
-    }, SECONDS);
-  } finally {
-    await browser.close();
-  }
-}
 
 function compact(poses) {
   const bytes = Buffer.alloc(4 + poses.length * (4 + 17 * 5));
@@ -66,7 +43,7 @@ try {
     swayed: swayed(speakerVideo, join(dir, "swayed.y4m")),
   };
   for (const [name, video] of Object.entries(cases)) {
-    const poses = await read(video);
+    const poses = await cameraPoses(stage.url.origin, video, SECONDS);
     writeFileSync(join(out, `${name}.poses`), compact(poses));
     console.log(`${name}: ${poses.length} poses over ${poses[poses.length - 1][0].toFixed(1)} s`);
   }
