@@ -14,7 +14,7 @@ use crate::miscue::{classify, following};
 use crate::path::{StepKind, align};
 use crate::pronunciation::similarity;
 use crate::token::Token;
-use crate::unwritten::find_unwritten_fillers;
+use crate::unwritten::find_unwritten_stumbles;
 use crate::{AlignOptions, findings};
 
 /// How fast confidence grows with the alignment margin: a margin of this many cost units gives
@@ -90,7 +90,7 @@ pub fn analyze(script: &Script, hearing: &Hearing, options: &AlignOptions) -> Ta
 
     if let Some(rescorer) = options.rescorer {
         rescore(&mut words, script, hearing.duration, rescorer, options.rescore_threshold);
-        find_unwritten_fillers(&mut words, &script_tokens, rescorer);
+        find_unwritten_stumbles(&mut words, &script_tokens, rescorer);
     }
     mark_self_corrections(&mut words);
     for word in &mut words {

@@ -244,17 +244,17 @@ fn a_short_phrase_written_for_a_longer_one_is_asked_about_whole() {
     assert_invariants(&report, &script);
 }
 
-/// A rescorer that hears an "uh" right before the heard word starting at the given time, and
-/// nothing else.
-struct FillerBefore(f64);
+/// A rescorer that hears the given extra words right before the heard word starting at the
+/// given time, and nothing else.
+struct HearsBefore(f64, &'static [&'static str]);
 
-impl Rescorer for FillerBefore {
+impl Rescorer for HearsBefore {
     fn prefer_script(&self, _start: f64, _end: f64, _heard: &[&str], _script: &[&str]) -> Option<f32> {
         None
     }
 
     fn prefer_extra(&self, before: f64, extra: &[&str]) -> Option<f32> {
-        Some(if (before - self.0).abs() < 1e-9 && extra == ["uh,"] { 0.2 } else { 1e-6 })
+        Some(if (before - self.0).abs() < 1e-9 && extra == self.1 { 0.2 } else { 1e-6 })
     }
 }
 
@@ -264,7 +264,7 @@ fn a_filler_the_recogniser_left_unwritten_is_heard() {
     // "fellow" takes 0.7 s more than its sounds need: something was said there.
     let heard = hearing("so my |0.7 fellow americans ask not");
     let fellow = heard.words[2].start;
-    let options = AlignOptions { rescorer: Some(&FillerBefore(fellow)), ..AlignOptions::default() };
+    let options = AlignOptions { rescorer: Some(&HearsBefore(fellow, &["uh,"])), ..AlignOptions::default() };
     let report = analyze(&script, &heard, &options);
     assert_eq!(render(&report), "so my +uh:filler fellow americans ask not");
     assert_eq!(report.summary.fillers, 1);
@@ -274,11 +274,32 @@ fn a_filler_the_recogniser_left_unwritten_is_heard() {
 
     // Where no word lasts longer than its sounds, nothing is asked.
     let even = hearing("so my fellow americans ask not");
-    let options = AlignOptions { rescorer: Some(&FillerBefore(even.words[2].start)), ..AlignOptions::default() };
+    let options =
+        AlignOptions { rescorer: Some(&HearsBefore(even.words[2].start, &["uh,"])), ..AlignOptions::default() };
     assert_eq!(render(&analyze(&script, &even, &options)), "so my fellow americans ask not");
     // And a reading the model finds far less likely than the words as heard is no filler.
-    let options = AlignOptions { rescorer: Some(&FillerBefore(-1.0)), ..AlignOptions::default() };
+    let options = AlignOptions { rescorer: Some(&HearsBefore(-1.0, &["uh,"])), ..AlignOptions::default() };
     assert_eq!(render(&analyze(&script, &heard, &options)), "so my fellow americans ask not");
+}
+
+#[test]
+fn words_said_twice_that_the_recogniser_wrote_once_are_heard() {
+    let script = Script::parse("so my fellow americans ask not").unwrap();
+    let heard = hearing("so my |0.7 fellow americans ask not");
+    let fellow = heard.words[2].start;
+    let rescorer = HearsBefore(fellow, &["my"]);
+    let report = analyze(&script, &heard, &AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() });
+    assert_eq!(render(&report), "so my +my:rep fellow americans ask not");
+    assert_eq!(report.words[2].relates_to, Some(1));
+    let (first, again) = (&report.words[1], &report.words[2]);
+    assert!(first.end <= again.start && again.end <= report.words[3].start, "the first saying, then the second");
+    assert_invariants(&report, &script);
+
+    // A phrase said twice.
+    let rescorer = HearsBefore(fellow, &["so", "my"]);
+    let report = analyze(&script, &heard, &AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() });
+    assert_eq!(render(&report), "so my +so:rep +my:rep fellow americans ask not");
+    assert_invariants(&report, &script);
 }
 
 #[test]

@@ -175,6 +175,26 @@ fn a_filler_the_recogniser_dropped_is_heard() {
     );
 }
 
+/// "sure all" said twice in a clean read, the second time spliced in: tiny.en writes the
+/// sentence once ("I am sure all schools would accept that"), and "sure" and "all" take the
+/// time of both sayings. Asked, the model hears the words said again.
+#[test]
+fn words_said_twice_that_the_recogniser_wrote_once_are_heard() {
+    let script = std::fs::read_to_string(corpus("spliced_vctk_p301_102_repetition.txt")).unwrap();
+    let report = report("spliced_vctk_p301_102_repetition.wav", &script);
+    let repeated: Vec<(String, u64)> = entries(&report, "repeated")
+        .iter()
+        .map(|w| (w["heard"].as_str().unwrap().to_string(), w["relates_to"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(repeated, [("sure".to_string(), 2), ("all".to_string(), 3)], "{report:#}");
+    let words = report["words"].as_array().unwrap();
+    assert!(
+        words.iter().filter(|w| !w["script_index"].is_null()).all(|w| w["verdict"] == "correct"),
+        "every script word was read: {report:#}"
+    );
+    assert_eq!(report["summary"]["repetitions"], 1, "one stumble, two words: {report:#}");
+}
+
 #[test]
 fn false_starts_are_heard() {
     let report = designed("mfa_cutoffprogressive");
