@@ -35,8 +35,10 @@ const FILLER_BAR: f32 = 0.0067;
 /// 1 to 10,000); 0.0067 found 0.50 of them, 0.0005 0.59 with more false alarms.
 const REPEAT_BAR: f32 = 0.002;
 
-/// How sure a stumble found this way is: on the spliced set, 0.90 of the fillers were there.
-const FOUND_CONFIDENCE: f32 = 0.9;
+/// How sure a stumble found this way is: on the spliced set, 0.90 of the fillers found were
+/// there, and 0.55 of the words found said again.
+const FILLER_CONFIDENCE: f32 = 0.9;
+const REPEAT_CONFIDENCE: f32 = 0.55;
 
 /// The spellings asked about, as the verbatim prompt writes them.
 const FILLERS: [&str; 2] = ["um,", "uh,"];
@@ -173,7 +175,7 @@ fn put_in(words: &mut Vec<TakeWord>, at: usize, unwritten: &Unwritten) {
             let start = words[at].start.unwrap_or(from).max(from);
             let line = words[at].line;
             let heard = filler.trim_end_matches(',').to_string();
-            words.insert(at, extra_entry(heard, Verdict::Filler, (from, start), FOUND_CONFIDENCE, line));
+            words.insert(at, extra_entry(heard, Verdict::Filler, (from, start), FILLER_CONFIDENCE, line));
         }
         Unwritten::Repeat(first) => {
             let (Some(begin), Some(end)) = (words[*first].start, words[at - 1].end) else { return };
@@ -187,7 +189,7 @@ fn put_in(words: &mut Vec<TakeWord>, at: usize, unwritten: &Unwritten) {
                     word.heard.clone().unwrap_or_default(),
                     Verdict::Repeated,
                     (half(s) + (end - begin) / 2.0, half(e) + (end - begin) / 2.0),
-                    FOUND_CONFIDENCE,
+                    REPEAT_CONFIDENCE,
                     word.line,
                 );
                 entry.relates_to = word.script_index;
