@@ -300,6 +300,14 @@ fn words_said_twice_that_the_recogniser_wrote_once_are_heard() {
     let report = analyze(&script, &heard, &AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() });
     assert_eq!(render(&report), "so my +so:rep +my:rep fellow americans ask not");
     assert_invariants(&report, &script);
+
+    // A line of its own, such as a poem's number read slowly before a pause, is not asked about
+    // however likely the model finds it said twice.
+    let script = Script::parse("Two\nwhen forty winters").unwrap();
+    let heard = hearing("two |0.4 when forty winters");
+    let rescorer = HearsBefore(heard.words[1].start, &["two"]);
+    let report = analyze(&script, &heard, &AlignOptions { rescorer: Some(&rescorer), ..AlignOptions::default() });
+    assert_eq!(render(&report), "Two when forty winters");
 }
 
 #[test]

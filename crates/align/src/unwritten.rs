@@ -50,6 +50,9 @@ const FILLERS: [&str; 2] = ["um,", "uh,"];
 /// flagged 43, 1.0 none more than without these questions.
 const REPEAT_ROOM: f64 = 1.0;
 
+/// The longest silence (seconds) counted as room for words said again.
+const LONGEST_PAUSE_IN_ROOM: f64 = 1.0;
+
 /// The longest run of words asked about as said twice.
 const LONGEST_REPEAT: usize = 3;
 
@@ -132,7 +135,8 @@ pub(crate) fn find_unwritten_stumbles(words: &mut Vec<TakeWord>, script_tokens: 
 }
 
 /// What is asked before entry `at`: each filler; the one to [`LONGEST_REPEAT`] entries before it
-/// said again, where they are script words heard right in a row and have the room.
+/// said again, where they are script words heard right in a row, have the room, and are not a
+/// whole line.
 fn readings_before(
     words: &[TakeWord],
     at: usize,
@@ -148,10 +152,25 @@ fn readings_before(
         if !run.iter().all(heard_right) || !in_a_row {
             break;
         }
-        let begin = heard_end_before(words, from).or(words[from].start);
-        let room = words[at].end.zip(begin).map_or(0.0, |(end, begin)| end - begin);
+        // The words' own time, and the short silences between and before them: a longer one
+        // is a pause, where the recogniser would have heard words said again.
+        let mut room = 0.0;
+        let mut last_end = heard_end_before(words, from);
+        for word in &words[from..=at] {
+            let (Some(start), Some(end)) = (word.start, word.end) else { continue };
+            let silence = last_end.map_or(0.0, |last| (start - last).max(0.0));
+            room += (end - start) + if silence <= LONGEST_PAUSE_IN_ROOM { silence } else { 0.0 };
+            last_end = Some(end);
+        }
         let needs: f64 = run.iter().map(sounds).sum::<f64>() * (1.0 + REPEAT_ROOM) + sounds(&words[at]);
-        if room >= SECONDS_PER_SOUND * needs {
+        // A whole line is not asked about: a short one (a poem's number, a title) is read
+        // slowly and set apart, which leaves room that no word said again took, and the model
+        // heard "II" said twice in a clean reading of a sonnet.
+        let line = run[0].line;
+        let whole_line = run.iter().all(|w| w.line == line)
+            && words[..from].iter().rev().find(|w| w.script_index.is_some()).is_none_or(|w| w.line != line)
+            && words[at].line != line;
+        if room >= SECONDS_PER_SOUND * needs && !whole_line {
             readings.push(Unwritten::Repeat(from));
         }
     }
