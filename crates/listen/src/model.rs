@@ -1,4 +1,5 @@
-//! Whisper's encoder and decoder, written on candle for Encore.
+//! Whisper's encoder and decoder, written for Encore: the encoder on candle, the decoder on
+//! Encore's own CPU code ([`crate::cpu`]).
 //!
 //! The weights keep CTranslate2's names and its fused projections (one matrix for
 //! query/key/value in self-attention, one for key/value in cross-attention): a fused projection
@@ -11,24 +12,27 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use candle_core::quantized::QMatMul;
-use candle_core::{D, Device, IndexOp, Module, Tensor};
+use candle_core::{D, Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
 use crate::cpu::kernels::Gelu;
+use crate::cpu::reading::{self, Linear, ReadingLayer, ReadingWeights, TextMemory};
 use crate::cpu::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
 
 type Result<T> = candle_core::Result<T>;
 
-/// The weights by CTranslate2 name, already f32 on the CPU.
+/// The weights by CTranslate2 name on the CPU, in f32 but for the token embeddings, which may
+/// be as stored (see `ModelFiles::read`).
 pub type Weights = HashMap<String, Tensor>;
 
-fn take(weights: &Weights, name: &str) -> Result<Tensor> {
-    weights.get(name).cloned().ok_or_else(|| candle_core::Error::Msg(format!("the model has no weight {name}")))
+/// Removes a weight from the map: the network keeps its own copies, in the layouts its
+/// products read, and the map's is then freed at once rather than at the end of loading.
+fn take(weights: &mut Weights, name: &str) -> Result<Tensor> {
+    weights.remove(name).ok_or_else(|| candle_core::Error::Msg(format!("the model has no weight {name}")))
 }
 
-fn layer_norm(weights: &Weights, prefix: &str) -> Result<LayerNorm> {
+fn layer_norm(weights: &mut Weights, prefix: &str) -> Result<LayerNorm> {
     Ok(LayerNorm::new(take(weights, &format!("{prefix}/gamma"))?, take(weights, &format!("{prefix}/beta"))?, 1e-5))
 }
 
@@ -52,32 +56,26 @@ impl Precision {
     }
 }
 
-/// A linear layer. Many rows at once (the encoder; the decoder reading a prompt, timing words
-/// or rescoring) are one f32 matrix product: candle's 8-bit product does them row by row, and
-/// made rescoring and the timing pass a quarter slower. The decoder's greedy step, one row,
-/// reads an 8-bit copy instead ([`crate::cpu::step`]), where reading the weights is the cost.
+/// A linear layer of the encoder, whose products have 1500 rows, through candle.
 struct Projection {
-    matrix: QMatMul,
+    /// The weight transposed, `[inputs, outputs]`, contiguous: `gemm` reads it so without
+    /// repacking it (a feed-forward layer's first product, 1500 rows, 4.4-4.9 ms against
+    /// 5.3-6.3 ms with the weight read transposed).
+    inputs_by_outputs: Tensor,
     bias: Option<Tensor>,
-    /// The same matrix and bias for the decoder's step, when 8-bit.
-    step: Option<Arc<Int8Matrix>>,
 }
 
 impl Projection {
-    fn load(weights: &Weights, prefix: &str, precision: Precision) -> Result<Projection> {
+    fn load(weights: &mut Weights, prefix: &str) -> Result<Projection> {
         let weight = take(weights, &format!("{prefix}/weight"))?;
-        let bias = weights.get(&format!("{prefix}/bias"));
-        let step = match precision {
-            Precision::Int8 => Some(Arc::new(Int8Matrix::quantize(&weight, bias)?)),
-            Precision::F32 => None,
-        };
-        Ok(Projection { matrix: QMatMul::Tensor(weight), bias: bias.cloned(), step })
+        let bias = weights.remove(&format!("{prefix}/bias"));
+        Ok(Projection { inputs_by_outputs: weight.t()?.contiguous()?, bias })
     }
 }
 
 impl Module for Projection {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = self.matrix.forward(x)?;
+        let y = x.broadcast_matmul(&self.inputs_by_outputs)?;
         match &self.bias {
             Some(bias) => y.broadcast_add(bias),
             None => Ok(y),
@@ -96,20 +94,8 @@ fn merge_heads(x: &Tensor) -> Result<Tensor> {
     x.transpose(1, 2)?.reshape((batch, time, heads * width))
 }
 
-/// Scaled dot-product attention; returns the output and the attention weights.
-fn attend(query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -> Result<(Tensor, Tensor)> {
-    // Scaling the query rather than the scores touches `width` numbers per query instead of
-    // one per key: 1500 times fewer in the encoder.
-    let scale = 1.0 / (query.dim(D::Minus1)? as f64).sqrt();
-    let mut scores = (query * scale)?.matmul(&key.t()?)?;
-    if let Some(mask) = mask {
-        scores = scores.broadcast_add(mask)?;
-    }
-    let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-    Ok((weights.matmul(value)?, weights))
-}
-
-/// [`attend`] without a mask, through the blocked kernel that keeps the scores in cache.
+/// Attention of every position to every other, through the blocked kernel that keeps the
+/// scores in cache.
 fn attend_all(query: &Tensor, key: &Tensor, value: &Tensor) -> Result<Tensor> {
     let (shape, device) = (query.shape().clone(), query.device().clone());
     let (batch, heads, positions, width) = query.dims4()?;
@@ -132,11 +118,11 @@ struct FeedForward {
 }
 
 impl FeedForward {
-    fn load(weights: &Weights, prefix: &str, precision: Precision) -> Result<FeedForward> {
+    fn load(weights: &mut Weights, prefix: &str) -> Result<FeedForward> {
         Ok(FeedForward {
             norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
-            up: Projection::load(weights, &format!("{prefix}/linear_0"), precision)?,
-            down: Projection::load(weights, &format!("{prefix}/linear_1"), precision)?,
+            up: Projection::load(weights, &format!("{prefix}/linear_0"))?,
+            down: Projection::load(weights, &format!("{prefix}/linear_1"))?,
         })
     }
 
@@ -154,38 +140,20 @@ struct SelfAttention {
 }
 
 impl SelfAttention {
-    fn load(weights: &Weights, prefix: &str, heads: usize, precision: Precision) -> Result<SelfAttention> {
+    fn load(weights: &mut Weights, prefix: &str, heads: usize) -> Result<SelfAttention> {
         Ok(SelfAttention {
             norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
-            query_key_value: Projection::load(weights, &format!("{prefix}/linear_0"), precision)?,
-            out: Projection::load(weights, &format!("{prefix}/linear_1"), precision)?,
+            query_key_value: Projection::load(weights, &format!("{prefix}/linear_0"))?,
+            out: Projection::load(weights, &format!("{prefix}/linear_1"))?,
             heads,
         })
     }
 
-    /// With a cache, the new keys and values are appended to it and attention covers all of it.
-    fn forward(
-        &self,
-        x: &Tensor,
-        cache: Option<&mut Option<(Tensor, Tensor)>>,
-        mask: Option<&Tensor>,
-    ) -> Result<Tensor> {
-        // Every position attending to every other (the encoder) goes through the blocked kernel.
-        let all_to_all = cache.is_none() && mask.is_none();
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let fused = self.query_key_value.forward(&self.norm.forward(x)?)?;
         let width = fused.dim(D::Minus1)? / 3;
-        let query = split_heads(&fused.narrow(D::Minus1, 0, width)?, self.heads)?;
-        let mut key = split_heads(&fused.narrow(D::Minus1, width, width)?, self.heads)?;
-        let mut value = split_heads(&fused.narrow(D::Minus1, 2 * width, width)?, self.heads)?;
-        if let Some(cache) = cache {
-            if let Some((old_key, old_value)) = cache.as_ref() {
-                key = Tensor::cat(&[old_key, &key], 2)?;
-                value = Tensor::cat(&[old_value, &value], 2)?;
-            }
-            *cache = Some((key.clone(), value.clone()));
-        }
-        let attended =
-            if all_to_all { attend_all(&query, &key, &value)? } else { attend(&query, &key, &value, mask)?.0 };
+        let part = |at: usize| split_heads(&fused.narrow(D::Minus1, at * width, width)?, self.heads);
+        let attended = attend_all(&part(0)?, &part(1)?, &part(2)?)?;
         x + self.out.forward(&merge_heads(&attended)?)?
     }
 }
@@ -205,18 +173,13 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    fn load(weights: &Weights, config: &ModelConfig) -> Result<Encoder> {
+    fn load(weights: &mut Weights, config: &ModelConfig) -> Result<Encoder> {
         let layers = (0..config.encoder_layers)
             .map(|i| {
                 let prefix = format!("encoder/layer_{i}");
                 Ok(EncoderLayer {
-                    attention: SelfAttention::load(
-                        weights,
-                        &format!("{prefix}/self_attention"),
-                        config.heads,
-                        Precision::F32,
-                    )?,
-                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"), Precision::F32)?,
+                    attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads)?,
+                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"))?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -239,41 +202,32 @@ impl Encoder {
         let positions = self.positions.narrow(0, 0, x.dim(1)?)?;
         let mut x = x.broadcast_add(&positions)?;
         for layer in &self.layers {
-            x = layer.attention.forward(&x, None, None)?;
+            x = layer.attention.forward(&x)?;
             x = layer.feed_forward.forward(&x)?;
         }
         self.norm.forward(&x)
     }
 }
 
-struct DecoderLayer {
-    self_attention: SelfAttention,
-    cross_norm: LayerNorm,
-    cross_query: Projection,
-    cross_key_value: Projection,
-    cross_out: Projection,
-    feed_forward: FeedForward,
-}
+/// A window's audio as the decoder attends to it: each layer's keys and values, head by head
+/// (`[heads, audio positions, head width]` twice), computed once and shared by every reading
+/// of the window.
+pub(crate) type AudioMemory = Arc<Vec<(Vec<f32>, Vec<f32>)>>;
 
-/// The text decoder.
+/// The text decoder. Its passes over many tokens ([`crate::cpu::reading`]) read f32 weights;
+/// its greedy step ([`crate::cpu::step`]) reads 8-bit copies, where that is the precision.
 pub struct Decoder {
-    embeddings: Tensor,
-    /// The weights again, for decoding a token at a time outside candle (see [`crate::cpu::step`]);
-    /// with 8-bit weights only, since the step is written for those.
+    reading: ReadingWeights,
+    /// The weights again in 8 bits, for decoding a token at a time; `None` in f32.
     step_weights: Option<StepWeights>,
-
-    positions: Tensor,
-    layers: Vec<DecoderLayer>,
-    norm: LayerNorm,
-    heads: usize,
 }
 
 /// What the decoder remembers while it reads one window: the audio's keys and values for
-/// cross-attention (computed once), and its own past keys and values.
+/// cross-attention (computed once), and its own keys and values for the text so far.
 #[derive(Clone)]
 pub struct DecoderState {
-    cross: Vec<(Tensor, Tensor)>,
-    cache: Vec<Option<(Tensor, Tensor)>>,
+    audio: AudioMemory,
+    text: TextMemory,
     /// How many tokens have been fed so far.
     pub length: usize,
 }
@@ -282,22 +236,20 @@ impl DecoderState {
     /// A state for another reading of the same window: the audio's keys and values (the
     /// costly part, shared, not copied) without any tokens.
     pub fn restart(&self) -> DecoderState {
-        DecoderState { cross: self.cross.clone(), cache: vec![None; self.cache.len()], length: 0 }
+        DecoderState { audio: self.audio.clone(), text: TextMemory::default(), length: 0 }
     }
 
     /// This state as it was after its first `length` tokens, to go on from there another way.
     pub fn truncated(&self, length: usize) -> Result<DecoderState> {
-        let cache = self
-            .cache
-            .iter()
-            .map(|layer| {
-                layer
-                    .as_ref()
-                    .map(|(key, value)| Ok((key.narrow(2, 0, length)?, value.narrow(2, 0, length)?)))
-                    .transpose()
-            })
-            .collect::<Result<_>>()?;
-        Ok(DecoderState { cross: self.cross.clone(), cache, length })
+        if length > self.length {
+            candle_core::bail!("a reading of {} tokens has no first {length}", self.length);
+        }
+        let mut text = self.text.clone();
+        let per_token = |rows: &Vec<f32>| rows.len() / self.length.max(1);
+        for rows in text.keys.iter_mut().chain(text.values.iter_mut()) {
+            rows.truncate(length * per_token(rows));
+        }
+        Ok(DecoderState { audio: self.audio.clone(), text, length })
     }
 }
 
@@ -309,63 +261,99 @@ pub struct DecoderOutput {
 }
 
 impl Decoder {
-    fn load(weights: &Weights, config: &ModelConfig, precision: Precision) -> Result<Decoder> {
-        let layers: Vec<DecoderLayer> = (0..config.decoder_layers)
-            .map(|i| {
-                let prefix = format!("decoder/layer_{i}");
-                Ok(DecoderLayer {
-                    self_attention: SelfAttention::load(
-                        weights,
-                        &format!("{prefix}/self_attention"),
-                        config.heads,
-                        precision,
-                    )?,
-                    cross_norm: layer_norm(weights, &format!("{prefix}/attention/layer_norm"))?,
-                    cross_query: Projection::load(weights, &format!("{prefix}/attention/linear_0"), precision)?,
-                    // Computed once per window from all 1500 positions: a product of whole
-                    // matrices, which f32 does fastest.
-                    cross_key_value: Projection::load(
-                        weights,
-                        &format!("{prefix}/attention/linear_1"),
-                        Precision::F32,
-                    )?,
-                    cross_out: Projection::load(weights, &format!("{prefix}/attention/linear_2"), precision)?,
-                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"), precision)?,
+    fn load(weights: &mut Weights, config: &ModelConfig, precision: Precision) -> Result<Decoder> {
+        let mut layers = Vec::with_capacity(config.decoder_layers);
+        let mut step_layers = Vec::with_capacity(config.decoder_layers);
+        for i in 0..config.decoder_layers {
+            let prefix = format!("decoder/layer_{i}");
+            let mut norm = |name: &str| -> Result<Norm> {
+                let scale = take(weights, &format!("{prefix}/{name}/gamma"))?;
+                Norm::new(&scale, &take(weights, &format!("{prefix}/{name}/beta"))?)
+            };
+            let (self_norm, cross_norm, feed_forward_norm) =
+                (norm("self_attention/layer_norm")?, norm("attention/layer_norm")?, norm("ffn/layer_norm")?);
+            // Each matrix in f32 for the passes and, where the step reads 8 bits, quantised for it.
+            let mut matrix = |name: &str, for_step: bool| -> Result<(Linear, Option<Int8Matrix>)> {
+                let weight = take(weights, &format!("{prefix}/{name}/weight"))?;
+                let bias = weights.remove(&format!("{prefix}/{name}/bias"));
+                let step = (for_step && precision == Precision::Int8)
+                    .then(|| Int8Matrix::quantize(&weight, bias.as_ref()))
+                    .transpose()?;
+                Ok((Linear::transposing(&weight, bias.as_ref())?, step))
+            };
+            let (query_key_value, step_query_key_value) = matrix("self_attention/linear_0", true)?;
+            let (self_out, step_self_out) = matrix("self_attention/linear_1", true)?;
+            let (cross_query, step_cross_query) = matrix("attention/linear_0", true)?;
+            // Computed once per window from all its audio positions: only ever many rows.
+            let (cross_key_value, _) = matrix("attention/linear_1", false)?;
+            let (cross_out, step_cross_out) = matrix("attention/linear_2", true)?;
+            let (up, step_up) = matrix("ffn/linear_0", true)?;
+            let (down, step_down) = matrix("ffn/linear_1", true)?;
+            if let (Some(query_key_value), Some(self_out), Some(cross_query), Some(cross_out), Some(up), Some(down)) =
+                (step_query_key_value, step_self_out, step_cross_query, step_cross_out, step_up, step_down)
+            {
+                step_layers.push(StepLayer {
+                    self_norm: self_norm.clone(),
+                    query_key_value,
+                    self_out,
+                    cross_norm: cross_norm.clone(),
+                    cross_query,
+                    cross_out,
+                    feed_forward_norm: feed_forward_norm.clone(),
+                    up,
+                    down,
+                });
+            }
+            layers.push(ReadingLayer {
+                self_norm,
+                query_key_value,
+                self_out,
+                cross_norm,
+                cross_query,
+                cross_key_value,
+                cross_out,
+                feed_forward_norm,
+                up,
+                down,
+            });
+        }
+        let norm = Norm::new(&take(weights, "decoder/layer_norm/gamma")?, &take(weights, "decoder/layer_norm/beta")?)?;
+        let embeddings = take(weights, "decoder/embeddings/weight")?;
+        let (vocabulary, width) = embeddings.dims2()?;
+        let step_weights = (precision == Precision::Int8)
+            .then(|| -> Result<StepWeights> {
+                Ok(StepWeights {
+                    layers: step_layers,
+                    norm: norm.clone(),
+                    projection: Int8Matrix::quantize(&embeddings, None)?,
+                    heads: config.heads,
+                    width,
                 })
             })
-            .collect::<Result<_>>()?;
-        let embeddings = take(weights, "decoder/embeddings/weight")?;
-        let positions = take(weights, "decoder/position_encodings/encodings")?;
-        let norm = layer_norm(weights, "decoder/layer_norm")?;
-        let step_weights = step_weights(config, &layers, &norm, &embeddings, &positions)?;
-        Ok(Decoder { step_weights, embeddings, positions, layers, norm, heads: config.heads })
+            .transpose()?;
+        let embeddings = {
+            let (storage, layout) = embeddings.storage_and_layout();
+            reading::transposed(&storage, layout, vocabulary, width)?
+        };
+        let positions = take(weights, "decoder/position_encodings/encodings")?.flatten_all()?.to_vec1::<f32>()?;
+        let reading = ReadingWeights { layers, norm, embeddings, positions, vocabulary, width, heads: config.heads };
+        Ok(Decoder { reading, step_weights })
     }
 
-    /// Decoding from `state` on a token at a time, outside candle (about 2 ms a step against
-    /// 3.3 ms through [`Decoder::forward`]; see [`crate::cpu::step`]); `None` where the weights
-    /// are not 8-bit.
+    /// Decoding from `state` on a token at a time with 8-bit weights (about 2 ms a step; see
+    /// [`crate::cpu::step`]); `None` where the weights are f32.
     pub fn steps(&self, state: &DecoderState) -> Result<Option<Steps<'_>>> {
-        self.step_weights
+        Ok(self
+            .step_weights
             .as_ref()
-            .map(|weights| Steps::new(weights, &state.cross, &state.cache, state.length))
-            .transpose()
+            .map(|weights| Steps::new(weights, &self.reading, &state.audio, &state.text, state.length)))
     }
 
-    /// Prepares to decode against one window's encoded audio.
+    /// Prepares to decode against one window's encoded audio, `[1, audio positions, width]`.
     pub fn start(&self, audio: &Tensor) -> Result<DecoderState> {
-        let cross = self
-            .layers
-            .iter()
-            .map(|layer| {
-                let fused = layer.cross_key_value.forward(audio)?;
-                let width = fused.dim(D::Minus1)? / 2;
-                Ok((
-                    split_heads(&fused.narrow(D::Minus1, 0, width)?, self.heads)?,
-                    split_heads(&fused.narrow(D::Minus1, width, width)?, self.heads)?,
-                ))
-            })
-            .collect::<Result<_>>()?;
-        Ok(DecoderState { cross, cache: vec![None; self.layers.len()], length: 0 })
+        let (_, positions, _) = audio.dims3()?;
+        let audio = self.reading.hear(&audio.flatten_all()?.to_vec1::<f32>()?, positions);
+        Ok(DecoderState { audio: Arc::new(audio), text: TextMemory::default(), length: 0 })
     }
 
     /// Feeds `tokens` after those already in `state`. `alignment_heads` lists (layer, head)
@@ -389,98 +377,33 @@ impl Decoder {
         alignment_heads: &[(usize, usize)],
         first_scored: usize,
     ) -> Result<DecoderOutput> {
-        let device = self.embeddings.device();
-        let count = tokens.len();
-        let ids = Tensor::new(tokens, device)?;
-        let mut x = self
-            .embeddings
-            .index_select(&ids, 0)?
-            .broadcast_add(&self.positions.narrow(0, state.length, count)?)?
-            .unsqueeze(0)?;
-        let mask = (count > 1).then(|| causal_mask(count, state.length, device)).transpose()?;
-        let mut alignment = Vec::new();
-        for (index, layer) in self.layers.iter().enumerate() {
-            x = layer.self_attention.forward(&x, Some(&mut state.cache[index]), mask.as_ref())?;
-            let query = split_heads(&layer.cross_query.forward(&layer.cross_norm.forward(&x)?)?, self.heads)?;
-            let (key, value) = &state.cross[index];
-            let (attended, weights) = attend(&query, key, value, None)?;
-            for &(_, head) in alignment_heads.iter().filter(|(l, _)| *l == index) {
-                alignment.push(weights.i((0, head))?);
-            }
-            x = (&x + layer.cross_out.forward(&merge_heads(&attended)?)?)?;
-            x = layer.feed_forward.forward(&x)?;
+        let (count, past) = (tokens.len(), state.length);
+        if count == 0 || first_scored >= count {
+            candle_core::bail!("a decoder pass scores at least one of the tokens it reads");
         }
+        if past + count > self.reading.text_positions() {
+            candle_core::bail!("the decoder reads at most {} tokens a window", self.reading.text_positions());
+        }
+        let audio: Vec<(&[f32], &[f32])> = state.audio.iter().map(|(k, v)| (k.as_slice(), v.as_slice())).collect();
+        let read = self.reading.read(tokens, &mut state.text, &audio, alignment_heads, first_scored);
         state.length += count;
-        let x = self.norm.forward(&x.narrow(1, first_scored, count - first_scored)?)?;
-        let count = count - first_scored;
-        // One new token reads the 8-bit projection; many at once (the prompt, the word-timing
-        // pass, rescoring) are one f32 matrix product, which a quantised product would do row
-        // by row.
+        // One row scored (the token after a prompt) reads the 8-bit projection, as the steps
+        // that follow it do; more are one f32 product, which reads the weights once for all.
         let logits = match &self.step_weights {
-            Some(weights) if count == 1 => {
-                let logits = weights.logits(&x.flatten_all()?.to_vec1()?);
-                let vocabulary = logits.len();
-                Tensor::from_vec(logits, (1, vocabulary), device)?
-            }
-            _ => x.squeeze(0)?.matmul(&self.embeddings.t()?)?,
+            Some(weights) if count - first_scored == 1 => weights.logits(&read.hidden),
+            _ => self.reading.logits(&read.hidden),
         };
-        let alignment = if alignment.is_empty() { None } else { Some(Tensor::stack(&alignment, 0)?) };
+        let device = Device::Cpu;
+        let logits = Tensor::from_vec(logits, (count - first_scored, self.reading.vocabulary), &device)?;
+        let alignment = if read.alignment.is_empty() {
+            None
+        } else {
+            let heads = read.alignment.len();
+            let positions = read.alignment[0].len() / count;
+            Some(Tensor::from_vec(read.alignment.concat(), (heads, count, positions), &device)?)
+        };
         Ok(DecoderOutput { logits, alignment })
     }
-}
-
-/// The decoder's weights as [`crate::cpu::step`] reads them: the layers' own 8-bit matrices and
-/// norms, or `None` where the weights are f32.
-fn step_weights(
-    config: &ModelConfig,
-    layers: &[DecoderLayer],
-    norm: &LayerNorm,
-    embeddings: &Tensor,
-    positions: &Tensor,
-) -> Result<Option<StepWeights>> {
-    let mut step_layers = Vec::with_capacity(layers.len());
-    for layer in layers {
-        let attention = &layer.self_attention;
-        let feed_forward = &layer.feed_forward;
-        let (Some(query_key_value), Some(self_out), Some(cross_query), Some(cross_out), Some(up), Some(down)) = (
-            attention.query_key_value.step.clone(),
-            attention.out.step.clone(),
-            layer.cross_query.step.clone(),
-            layer.cross_out.step.clone(),
-            feed_forward.up.step.clone(),
-            feed_forward.down.step.clone(),
-        ) else {
-            return Ok(None);
-        };
-        step_layers.push(StepLayer {
-            self_norm: Norm::of(&attention.norm)?,
-            query_key_value,
-            self_out,
-            cross_norm: Norm::of(&layer.cross_norm)?,
-            cross_query,
-            cross_out,
-            feed_forward_norm: Norm::of(&feed_forward.norm)?,
-            up,
-            down,
-        });
-    }
-    Ok(Some(StepWeights {
-        embeddings: embeddings.clone(),
-        positions: positions.clone(),
-        layers: step_layers,
-        norm: Norm::of(norm)?,
-        projection: Int8Matrix::quantize(embeddings, None)?,
-        heads: config.heads,
-        width: embeddings.dim(1)?,
-    }))
-}
-
-/// A mask that lets each new token see every earlier token and itself, not later ones.
-fn causal_mask(count: usize, past: usize, device: &Device) -> Result<Tensor> {
-    let values: Vec<f32> = (0..count)
-        .flat_map(|row| (0..past + count).map(move |column| if column > past + row { f32::NEG_INFINITY } else { 0.0 }))
-        .collect();
-    Tensor::from_vec(values, (count, past + count), device)
 }
 
 /// The whole model.
@@ -490,7 +413,10 @@ pub struct Whisper {
 }
 
 impl Whisper {
-    pub fn load(weights: &Weights, config: &ModelConfig, precision: Precision) -> Result<Whisper> {
-        Ok(Whisper { encoder: Encoder::load(weights, config)?, decoder: Decoder::load(weights, config, precision)? })
+    /// Builds the network from the weights, which it takes: the network keeps its weights in
+    /// its own layouts, and each original is freed as soon as it is copied.
+    pub fn load(mut weights: Weights, config: &ModelConfig, precision: Precision) -> Result<Whisper> {
+        let encoder = Encoder::load(&mut weights, config)?;
+        Ok(Whisper { encoder, decoder: Decoder::load(&mut weights, config, precision)? })
     }
 }

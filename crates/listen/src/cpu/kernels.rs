@@ -34,11 +34,11 @@ pub fn attend_all(query: &[f32], key: &[f32], value: &[f32], heads: usize, posit
             let rows = out.len() / width;
             let query = &query[block * QUERIES_PER_BLOCK * width..][..rows * width];
             scores.resize(rows * positions, 0.0);
-            multiply(scores, query, key, rows, positions, width, Right::Transposed, scale);
+            multiply(scores, query, key, rows, positions, width, Right::Transposed, scale, false);
             for row in scores.chunks_exact_mut(positions) {
                 softmax_in_place(row);
             }
-            multiply(out, scores, value, rows, width, positions, Right::AsIs, 1.0);
+            multiply(out, scores, value, rows, width, positions, Right::AsIs, 1.0, false);
         });
     });
     out
@@ -46,7 +46,7 @@ pub fn attend_all(query: &[f32], key: &[f32], value: &[f32], heads: usize, posit
 
 /// How the right-hand matrix of a product is stored.
 #[derive(Clone, Copy)]
-enum Right {
+pub(crate) enum Right {
     /// `[inner, columns]`, row-major.
     AsIs,
     /// `[columns, inner]`, row-major: it is used transposed.
@@ -54,10 +54,11 @@ enum Right {
 }
 
 /// `out = scale * left · right`, with `left` `[rows, inner]` row-major and `out`
-/// `[rows, columns]` row-major; single-threaded, since the blocks are already shared out.
+/// `[rows, columns]` row-major; on the pool's threads when `shared`, on the calling one
+/// otherwise (where the work is already shared out, or too small to share).
 #[allow(clippy::too_many_arguments)]
 #[allow(unsafe_code)]
-fn multiply(
+pub(crate) fn multiply(
     out: &mut [f32],
     left: &[f32],
     right: &[f32],
@@ -66,6 +67,7 @@ fn multiply(
     inner: usize,
     right_is: Right,
     scale: f32,
+    shared: bool,
 ) {
     assert!(out.len() == rows * columns && left.len() == rows * inner && right.len() == inner * columns);
     let (right_column_stride, right_row_stride) = match right_is {
@@ -96,7 +98,7 @@ fn multiply(
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            if shared { gemm::Parallelism::Rayon(rayon::current_num_threads()) } else { gemm::Parallelism::None },
         );
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! Candle does the model's arithmetic through general operations, each a pass over memory and
 //! a wake-up of the thread pool. Where that cost dominates (the encoder's attention and GELU,
-//! the decoder's step a token at a time, the log-probabilities over the vocabulary) the work
-//! is written here as plain loops over buffers, with the same arithmetic. They sit apart from
-//! the model so that the network's shape (`model`) reads without them.
+//! the whole decoder, a token at a time or many, the log-probabilities over the vocabulary) the
+//! work is written here as plain loops and matrix products over buffers, with the same
+//! arithmetic. They sit apart from the model so that the network's shape (`model`) reads
+//! without them.
 
 pub(crate) mod kernels;
+pub(crate) mod reading;
 pub(crate) mod step;

@@ -14,12 +14,12 @@
 //! logits differ from its by what 8 bits round (tenths, on logits of tens), and they pick the
 //! same tokens (a test holds it on JFK's line).
 
-use std::sync::Arc;
-
 use candle_core::{Result, Storage, Tensor};
 use rayon::prelude::*;
 
 use crate::cpu::kernels;
+use crate::cpu::reading::{ReadingWeights, TextMemory};
+use crate::model::AudioMemory;
 
 /// Weights in a row share a scale in blocks of this many (candle's and ggml's Q8_0).
 const BLOCK: usize = 32;
@@ -58,11 +58,24 @@ impl Int8Matrix {
         // In parts on the pool's threads, as the weights are widened (see `ModelFiles::read`):
         // the embeddings alone are 20 million weights.
         let part = QUANTIZED_PER_TASK * columns;
-        contiguous_f32(&storage, layout)?
-            .par_chunks(part)
-            .zip(quants.par_chunks_mut(part))
-            .zip(scales.par_chunks_mut(part / BLOCK))
-            .for_each(|((values, quants), scales)| quantize_into(values, quants, scales));
+        let parts = quants.par_chunks_mut(part).zip(scales.par_chunks_mut(part / BLOCK));
+        match stored(&storage, layout)? {
+            Stored::F32(values) => values
+                .par_chunks(part)
+                .zip(parts)
+                .for_each(|(values, (quants, scales))| quantize_into(values, quants, scales)),
+            // A block at a time through the stack: memory a worker takes stays in its own arena.
+            Stored::F16(values) => values.par_chunks(part).zip(parts).for_each(|(values, (quants, scales))| {
+                let blocks = values.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)).zip(scales);
+                for ((values, quants), scale) in blocks {
+                    let mut widened = [0f32; BLOCK];
+                    for (w, v) in widened.iter_mut().zip(values) {
+                        *w = v.to_f32();
+                    }
+                    quantize_into(&widened, quants, std::slice::from_mut(scale));
+                }
+            }),
+        }
         let bias = bias.map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
         Ok(Int8Matrix { rows, columns, quants, scales, bias })
     }
@@ -266,21 +279,18 @@ fn attend(q: &OneQuery, scores: &mut Vec<f32>, out: &mut [f32]) {
 }
 
 /// A layer norm's scale and shift.
+#[derive(Clone)]
 pub(crate) struct Norm {
     scale: Vec<f32>,
     shift: Vec<f32>,
 }
 
 impl Norm {
-    /// The scale and shift of one of candle's layer norms.
-    pub(crate) fn of(norm: &candle_nn::LayerNorm) -> Result<Norm> {
-        let Some(shift) = norm.bias() else {
-            candle_core::bail!("the decoder's layer norms have a shift");
-        };
-        Ok(Norm { scale: norm.weight().to_vec1()?, shift: shift.to_vec1()? })
+    pub(crate) fn new(scale: &Tensor, shift: &Tensor) -> Result<Norm> {
+        Ok(Norm { scale: scale.to_vec1()?, shift: shift.to_vec1()? })
     }
 
-    fn apply(&self, x: &[f32], out: &mut [f32]) {
+    pub(crate) fn apply(&self, x: &[f32], out: &mut [f32]) {
         let n = x.len() as f32;
         let mean = x.iter().sum::<f32>() / n;
         let variance = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
@@ -294,21 +304,18 @@ impl Norm {
 /// One decoder layer's weights, for the step: its matrices are those the layer holds.
 pub(crate) struct StepLayer {
     pub(crate) self_norm: Norm,
-    pub(crate) query_key_value: Arc<Int8Matrix>,
-    pub(crate) self_out: Arc<Int8Matrix>,
+    pub(crate) query_key_value: Int8Matrix,
+    pub(crate) self_out: Int8Matrix,
     pub(crate) cross_norm: Norm,
-    pub(crate) cross_query: Arc<Int8Matrix>,
-    pub(crate) cross_out: Arc<Int8Matrix>,
+    pub(crate) cross_query: Int8Matrix,
+    pub(crate) cross_out: Int8Matrix,
     pub(crate) feed_forward_norm: Norm,
-    pub(crate) up: Arc<Int8Matrix>,
-    pub(crate) down: Arc<Int8Matrix>,
+    pub(crate) up: Int8Matrix,
+    pub(crate) down: Int8Matrix,
 }
 
-/// The decoder's weights, for the step.
+/// The decoder's weights, for the step; the embeddings are read from the f32 weights.
 pub(crate) struct StepWeights {
-    /// `[vocabulary, width]` and `[text positions, width]`, shared with candle's decoder.
-    pub(crate) embeddings: Tensor,
-    pub(crate) positions: Tensor,
     pub(crate) layers: Vec<StepLayer>,
     pub(crate) norm: Norm,
     /// The output projection: the token embeddings, in 8 bits.
@@ -333,7 +340,9 @@ impl StepWeights {
 /// and values so far, one row of `width` per position.
 pub struct Steps<'a> {
     weights: &'a StepWeights,
-    cross: Vec<(Tensor, Tensor)>,
+    /// Where the embeddings are read.
+    reading: &'a ReadingWeights,
+    audio: AudioMemory,
     keys: Vec<Vec<f32>>,
     values: Vec<Vec<f32>>,
     /// Tokens fed so far.
@@ -354,27 +363,31 @@ struct Scratch {
 }
 
 impl<'a> Steps<'a> {
-    /// Goes on from `cross` (each layer's audio keys and values, `[1, heads, positions,
-    /// head width]`) and `cache` (each layer's own keys and values so far, in the same shape).
+    /// Goes on from a window's `audio` keys and values and the `text` read so far.
     pub(crate) fn new(
         weights: &'a StepWeights,
-        cross: &[(Tensor, Tensor)],
-        cache: &[Option<(Tensor, Tensor)>],
+        reading: &'a ReadingWeights,
+        audio: &AudioMemory,
+        text: &TextMemory,
         length: usize,
-    ) -> Result<Steps<'a>> {
-        // [1, heads, positions, head width] -> [positions, heads * head width]: a new row is
-        // then appended as it comes, up to the decoder's last position.
-        let text_positions = weights.positions.dim(0)?;
-        let rows = |t: &Option<(Tensor, Tensor)>, pick: fn(&(Tensor, Tensor)) -> &Tensor| -> Result<Vec<f32>> {
-            let mut out = Vec::with_capacity(text_positions * weights.width);
-            if let Some(pair) = t {
-                out.extend(pick(pair).squeeze(0)?.transpose(0, 1)?.flatten_all()?.to_vec1::<f32>()?);
-            }
-            Ok(out)
+    ) -> Steps<'a> {
+        // Room for a row a token up to the decoder's last position, appended as they come.
+        let room = reading.text_positions() * weights.width;
+        let rows = |layers: &[Vec<f32>], layer: usize| {
+            let mut rows = Vec::with_capacity(room);
+            rows.extend_from_slice(layers.get(layer).map_or(&[][..], |rows| rows.as_slice()));
+            rows
         };
-        let keys = cache.iter().map(|c| rows(c, |p| &p.0)).collect::<Result<_>>()?;
-        let values = cache.iter().map(|c| rows(c, |p| &p.1)).collect::<Result<_>>()?;
-        Ok(Steps { weights, cross: cross.to_vec(), keys, values, length, scratch: Scratch::default() })
+        let layers = weights.layers.len();
+        Steps {
+            weights,
+            reading,
+            audio: audio.clone(),
+            keys: (0..layers).map(|layer| rows(&text.keys, layer)).collect(),
+            values: (0..layers).map(|layer| rows(&text.values, layer)).collect(),
+            length,
+            scratch: Scratch::default(),
+        }
     }
 
     /// Feeds one token; returns the logits for the next.
@@ -383,16 +396,9 @@ impl<'a> Steps<'a> {
         let (width, heads) = (weights.width, weights.heads);
         let head_width = width / heads;
         let scale = 1.0 / (head_width as f32).sqrt();
-        let token = token as usize;
         let s = &mut self.scratch;
-        {
-            let (embeddings, embeddings_layout) = weights.embeddings.storage_and_layout();
-            let (positions, positions_layout) = weights.positions.storage_and_layout();
-            let embedding = &contiguous_f32(&embeddings, embeddings_layout)?[token * width..][..width];
-            let position = &contiguous_f32(&positions, positions_layout)?[self.length * width..][..width];
-            s.x.clear();
-            s.x.extend(embedding.iter().zip(position).map(|(e, p)| e + p));
-        }
+        s.x.clear();
+        self.reading.embed(token as usize, self.length, &mut s.x);
         s.normed.resize(width, 0.0);
         s.attended.resize(width, 0.0);
         s.projected.resize(width, 0.0);
@@ -427,11 +433,8 @@ impl<'a> Steps<'a> {
             s.quantized.set(&s.normed);
             s.wide.resize(width, 0.0);
             layer.cross_query.apply(&s.quantized, &mut s.wide);
-            let (keys, values) = &self.cross[index];
-            let (positions, key_storage, key_layout) = head_major(keys)?;
-            let (_, value_storage, value_layout) = head_major(values)?;
-            let keys = contiguous_f32(&key_storage, key_layout)?;
-            let values = contiguous_f32(&value_storage, value_layout)?;
+            let (keys, values) = &self.audio[index];
+            let positions = keys.len() / width;
             let query = &s.wide;
             s.attended.par_chunks_mut(head_width).enumerate().for_each_init(Vec::new, |scores, (head, out)| {
                 let per_head = positions * head_width;
@@ -473,18 +476,21 @@ fn add(x: &mut [f32], y: &[f32]) {
     }
 }
 
-/// The storage of a `[1, heads, positions, head width]` tensor and its number of positions.
-fn head_major(t: &Tensor) -> Result<(usize, candle_core::StorageRef<'_>, &candle_core::Layout)> {
-    let (_, _, positions, _) = t.dims4()?;
-    let (storage, layout) = t.storage_and_layout();
-    Ok((positions, storage, layout))
+/// The numbers of a contiguous tensor on the CPU, as stored: the token embeddings stay in half
+/// precision until the decoder lays them out (see `ModelFiles::read`).
+pub(crate) enum Stored<'s> {
+    F32(&'s [f32]),
+    F16(&'s [half::f16]),
 }
 
-fn contiguous_f32<'s>(storage: &'s Storage, layout: &candle_core::Layout) -> Result<&'s [f32]> {
+pub(crate) fn stored<'s>(storage: &'s Storage, layout: &candle_core::Layout) -> Result<Stored<'s>> {
     let (Storage::Cpu(cpu), Some((start, end))) = (storage, layout.contiguous_offsets()) else {
-        candle_core::bail!("the decoder's step reads contiguous tensors on the CPU");
+        candle_core::bail!("the decoder reads contiguous tensors on the CPU");
     };
-    Ok(&cpu.as_slice::<f32>()?[start..end])
+    Ok(match cpu {
+        candle_core::CpuStorage::F16(values) => Stored::F16(&values[start..end]),
+        _ => Stored::F32(&cpu.as_slice::<f32>()?[start..end]),
+    })
 }
 
 #[cfg(test)]

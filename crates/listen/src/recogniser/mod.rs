@@ -99,7 +99,7 @@ impl Recogniser {
             use_threads(threads)?;
         }
         let files = ModelFiles::read(dir)?;
-        let model = Whisper::load(&files.weights, &files.config, crate::model::Precision::from_environment())
+        let model = Whisper::load(files.weights, &files.config, crate::model::Precision::from_environment())
             .map_err(|e| ListenError::BrokenModel { path: dir.into(), reason: e.to_string() })?;
         Ok(Recogniser { model, tokenizer: files.tokenizer, config: files.config, location: dir.into(), second: None })
     }

@@ -1,0 +1,357 @@
+//! The decoder reading many tokens at once, written for the CPU.
+//!
+//! Besides its greedy step ([`super::step`]), the decoder reads tokens in passes: the prompt
+//! before each window, a window's words again for their times, and the readings the aligner
+//! puts back to the model, a few tokens each and dozens of times a take. Through candle a pass
+//! over nine tokens took some 25 ms, of which the arithmetic is a few: the rest was sixty small
+//! operations each allocating its result and waking the thread pool, and weights read
+//! transposed, which the matrix product must repack at every call. Here the weights are stored
+//! as the products read them (`[inputs, outputs]`), attention goes head by head through the
+//! same products, and the thread pool is woken only for work worth sharing.
+//!
+//! The arithmetic is the model's in f32, as candle's pass was; only the order of some sums
+//! differs.
+
+use candle_core::{Layout, Result, Storage, Tensor};
+use rayon::prelude::*;
+
+use super::kernels::{self, Right};
+use super::step::{Norm, Stored, stored};
+
+/// Products of fewer multiply-adds than this run on the calling thread: sharing a product of
+/// nine rows by a layer's matrix costs more in waking the other thread than it saves.
+const SHARED_FROM: usize = 1 << 21;
+
+/// A linear layer in f32, its weight stored `[inputs, outputs]`, as a product reads it.
+pub(crate) struct Linear {
+    inputs: usize,
+    outputs: usize,
+    weight: Vec<f32>,
+    bias: Option<Vec<f32>>,
+}
+
+impl Linear {
+    /// From a weight as the model stores it, `[outputs, inputs]`, and its bias.
+    pub(crate) fn transposing(weight: &Tensor, bias: Option<&Tensor>) -> Result<Linear> {
+        let (outputs, inputs) = weight.dims2()?;
+        let (storage, layout) = weight.storage_and_layout();
+        let weight = transposed(&storage, layout, outputs, inputs)?;
+        let bias = bias.map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
+        Ok(Linear { inputs, outputs, weight, bias })
+    }
+
+    /// `out = x · weight + bias`, for `rows` rows of `x`.
+    pub(crate) fn apply(&self, x: &[f32], rows: usize, out: &mut Vec<f32>) {
+        out.resize(rows * self.outputs, 0.0);
+        let shared = rows * self.inputs * self.outputs >= SHARED_FROM;
+        kernels::multiply(out, x, &self.weight, rows, self.outputs, self.inputs, Right::AsIs, 1.0, shared);
+        if let Some(bias) = &self.bias {
+            for row in out.chunks_exact_mut(self.outputs) {
+                add(row, bias);
+            }
+        }
+    }
+}
+
+/// A stored `[rows, columns]` row-major matrix, f32 or half precision, to `[columns, rows]`
+/// row-major in f32.
+pub(crate) fn transposed(storage: &Storage, layout: &Layout, rows: usize, columns: usize) -> Result<Vec<f32>> {
+    Ok(match stored(storage, layout)? {
+        Stored::F32(values) => transposed_widening(values, rows, columns, |v| v),
+        Stored::F16(values) => transposed_widening(values, rows, columns, half::f16::to_f32),
+    })
+}
+
+/// [`transposed`], sixteen output rows to a worker at a time: each reads sixteen numbers in a
+/// row of the input and writes one in each of its rows, so both sides move through memory in
+/// order.
+fn transposed_widening<T: Copy + Sync>(
+    values: &[T],
+    rows: usize,
+    columns: usize,
+    widen: impl Fn(T) -> f32 + Sync,
+) -> Vec<f32> {
+    const BAND: usize = 16;
+    assert_eq!(values.len(), rows * columns);
+    let mut out = vec![0f32; rows * columns];
+    out.par_chunks_mut(BAND * rows).enumerate().for_each(|(band, out)| {
+        let first = band * BAND;
+        let width = out.len() / rows;
+        for r in 0..rows {
+            for (c, &value) in values[r * columns + first..][..width].iter().enumerate() {
+                out[c * rows + r] = widen(value);
+            }
+        }
+    });
+    out
+}
+
+/// One decoder layer in f32.
+pub(crate) struct ReadingLayer {
+    pub(crate) self_norm: Norm,
+    pub(crate) query_key_value: Linear,
+    pub(crate) self_out: Linear,
+    pub(crate) cross_norm: Norm,
+    pub(crate) cross_query: Linear,
+    /// The audio's keys and values, computed once a window (see [`ReadingWeights::hear`]).
+    pub(crate) cross_key_value: Linear,
+    pub(crate) cross_out: Linear,
+    pub(crate) feed_forward_norm: Norm,
+    pub(crate) up: Linear,
+    pub(crate) down: Linear,
+}
+
+/// The decoder's weights in f32.
+pub(crate) struct ReadingWeights {
+    pub(crate) layers: Vec<ReadingLayer>,
+    pub(crate) norm: Norm,
+    /// The token embeddings transposed, `[width, vocabulary]`: the output projection reads them
+    /// so, twice as fast for a few rows as the other way round, and a token's embedding is a
+    /// column.
+    pub(crate) embeddings: Vec<f32>,
+    /// `[text positions, width]`.
+    pub(crate) positions: Vec<f32>,
+    pub(crate) vocabulary: usize,
+    pub(crate) width: usize,
+    pub(crate) heads: usize,
+}
+
+/// The text the decoder has read in a window so far: each layer's keys and values, a row of
+/// `width` per token.
+#[derive(Clone, Default)]
+pub(crate) struct TextMemory {
+    pub(crate) keys: Vec<Vec<f32>>,
+    pub(crate) values: Vec<Vec<f32>>,
+}
+
+/// What a pass gives back.
+pub(crate) struct Read {
+    /// `[scored tokens, width]`: for each token from the first scored, the decoder's last
+    /// hidden row, normed, from which [`ReadingWeights::logits`] gives the token after it.
+    pub(crate) hidden: Vec<f32>,
+    /// `[tokens, audio positions]` for each alignment head asked for, by layer.
+    pub(crate) alignment: Vec<Vec<f32>>,
+}
+
+impl ReadingWeights {
+    /// Token `token`'s embedding at text position `position`, appended to `out`.
+    pub(crate) fn embed(&self, token: usize, position: usize, out: &mut Vec<f32>) {
+        let (width, vocabulary) = (self.width, self.vocabulary);
+        let position = &self.positions[position * width..][..width];
+        out.extend(position.iter().enumerate().map(|(c, p)| self.embeddings[c * vocabulary + token] + p));
+    }
+
+    /// How many tokens a window's text may hold.
+    pub(crate) fn text_positions(&self) -> usize {
+        self.positions.len() / self.width
+    }
+
+    /// Each layer's keys and values of a window's encoded audio (`[positions, width]`), head
+    /// by head: `[heads, positions, head width]` twice.
+    pub(crate) fn hear(&self, audio: &[f32], positions: usize) -> Vec<(Vec<f32>, Vec<f32>)> {
+        let (width, heads) = (self.width, self.heads);
+        let head_width = width / heads;
+        let mut fused = Vec::new();
+        self.layers
+            .iter()
+            .map(|layer| {
+                layer.cross_key_value.apply(audio, positions, &mut fused);
+                let mut keys = vec![0f32; positions * width];
+                let mut values = vec![0f32; positions * width];
+                for (p, row) in fused.chunks_exact(2 * width).enumerate() {
+                    for h in 0..heads {
+                        let at = (h * positions + p) * head_width;
+                        keys[at..at + head_width].copy_from_slice(&row[h * head_width..][..head_width]);
+                        values[at..at + head_width].copy_from_slice(&row[width + h * head_width..][..head_width]);
+                    }
+                }
+                (keys, values)
+            })
+            .collect()
+    }
+
+    /// Feeds `tokens` after the `memory` of a window whose audio keys and values are `audio`
+    /// (each layer's, as [`ReadingWeights::hear`] gives them), and gives back the hidden rows
+    /// from `first_scored` on and the cross-attention weights of the `alignment_heads` ((layer,
+    /// head) pairs).
+    pub(crate) fn read(
+        &self,
+        tokens: &[u32],
+        memory: &mut TextMemory,
+        audio: &[(&[f32], &[f32])],
+        alignment_heads: &[(usize, usize)],
+        first_scored: usize,
+    ) -> Read {
+        let (width, heads, count) = (self.width, self.heads, tokens.len());
+        let head_width = width / heads;
+        let scale = 1.0 / (head_width as f32).sqrt();
+        if memory.keys.len() != self.layers.len() {
+            *memory =
+                TextMemory { keys: vec![Vec::new(); self.layers.len()], values: vec![Vec::new(); self.layers.len()] };
+        }
+        let past = memory.keys[0].len() / width;
+        let mut x = Vec::with_capacity(count * width);
+        for (offset, &token) in tokens.iter().enumerate() {
+            self.embed(token as usize, past + offset, &mut x);
+        }
+        let (mut normed, mut wide, mut attended, mut projected) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Attention's buffers, head by head, made here rather than on the pool's threads: memory
+        // a worker takes stays in its own arena, and made there a take's peak rose by 60 MB.
+        let (mut scores, mut heard) = (Vec::new(), Vec::new());
+        let mut alignment = Vec::new();
+        for (index, layer) in self.layers.iter().enumerate() {
+            // Self-attention over the text so far, each token seeing those before it and itself.
+            norm_rows(&layer.self_norm, &x, width, &mut normed);
+            layer.query_key_value.apply(&normed, count, &mut wide);
+            for row in wide.chunks_exact(3 * width) {
+                memory.keys[index].extend_from_slice(&row[width..2 * width]);
+                memory.values[index].extend_from_slice(&row[2 * width..]);
+            }
+            let (keys, values) = (&memory.keys[index], &memory.values[index]);
+            let seen = past + count;
+            let shape = Heads { heads, queries: count, keys: seen, width: head_width, scale };
+            let (query, key, value) =
+                (by_head(&wide, 3 * width, shape), by_head(keys, width, shape), by_head(values, width, shape));
+            attend(&query, &key, &value, shape, Some(past), &mut scores, &mut heard);
+            merge_heads(&heard, shape, &mut attended);
+            layer.self_out.apply(&attended, count, &mut projected);
+            add(&mut x, &projected);
+
+            // Cross-attention over the window's audio.
+            norm_rows(&layer.cross_norm, &x, width, &mut normed);
+            layer.cross_query.apply(&normed, count, &mut wide);
+            let (audio_keys, audio_values) = audio[index];
+            let positions = audio_keys.len() / width;
+            let shape = Heads { keys: positions, ..shape };
+            attend(&by_head(&wide, width, shape), audio_keys, audio_values, shape, None, &mut scores, &mut heard);
+            merge_heads(&heard, shape, &mut attended);
+            for &(_, head) in alignment_heads.iter().filter(|(layer, _)| *layer == index) {
+                alignment.push(scores[head * count * positions..][..count * positions].to_vec());
+            }
+            layer.cross_out.apply(&attended, count, &mut projected);
+            add(&mut x, &projected);
+
+            // Feed-forward.
+            norm_rows(&layer.feed_forward_norm, &x, width, &mut normed);
+            layer.up.apply(&normed, count, &mut wide);
+            for v in wide.iter_mut() {
+                *v = kernels::gelu(*v);
+            }
+            layer.down.apply(&wide, count, &mut projected);
+            add(&mut x, &projected);
+        }
+        norm_rows(&self.norm, &x[first_scored * width..], width, &mut normed);
+        Read { hidden: normed, alignment }
+    }
+
+    /// `[rows, vocabulary]` logits of `rows` normed hidden rows.
+    pub(crate) fn logits(&self, hidden: &[f32]) -> Vec<f32> {
+        let (width, vocabulary) = (self.width, self.vocabulary);
+        let rows = hidden.len() / width;
+        let mut logits = vec![0f32; rows * vocabulary];
+        let shared = rows * width * vocabulary >= SHARED_FROM;
+        kernels::multiply(&mut logits, hidden, &self.embeddings, rows, vocabulary, width, Right::AsIs, 1.0, shared);
+        logits
+    }
+}
+
+/// The shape of attention over several heads.
+#[derive(Clone, Copy)]
+struct Heads {
+    heads: usize,
+    queries: usize,
+    keys: usize,
+    /// Of a head.
+    width: usize,
+    scale: f32,
+}
+
+/// `out = softmax(scale * query · key) · value` for each head, all three `[heads, rows, head
+/// width]`, with the `scores` (`[heads, queries, keys]`) kept for the alignment heads. With
+/// `past`, query `q` sees only the first `past + q + 1` keys (the text so far and itself). The
+/// heads are shared among the pool's threads when there is work enough.
+#[allow(clippy::too_many_arguments)]
+fn attend(
+    query: &[f32],
+    key: &[f32],
+    value: &[f32],
+    shape: Heads,
+    past: Option<usize>,
+    scores: &mut Vec<f32>,
+    out: &mut Vec<f32>,
+) {
+    let Heads { heads, queries, keys, width, scale } = shape;
+    scores.resize(heads * queries * keys, 0.0);
+    out.resize(heads * queries * width, 0.0);
+    let one_head = |(h, (scores, out)): (usize, (&mut [f32], &mut [f32]))| {
+        let query = &query[h * queries * width..][..queries * width];
+        let (key, value) = (&key[h * keys * width..][..keys * width], &value[h * keys * width..][..keys * width]);
+        kernels::multiply(scores, query, key, queries, keys, width, Right::Transposed, scale, false);
+        for (q, scores) in scores.chunks_exact_mut(keys).enumerate() {
+            let (visible, later) = scores.split_at_mut(past.map_or(keys, |past| past + q + 1));
+            kernels::softmax_in_place(visible);
+            later.fill(0.0);
+        }
+        kernels::multiply(out, scores, value, queries, width, keys, Right::AsIs, 1.0, false);
+    };
+    let (per_scores, per_out) = (queries * keys, queries * width);
+    if queries * keys * width * heads >= SHARED_FROM {
+        scores.par_chunks_mut(per_scores).zip(out.par_chunks_mut(per_out)).enumerate().for_each(one_head);
+    } else {
+        scores.chunks_mut(per_scores).zip(out.chunks_mut(per_out)).enumerate().for_each(one_head);
+    }
+}
+
+/// The first `heads * head width` columns of each row of `matrix` (rows of `stride`), head by
+/// head: `[heads, rows, head width]`.
+fn by_head(matrix: &[f32], stride: usize, shape: Heads) -> Vec<f32> {
+    let mut out = Vec::with_capacity(matrix.len() / stride * shape.heads * shape.width);
+    for h in 0..shape.heads {
+        let columns = h * shape.width..(h + 1) * shape.width;
+        out.extend(matrix.chunks_exact(stride).flat_map(|row| &row[columns.clone()]));
+    }
+    out
+}
+
+/// Heads' outputs, `[heads, rows, head width]`, side by side: `[rows, width]`.
+fn merge_heads(heads: &[f32], shape: Heads, out: &mut Vec<f32>) {
+    let (rows, head_width) = (shape.queries, shape.width);
+    let width = shape.heads * head_width;
+    out.resize(rows * width, 0.0);
+    for (h, head) in heads.chunks_exact(rows * head_width).enumerate() {
+        for (row, part) in out.chunks_exact_mut(width).zip(head.chunks_exact(head_width)) {
+            row[h * head_width..][..head_width].copy_from_slice(part);
+        }
+    }
+}
+
+fn norm_rows(norm: &Norm, x: &[f32], width: usize, out: &mut Vec<f32>) {
+    out.resize(x.len(), 0.0);
+    for (row, out) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)) {
+        norm.apply(row, out);
+    }
+}
+
+fn add(x: &mut [f32], y: &[f32]) {
+    for (x, y) in x.iter_mut().zip(y) {
+        *x += y;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::transposed_widening;
+
+    #[test]
+    fn transposing_moves_each_number_across_the_diagonal() {
+        // 37 columns: two whole bands of sixteen and a short one.
+        let (rows, columns) = (5, 37);
+        let values: Vec<f32> = (0..rows * columns).map(|i| i as f32).collect();
+        let out = transposed_widening(&values, rows, columns, |v| v);
+        for r in 0..rows {
+            for c in 0..columns {
+                assert_eq!(out[c * rows + r], values[r * columns + c]);
+            }
+        }
+    }
+}
