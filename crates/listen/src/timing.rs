@@ -186,9 +186,46 @@ pub fn uncovered_speech(speech: &[SpeechSpan], words: &[(f64, f64)], shortest: f
     gaps
 }
 
+/// The first word of a window that comes after `least` seconds or more of speech no word
+/// before it covers, counting from `from` (the window's start); never the first word, so that
+/// the words before it are something to go on from. Whisper sometimes writes a passage it
+/// knows out of order, the later lines first: their words are then timed onto the later audio,
+/// and the lines between are skipped, still spoken.
+pub fn first_word_after_skipped_speech(
+    words: &[(f64, f64)],
+    speech: &[SpeechSpan],
+    from: f64,
+    least: f64,
+) -> Option<usize> {
+    let speech_between =
+        |start: f64, end: f64| -> f64 { speech.iter().map(|s| (s.end.min(end) - s.start.max(start)).max(0.0)).sum() };
+    let mut covered_until = from;
+    for (index, &(start, end)) in words.iter().enumerate() {
+        if index > 0 && speech_between(covered_until, start) >= least {
+            return Some(index);
+        }
+        covered_until = covered_until.max(end);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_that_leap_over_speech_are_found() {
+        let speech = [SpeechSpan { start: 0.3, end: 12.0 }];
+        // "One." read at the start, then the next words timed ten seconds on.
+        let leaping = [(0.3, 0.8), (11.0, 11.4), (11.4, 12.0)];
+        assert_eq!(first_word_after_skipped_speech(&leaping, &speech, 0.0, 4.0), Some(1));
+        // Words across the same speech, with a pause of silence between them.
+        let speech = [SpeechSpan { start: 0.3, end: 2.0 }, SpeechSpan { start: 9.0, end: 12.0 }];
+        assert_eq!(first_word_after_skipped_speech(&leaping, &speech, 0.0, 4.0), None);
+        // The first word heard late is left alone: there would be nothing to go on from.
+        let speech = [SpeechSpan { start: 0.0, end: 12.0 }];
+        assert_eq!(first_word_after_skipped_speech(&[(9.0, 9.5), (9.5, 10.0)], &speech, 0.0, 4.0), None);
+    }
 
     #[test]
     fn warping_follows_the_diagonal() {

@@ -29,6 +29,11 @@ const SHORTEST_UNRECOGNISED: f64 = 0.3;
 /// already heard, or a click.
 const LEAST_SPEECH_IN_WINDOW: f64 = 0.2;
 
+/// Seconds of speech that words of a window may leap over before the window is read again
+/// from before the leap (see [`timing::first_word_after_skipped_speech`]): ten words or so of
+/// reading, far more than a filler or a mumble the model leaves out.
+const LONGEST_SKIPPED_SPEECH: f64 = 4.0;
+
 /// Frames recorded beyond a window before it is heard while recording: the last frames of
 /// the spectrogram need the audio after them.
 const FRAMES_TO_SPARE: usize = 50;
@@ -186,7 +191,7 @@ impl Recogniser {
             // When the window ends mid-sentence, only the complete segments count: the next
             // window starts where they end and reads the cut sentence whole.
             let (advance, complete) = self.window_advance(&sampled.tokens, segment_frames);
-            let text: Vec<u32> =
+            let mut text: Vec<u32> =
                 sampled.tokens[..complete].iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
             if silent || text.is_empty() {
                 seek += match advance {
@@ -209,11 +214,21 @@ impl Recogniser {
                     // A doubtful window keeps only the words that lie on speech.
                     window_words.retain(|w| speech.iter().any(|s| s.end > w.start && s.start < w.end));
                 }
+                // Words that leap over speech were written out of order: the window keeps the
+                // words before the leap, and the next one reads on from there.
+                let timed: Vec<(f64, f64)> = window_words.iter().map(|w| (w.start, w.end)).collect();
+                let leap = timing::first_word_after_skipped_speech(&timed, &speech, offset, LONGEST_SKIPPED_SPEECH)
+                    .filter(|_| window_words.len() == self.words_of(&text).len());
+                if let Some(first_unread) = leap {
+                    text.truncate(self.words_of(&text)[first_unread].0);
+                    window_words.truncate(first_unread);
+                }
                 times.timing += clock.elapsed().as_secs_f64();
                 // Unless the window closed on a lone timestamp (all of it was heard), the next
                 // window starts where the last word heard ended: the model may stop before the
                 // end of the window, and what it did not write must be read again, not lost.
                 seek = match (advance, window_words.last()) {
+                    (_, Some(last)) if leap.is_some() => ((last.end / frame_seconds).round() as usize).max(seek + 1),
                     (Advance::Whole { single_ending: true }, _) => seek + segment_frames,
                     (_, Some(last)) if last.end > offset => ((last.end / frame_seconds).round() as usize).max(seek + 1),
                     (Advance::To(frames), _) => seek + frames.max(1),
