@@ -22,8 +22,8 @@ use crate::cpu::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
 
 type Result<T> = candle_core::Result<T>;
 
-/// The weights by CTranslate2 name on the CPU, in f32 but for the token embeddings, which may
-/// be as stored (see `ModelFiles::read`).
+/// The weights by CTranslate2 name on the CPU, in f32 but for the matrices, which may be as
+/// stored (see `ModelFiles::read`).
 pub type Weights = HashMap<String, Tensor>;
 
 /// Removes a weight from the map: the network keeps its own copies, in the layouts its
@@ -69,7 +69,12 @@ impl Projection {
     fn load(weights: &mut Weights, prefix: &str) -> Result<Projection> {
         let weight = take(weights, &format!("{prefix}/weight"))?;
         let bias = weights.remove(&format!("{prefix}/bias"));
-        Ok(Projection { inputs_by_outputs: weight.t()?.contiguous()?, bias })
+        let (outputs, inputs) = weight.dims2()?;
+        let laid_out = {
+            let (storage, layout) = weight.storage_and_layout();
+            reading::transposed(&storage, layout, outputs, inputs)?
+        };
+        Ok(Projection { inputs_by_outputs: Tensor::from_vec(laid_out, (inputs, outputs), &Device::Cpu)?, bias })
     }
 }
 

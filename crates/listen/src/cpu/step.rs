@@ -476,8 +476,8 @@ fn add(x: &mut [f32], y: &[f32]) {
     }
 }
 
-/// The numbers of a contiguous tensor on the CPU, as stored: the token embeddings stay in half
-/// precision until the decoder lays them out (see `ModelFiles::read`).
+/// The numbers of a contiguous tensor on the CPU, as stored: the matrices stay in half precision
+/// until the network lays them out (see `ModelFiles::read`).
 pub(crate) enum Stored<'s> {
     F32(&'s [f32]),
     F16(&'s [half::f16]),
