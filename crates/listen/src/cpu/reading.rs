@@ -16,7 +16,7 @@ use candle_core::{Layout, Result, Storage, Tensor};
 use rayon::prelude::*;
 
 use super::kernels::{self, Right};
-use super::step::{Norm, Stored, stored};
+use super::step::{Norm, Stored, add, stored};
 
 /// Products of fewer multiply-adds than this run on the calling thread: sharing a product of
 /// nine rows by a layer's matrix costs more in waking the other thread than it saves.
@@ -149,23 +149,14 @@ impl ReadingWeights {
     /// Each layer's keys and values of a window's encoded audio (`[positions, width]`), head
     /// by head: `[heads, positions, head width]` twice.
     pub(crate) fn hear(&self, audio: &[f32], positions: usize) -> Vec<(Vec<f32>, Vec<f32>)> {
-        let (width, heads) = (self.width, self.heads);
-        let head_width = width / heads;
+        let width = self.width;
+        let shape = Heads { heads: self.heads, queries: 0, keys: positions, width: width / self.heads, scale: 1.0 };
         let mut fused = Vec::new();
         self.layers
             .iter()
             .map(|layer| {
                 layer.cross_key_value.apply(audio, positions, &mut fused);
-                let mut keys = vec![0f32; positions * width];
-                let mut values = vec![0f32; positions * width];
-                for (p, row) in fused.chunks_exact(2 * width).enumerate() {
-                    for h in 0..heads {
-                        let at = (h * positions + p) * head_width;
-                        keys[at..at + head_width].copy_from_slice(&row[h * head_width..][..head_width]);
-                        values[at..at + head_width].copy_from_slice(&row[width + h * head_width..][..head_width]);
-                    }
-                }
-                (keys, values)
+                (by_head(&fused, 2 * width, 0, shape), by_head(&fused, 2 * width, width, shape))
             })
             .collect()
     }
@@ -195,8 +186,7 @@ impl ReadingWeights {
             self.embed(token as usize, past + offset, &mut x);
         }
         let (mut normed, mut wide, mut attended, mut projected) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        // Attention's buffers, head by head, made here rather than on the pool's threads: memory
-        // a worker takes stays in its own arena, and made there a take's peak rose by 60 MB.
+        // Attention's buffers, head by head, made once for the pass and shared by its layers.
         let (mut scores, mut heard) = (Vec::new(), Vec::new());
         let mut alignment = Vec::new();
         for (index, layer) in self.layers.iter().enumerate() {
@@ -211,7 +201,7 @@ impl ReadingWeights {
             let seen = past + count;
             let shape = Heads { heads, queries: count, keys: seen, width: head_width, scale };
             let (query, key, value) =
-                (by_head(&wide, 3 * width, shape), by_head(keys, width, shape), by_head(values, width, shape));
+                (by_head(&wide, 3 * width, 0, shape), by_head(keys, width, 0, shape), by_head(values, width, 0, shape));
             attend(&query, &key, &value, shape, Some(past), &mut scores, &mut heard);
             merge_heads(&heard, shape, &mut attended);
             layer.self_out.apply(&attended, count, &mut projected);
@@ -223,7 +213,7 @@ impl ReadingWeights {
             let (audio_keys, audio_values) = audio[index];
             let positions = audio_keys.len() / width;
             let shape = Heads { keys: positions, ..shape };
-            attend(&by_head(&wide, width, shape), audio_keys, audio_values, shape, None, &mut scores, &mut heard);
+            attend(&by_head(&wide, width, 0, shape), audio_keys, audio_values, shape, None, &mut scores, &mut heard);
             merge_heads(&heard, shape, &mut attended);
             for &(_, head) in alignment_heads.iter().filter(|(layer, _)| *layer == index) {
                 alignment.push(scores[head * count * positions..][..count * positions].to_vec());
@@ -302,12 +292,12 @@ fn attend(
     }
 }
 
-/// The first `heads * head width` columns of each row of `matrix` (rows of `stride`), head by
-/// head: `[heads, rows, head width]`.
-fn by_head(matrix: &[f32], stride: usize, shape: Heads) -> Vec<f32> {
+/// Columns `from..from + heads * head width` of each row of `matrix` (rows of `stride`), head
+/// by head: `[heads, rows, head width]`.
+fn by_head(matrix: &[f32], stride: usize, from: usize, shape: Heads) -> Vec<f32> {
     let mut out = Vec::with_capacity(matrix.len() / stride * shape.heads * shape.width);
     for h in 0..shape.heads {
-        let columns = h * shape.width..(h + 1) * shape.width;
+        let columns = from + h * shape.width..from + (h + 1) * shape.width;
         out.extend(matrix.chunks_exact(stride).flat_map(|row| &row[columns.clone()]));
     }
     out
@@ -329,12 +319,6 @@ fn norm_rows(norm: &Norm, x: &[f32], width: usize, out: &mut Vec<f32>) {
     out.resize(x.len(), 0.0);
     for (row, out) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)) {
         norm.apply(row, out);
-    }
-}
-
-fn add(x: &mut [f32], y: &[f32]) {
-    for (x, y) in x.iter_mut().zip(y) {
-        *x += y;
     }
 }
 

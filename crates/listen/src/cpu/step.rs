@@ -470,7 +470,8 @@ impl<'a> Steps<'a> {
     }
 }
 
-fn add(x: &mut [f32], y: &[f32]) {
+/// `x += y`, number by number.
+pub(crate) fn add(x: &mut [f32], y: &[f32]) {
     for (x, y) in x.iter_mut().zip(y) {
         *x += y;
     }

@@ -218,9 +218,12 @@ impl Recogniser {
                 // words before the leap, and the next one reads on from there.
                 let timed: Vec<(f64, f64)> = window_words.iter().map(|w| (w.start, w.end)).collect();
                 let leap = timing::first_word_after_skipped_speech(&timed, &speech, offset, LONGEST_SKIPPED_SPEECH)
-                    .filter(|_| window_words.len() == self.words_of(&text).len());
-                if let Some(first_unread) = leap {
-                    text.truncate(self.words_of(&text)[first_unread].0);
+                    .and_then(|first_unread| {
+                        let written = self.words_of(&text);
+                        (written.len() == window_words.len()).then(|| (first_unread, written[first_unread].0))
+                    });
+                if let Some((first_unread, first_token)) = leap {
+                    text.truncate(first_token);
                     window_words.truncate(first_unread);
                 }
                 times.timing += clock.elapsed().as_secs_f64();
