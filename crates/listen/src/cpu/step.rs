@@ -15,6 +15,7 @@
 //! same tokens (a test holds it on JFK's line).
 
 use candle_core::{Result, Storage, Tensor};
+use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
 
 use crate::cpu::kernels;
@@ -69,9 +70,7 @@ impl Int8Matrix {
                 let blocks = values.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)).zip(scales);
                 for ((values, quants), scale) in blocks {
                     let mut widened = [0f32; BLOCK];
-                    for (w, v) in widened.iter_mut().zip(values) {
-                        *w = v.to_f32();
-                    }
+                    values.convert_to_f32_slice(&mut widened);
                     quantize_into(&widened, quants, std::slice::from_mut(scale));
                 }
             }),
@@ -496,7 +495,23 @@ pub(crate) fn stored<'s>(storage: &'s Storage, layout: &candle_core::Layout) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::rounded;
+    use candle_core::{DType, Device, Tensor};
+
+    use super::{Int8Matrix, rounded};
+
+    /// The installed model keeps its matrices in half precision, and they are quantised
+    /// straight from it: the result must be what quantising them widened gives.
+    #[test]
+    fn half_precision_quantises_as_its_widened_numbers_do() {
+        let (rows, columns) = (5, 96);
+        let values: Vec<f32> = (0..rows * columns).map(|i| (i as f32 * 0.61).cos() * (1 + i % 7) as f32).collect();
+        let half = Tensor::from_slice(&values, (rows, columns), &Device::Cpu).unwrap().to_dtype(DType::F16).unwrap();
+        let widened = half.to_dtype(DType::F32).unwrap();
+        let (from_half, from_widened) =
+            (Int8Matrix::quantize(&half, None).unwrap(), Int8Matrix::quantize(&widened, None).unwrap());
+        assert_eq!(from_half.quants, from_widened.quants);
+        assert_eq!(from_half.scales, from_widened.scales);
+    }
 
     #[test]
     fn rounding_is_the_library_s_to_the_bit() {
