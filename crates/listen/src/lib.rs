@@ -12,6 +12,7 @@ mod cpu;
 mod ctranslate2;
 mod decode;
 mod error;
+mod expected;
 mod install;
 mod mel;
 mod model;
