@@ -32,15 +32,6 @@ fn main() -> anyhow::Result<()> {
             steps.step(616)?;
         }
         println!("decoder step, Encore's own {:?}", clock.elapsed() / 50);
-        for count in [2, 5, 9, 17] {
-            let clock = Instant::now();
-            for _ in 0..10 {
-                let length = steps.length;
-                steps.feed(&vec![616; count])?;
-                steps.forget_after(length);
-            }
-            println!("decoder feed of {count} tokens {:?}", clock.elapsed() / 10);
-        }
     }
     let x = Tensor::randn(0f32, 1.0, (1, 384), &Device::Cpu)?;
     let w = Tensor::randn(0f32, 1.0, (384, 51864), &Device::Cpu)?;

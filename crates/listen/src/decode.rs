@@ -7,8 +7,6 @@
 
 use crate::config::ModelConfig;
 use crate::cpu::kernels;
-use crate::cpu::step::Steps;
-use crate::expected::{DRAFT_TOKENS, Expected};
 use crate::model::{Decoder, DecoderState};
 use crate::tokenizer::Tokenizer;
 use crate::whisper::MAX_INITIAL_TIMESTAMP_STEPS;
@@ -34,11 +32,9 @@ pub struct GreedyDecoder<'a> {
 
 impl GreedyDecoder<'_> {
     /// Decodes a window (`window` holds its encoded audio, from [`Decoder::start`]) after
-    /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`). `script` (text
-    /// tokens; empty for none) is what the performer is expected to say: it makes decoding
-    /// quicker, and changes nothing it writes (see [`crate::expected`]).
-    pub fn decode(&self, window: &DecoderState, prompt: &[u32], script: &[u32]) -> candle_core::Result<Sampled> {
-        self.decode_at_most(window, prompt, script, self.config.text_positions / 2, &|_| false)
+    /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`).
+    pub fn decode(&self, window: &DecoderState, prompt: &[u32]) -> candle_core::Result<Sampled> {
+        self.decode_at_most(window, prompt, self.config.text_positions / 2, &|_| false)
     }
 
     /// [`GreedyDecoder::decode`], stopping after `limit` tokens, or sooner once `looped` says
@@ -48,7 +44,6 @@ impl GreedyDecoder<'_> {
         &self,
         window: &DecoderState,
         prompt: &[u32],
-        script: &[u32],
         limit: usize,
         looped: &dyn Fn(&[u32]) -> bool,
     ) -> candle_core::Result<Sampled> {
@@ -72,14 +67,8 @@ impl GreedyDecoder<'_> {
             None => 0.0,
         };
         let mut logits: Vec<f32> = output.logits.get(output.logits.dim(0)? - 1)?.to_vec1()?;
-        // The prompt went in one pass; the tokens after it go a step at a time, or a draft of
-        // them at a time where the script is known.
-        let prompt_text: Vec<u32> = prompt.iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
-        let mut steps = self.decoder.steps(&state)?.map(|steps| Drafting {
-            steps,
-            expected: (!script.is_empty() && drafts_wanted()).then(|| Expected::new(script, &prompt_text)),
-            ahead: std::collections::VecDeque::new(),
-        });
+        // The prompt went through candle in one pass; the tokens after it go a step at a time.
+        let mut steps = self.decoder.steps(&state)?;
         let mut tokens: Vec<u32> = Vec::new();
         let mut log_probability_sum = 0.0;
         let mut ran_out = true;
@@ -103,7 +92,7 @@ impl GreedyDecoder<'_> {
                 break;
             }
             logits = match steps.as_mut() {
-                Some(steps) => steps.step(best, &tokens, self.tokenizer)?,
+                Some(steps) => steps.step(best)?,
                 None => self.decoder.forward(&[best], &mut state, &[])?.logits.get(0)?.to_vec1()?,
             };
         }
@@ -172,56 +161,6 @@ impl GreedyDecoder<'_> {
         if timestamp_mass > best_text {
             logits[..begin].fill(f32::NEG_INFINITY);
         }
-    }
-}
-
-/// `ENCORE_SCRIPT_DRAFTS=off` decodes a token at a time even where the script is known, to
-/// compare; drafts are used otherwise.
-fn drafts_wanted() -> bool {
-    std::env::var("ENCORE_SCRIPT_DRAFTS").as_deref() != Ok("off")
-}
-
-/// Steps that feed the script's next tokens along with each one, when it is known: the logits
-/// after the drafted tokens wait in `ahead`, and are handed out as long as decoding picks the
-/// tokens they were drafted for. The first token it picks otherwise is fed alone (with a new
-/// draft after it), and the drafted tokens after the last one picked are forgotten.
-struct Drafting<'a, 's> {
-    steps: Steps<'a>,
-    expected: Option<Expected<'s>>,
-    /// Each drafted token, and the logits after it.
-    ahead: std::collections::VecDeque<(u32, Vec<f32>)>,
-}
-
-impl Drafting<'_, '_> {
-    /// Feeds `token`, the last of `sampled`; returns the logits for the next.
-    fn step(&mut self, token: u32, sampled: &[u32], tokenizer: &Tokenizer) -> candle_core::Result<Vec<f32>> {
-        if tokenizer.is_text(token)
-            && let Some(expected) = self.expected.as_mut()
-        {
-            expected.heard(token);
-        }
-        if let Some((drafted, logits)) = self.ahead.pop_front() {
-            if drafted == token {
-                return Ok(logits);
-            }
-            self.steps.forget_after(self.steps.length - self.ahead.len() - 1);
-            self.ahead.clear();
-        }
-        // A segment's text just ended: a timestamp comes next, not the script.
-        let closing = sampled.len() >= 2
-            && !tokenizer.is_text(token)
-            && sampled.get(sampled.len() - 2).is_some_and(|&t| tokenizer.is_text(t));
-        let draft = match &self.expected {
-            Some(expected) if !closing => expected.draft(DRAFT_TOKENS),
-            _ => &[],
-        };
-        let mut fed = Vec::with_capacity(1 + draft.len());
-        fed.push(token);
-        fed.extend_from_slice(draft);
-        let mut rows = self.steps.feed(&fed)?.into_iter();
-        let next = rows.next().expect("a token fed gives a row of logits");
-        self.ahead.extend(draft.iter().copied().zip(rows));
-        Ok(next)
     }
 }
 

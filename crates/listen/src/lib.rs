@@ -12,7 +12,6 @@ mod cpu;
 mod ctranslate2;
 mod decode;
 mod error;
-mod expected;
 mod install;
 mod mel;
 mod model;

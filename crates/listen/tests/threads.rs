@@ -48,9 +48,7 @@ fn hear_with_the_threads_asked_for() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/audio/jfk_inaugural_1961.wav");
     let audio = encore_audio::decode_file(&path, &mut |_| {}).expect("the recording decodes");
     let hearing = recogniser.transcribe(&audio, &ListenOptions::default(), &mut |_| {}).unwrap().0;
-    let recent = recogniser
-        .hear_recent(&audio, audio.duration() - 4.0, "ask not what your", "country can do for you", &|| false)
-        .unwrap();
+    let recent = recogniser.hear_recent(&audio, audio.duration() - 4.0, "ask not what your", &|| false).unwrap();
     let (listened, _, listening) = recogniser.listen(&audio, &ListenOptions::default(), &mut |_| {}).unwrap();
     let fellow = listened.words.iter().find(|w| w.text == "fellow").unwrap();
     let answer = recogniser.prefer_script(&listening, &listened, fellow.start, fellow.end, &["yellow"]).unwrap();

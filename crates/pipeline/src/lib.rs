@@ -42,18 +42,11 @@ pub fn analyze_timed(
     audio: &Audio,
     progress: &mut dyn FnMut(f64),
 ) -> Result<(TakeReport, AnalysisTimes), encore_listen::ListenError> {
-    let (hearing, listening_times, listening) = recogniser.listen(audio, &listen_options(script), &mut |p| {
+    let (hearing, listening_times, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
         progress(if p.total > 0.0 { p.done / p.total } else { 1.0 })
     })?;
     let mut times = AnalysisTimes { listening: listening_times, ..AnalysisTimes::default() };
     Ok((judge(recogniser, script, audio, &hearing, &listening, &mut times), times))
-}
-
-/// How a take of `script` is heard: knowing the script, which makes it quicker and changes
-/// nothing heard (see [`ListenOptions::script`]).
-fn listen_options(script: &Script) -> ListenOptions {
-    let text: Vec<&str> = script.words().iter().map(|w| w.text.as_str()).collect();
-    ListenOptions { script: Some(text.join(" ")), ..ListenOptions::default() }
 }
 
 /// The take report from what was heard, putting each disagreement with the script back to

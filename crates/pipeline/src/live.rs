@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use encore_align::Prompter;
 use encore_audio::{Audio, SAMPLE_RATE, samples_in, seconds};
-use encore_listen::{ListenError, LiveHearing, Recogniser};
+use encore_listen::{ListenError, ListenOptions, LiveHearing, Recogniser};
 use encore_script::Script;
 use encore_take::TakeReport;
 use serde::Serialize;
@@ -32,8 +32,6 @@ const LOOKBACK: f64 = 4.0;
 const FRESH_AUDIO: f64 = 0.2;
 /// Script words before the place given to the follower as its prompt.
 const PROMPT_WORDS: usize = 24;
-/// Script words after the place the follower expects it may hear (see `script_after`).
-const AHEAD_WORDS: usize = 16;
 /// The performer is near the end when the prompter is within this many words of it.
 const LAST_WORDS: usize = 2;
 /// Silence near the end of the script after which the take may be over (seconds).
@@ -201,11 +199,10 @@ fn follow(shared: &Shared, recogniser: &Recogniser, script: &Script, on_follow: 
             None
         } else {
             let prompt = prompt_before(script, prompter.place());
-            let ahead = script_after(script, prompter.place());
             heard_the_pause = silent_for >= QUIET_AT_THE_END;
             // A stop needs the processor for the report: the pass under way is abandoned.
             let stopped = || shared.stopping.load(Ordering::SeqCst);
-            let Ok(words) = recogniser.hear_recent(&recent, 0.0, &prompt, &ahead, &stopped) else { continue };
+            let Ok(words) = recogniser.hear_recent(&recent, 0.0, &prompt, &stopped) else { continue };
             let words: Vec<(&str, f64)> = words.iter().map(|w| (w.text.as_str(), offset + w.end)).collect();
             prompter.hear(&words)
         };
@@ -249,14 +246,6 @@ fn prompt_before(script: &Script, place: Option<usize>) -> String {
     words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// The script words after the place, which the follower expects to hear next: a pass hears
-/// a few seconds, a dozen words at most.
-fn script_after(script: &Script, place: Option<usize>) -> String {
-    let start = place.map_or(0, |p| p + 1);
-    let words = &script.words()[start.min(script.words().len())..];
-    words.iter().take(AHEAD_WORDS).map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
-}
-
 /// What the keeper heard by the time the take stopped.
 struct Kept {
     /// The take heard as far as whole windows go.
@@ -274,7 +263,7 @@ struct HeardToTheEnd {
 /// The keeper: hears the take a window at a time as it is recorded, and all of it whenever
 /// the performer seems to have finished.
 fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<Kept, ListenError> {
-    let mut heard = recogniser.start_hearing(&super::listen_options(script), true);
+    let mut heard = recogniser.start_hearing(&ListenOptions::default(), true);
     let mut to_the_end: Option<HeardToTheEnd> = None;
     let mut asked_until = 0.0;
     while !shared.stopping.load(Ordering::SeqCst) {

@@ -83,44 +83,19 @@ impl Int8Matrix {
         self.rows
     }
 
-    /// `out = self · x + bias` for each of the vectors in `x`: `out` holds a row of
-    /// [`Int8Matrix::rows`] numbers for each.
+    /// `out = self · x + bias`.
     fn apply(&self, x: &Int8Vector, out: &mut [f32]) {
-        let vectors = x.quants.len() / self.columns;
-        assert!(x.quants.len() == vectors * self.columns && out.len() == vectors * self.rows);
+        assert!(x.quants.len() == self.columns && out.len() == self.rows);
         if self.rows * self.columns < PARALLEL_FROM {
-            for (vector, out) in out.chunks_exact_mut(self.rows).enumerate() {
-                self.apply_rows(0, x.vector(vector, self.columns), out);
-            }
-        } else if vectors == 1 {
+            self.apply_rows(0, x, out);
+        } else {
             out.par_chunks_mut(ROWS_PER_TASK)
                 .enumerate()
-                .for_each(|(task, out)| self.apply_rows(task * ROWS_PER_TASK, x.vector(0, self.columns), out));
-        } else {
-            // A task's rows of the matrix (under 1 MB) stay in its core's cache while each
-            // vector goes through them, so the matrix is read from memory once for them all.
-            let tasks: Vec<Vec<f32>> = (0..self.rows.div_ceil(ROWS_PER_TASK))
-                .into_par_iter()
-                .map(|task| {
-                    let first = task * ROWS_PER_TASK;
-                    let count = ROWS_PER_TASK.min(self.rows - first);
-                    let mut part = vec![0f32; vectors * count];
-                    for (vector, part) in part.chunks_exact_mut(count).enumerate() {
-                        self.apply_rows(first, x.vector(vector, self.columns), part);
-                    }
-                    part
-                })
-                .collect();
-            for (task, part) in tasks.iter().enumerate() {
-                let count = part.len() / vectors;
-                for (part, out) in part.chunks_exact(count).zip(out.chunks_exact_mut(self.rows)) {
-                    out[task * ROWS_PER_TASK..][..count].copy_from_slice(part);
-                }
-            }
+                .for_each(|(task, out)| self.apply_rows(task * ROWS_PER_TASK, x, out));
         }
     }
 
-    fn apply_rows(&self, first: usize, x: (&[i8], &[f32]), out: &mut [f32]) {
+    fn apply_rows(&self, first: usize, x: &Int8Vector, out: &mut [f32]) {
         let (columns, blocks) = (self.columns, self.columns / BLOCK);
         let quants = &self.quants[first * columns..(first + out.len()) * columns];
         let scales = &self.scales[first * blocks..(first + out.len()) * blocks];
@@ -133,8 +108,7 @@ impl Int8Matrix {
     }
 }
 
-/// Vectors quantised like the rows of an [`Int8Matrix`], to be multiplied by one; one after
-/// another, each quantised alone (a block never spans two).
+/// A vector quantised like the rows of an [`Int8Matrix`], to be multiplied by one.
 #[derive(Default)]
 struct Int8Vector {
     quants: Vec<i8>,
@@ -146,11 +120,6 @@ impl Int8Vector {
         self.quants.resize(values.len(), 0);
         self.scales.resize(values.len() / BLOCK, 0.0);
         quantize_into(values, &mut self.quants, &mut self.scales);
-    }
-
-    /// The `index`th vector of `width` numbers: its quants and its scales.
-    fn vector(&self, index: usize, width: usize) -> (&[i8], &[f32]) {
-        (&self.quants[index * width..][..width], &self.scales[index * width / BLOCK..][..width / BLOCK])
     }
 }
 
@@ -180,18 +149,17 @@ fn rounded(value: f32) -> i8 {
 
 /// `out[r] = row r of (quants, scales) · x`, for consecutive rows.
 #[allow(unsafe_code)]
-fn int8_rows(quants: &[i8], scales: &[f32], x: (&[i8], &[f32]), out: &mut [f32]) {
+fn int8_rows(quants: &[i8], scales: &[f32], x: &Int8Vector, out: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has the features the function is compiled for.
         return unsafe { avx2::int8_rows(quants, scales, x, out) };
     }
-    let (x_quants, x_scales) = x;
-    let (columns, blocks) = (x_quants.len(), x_scales.len());
+    let (columns, blocks) = (x.quants.len(), x.scales.len());
     for ((row, row_scales), out) in quants.chunks_exact(columns).zip(scales.chunks_exact(blocks)).zip(out) {
         let mut total = 0f32;
         for (((w, v), sw), sv) in
-            row.chunks_exact(BLOCK).zip(x_quants.chunks_exact(BLOCK)).zip(row_scales).zip(x_scales)
+            row.chunks_exact(BLOCK).zip(x.quants.chunks_exact(BLOCK)).zip(row_scales).zip(&x.scales)
         {
             let sum: i32 = w.iter().zip(v).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum();
             total += sw * sv * sum as f32;
@@ -260,15 +228,14 @@ fn add_scaled(out: &mut [f32], weight: f32, values: &[f32]) {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::BLOCK;
+    use super::{BLOCK, Int8Vector};
 
     /// [`super::int8_rows`] in AVX2: each block of 32 products is summed in eight 32-bit lanes
     /// (`maddubs` takes an unsigned left side, so the signs move to the right), scaled and
     /// added to eight float lanes, which are summed once per row.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn int8_rows(quants: &[i8], scales: &[f32], x: (&[i8], &[f32]), out: &mut [f32]) {
-        let (x_quants, x_scales) = x;
-        let (columns, blocks) = (x_quants.len(), x_scales.len());
+    pub(super) fn int8_rows(quants: &[i8], scales: &[f32], x: &Int8Vector, out: &mut [f32]) {
+        let (columns, blocks) = (x.quants.len(), x.scales.len());
         assert!(quants.len() == out.len() * columns && scales.len() == out.len() * blocks);
         let ones = _mm256_set1_epi16(1);
         for (r, out) in out.iter_mut().enumerate() {
@@ -279,12 +246,12 @@ mod avx2 {
                 let (w, v) = unsafe {
                     (
                         _mm256_loadu_si256(quants.as_ptr().add(r * columns + b * BLOCK) as *const __m256i),
-                        _mm256_loadu_si256(x_quants.as_ptr().add(b * BLOCK) as *const __m256i),
+                        _mm256_loadu_si256(x.quants.as_ptr().add(b * BLOCK) as *const __m256i),
                     )
                 };
                 let pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(v, w));
                 let quads = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones));
-                total = _mm256_fmadd_ps(_mm256_set1_ps(scales[r * blocks + b] * x_scales[b]), quads, total);
+                total = _mm256_fmadd_ps(_mm256_set1_ps(scales[r * blocks + b] * x.scales[b]), quads, total);
             }
             let half = _mm_add_ps(_mm256_castps256_ps128(total), _mm256_extractf128_ps(total, 1));
             let pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
@@ -322,14 +289,6 @@ impl Norm {
         Ok(Norm { scale: scale.to_vec1()?, shift: shift.to_vec1()? })
     }
 
-    /// Each row of `x`, the norm's width long, normed into `out`.
-    pub(crate) fn apply_rows(&self, x: &[f32], out: &mut [f32]) {
-        let width = self.scale.len();
-        for (x, out) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)) {
-            self.apply(x, out);
-        }
-    }
-
     pub(crate) fn apply(&self, x: &[f32], out: &mut [f32]) {
         let n = x.len() as f32;
         let mean = x.iter().sum::<f32>() / n;
@@ -365,11 +324,11 @@ pub(crate) struct StepWeights {
 }
 
 impl StepWeights {
-    /// The logits of final hidden rows (already normed), a row of the vocabulary's size for each.
+    /// The logits of one final hidden row (already normed).
     pub(crate) fn logits(&self, hidden: &[f32]) -> Vec<f32> {
         let mut quantized = Int8Vector::default();
         quantized.set(hidden);
-        let mut logits = vec![0f32; hidden.len() / self.width * self.projection.rows()];
+        let mut logits = vec![0f32; self.projection.rows()];
         self.projection.apply(&quantized, &mut logits);
         logits
     }
@@ -431,100 +390,71 @@ impl<'a> Steps<'a> {
     }
 
     /// Feeds one token; returns the logits for the next.
-    #[cfg(any(test, feature = "internals"))]
     pub fn step(&mut self, token: u32) -> Result<Vec<f32>> {
-        Ok(self.feed(&[token])?.pop().expect("one token fed gives one row of logits"))
-    }
-
-    /// Feeds `tokens` one after another and returns the logits after each: what as many calls
-    /// of [`Steps::step`] return, to the bit, in about the time of one. A step's time is
-    /// reading the weights and the audio's keys and values, and here they are read once for
-    /// all the rows: each row's every sum is still taken alone, in the step's order.
-    pub fn feed(&mut self, tokens: &[u32]) -> Result<Vec<Vec<f32>>> {
         let weights = self.weights;
-        let (width, heads, rows) = (weights.width, weights.heads, tokens.len());
+        let (width, heads) = (weights.width, weights.heads);
         let head_width = width / heads;
         let scale = 1.0 / (head_width as f32).sqrt();
         let s = &mut self.scratch;
         s.x.clear();
-        for (offset, &token) in tokens.iter().enumerate() {
-            self.reading.embed(token as usize, self.length + offset, &mut s.x);
-        }
-        s.normed.resize(rows * width, 0.0);
-        s.attended.resize(rows * width, 0.0);
-        s.projected.resize(rows * width, 0.0);
+        self.reading.embed(token as usize, self.length, &mut s.x);
+        s.normed.resize(width, 0.0);
+        s.attended.resize(width, 0.0);
+        s.projected.resize(width, 0.0);
         for (index, layer) in weights.layers.iter().enumerate() {
-            // Self-attention over the tokens so far and each one in turn.
-            layer.self_norm.apply_rows(&s.x, &mut s.normed);
+            // Self-attention over the tokens so far and this one.
+            layer.self_norm.apply(&s.x, &mut s.normed);
             s.quantized.set(&s.normed);
-            let fused = layer.query_key_value.rows();
-            s.wide.resize(rows * fused, 0.0);
+            s.wide.resize(layer.query_key_value.rows(), 0.0);
             layer.query_key_value.apply(&s.quantized, &mut s.wide);
-            for row in s.wide.chunks_exact(fused) {
-                self.keys[index].extend_from_slice(&row[width..2 * width]);
-                self.values[index].extend_from_slice(&row[2 * width..]);
-            }
-            for (row, (fused, attended)) in
-                s.wide.chunks_exact(fused).zip(s.attended.chunks_exact_mut(width)).enumerate()
-            {
-                for head in 0..heads {
-                    let part = head * head_width..(head + 1) * head_width;
-                    let one = OneQuery {
-                        query: &fused[part.clone()],
-                        keys: &self.keys[index][part.start..],
-                        values: &self.values[index][part.start..],
-                        positions: self.length + row + 1,
-                        stride: width,
-                        scale,
-                    };
-                    attend(&one, &mut s.scores, &mut attended[part]);
-                }
+            let (query, key_value) = s.wide.split_at(width);
+            self.keys[index].extend_from_slice(&key_value[..width]);
+            self.values[index].extend_from_slice(&key_value[width..]);
+            let positions = self.length + 1;
+            for head in 0..heads {
+                let part = head * head_width..(head + 1) * head_width;
+                let one = OneQuery {
+                    query: &query[part.clone()],
+                    keys: &self.keys[index][part.start..],
+                    values: &self.values[index][part.start..],
+                    positions,
+                    stride: width,
+                    scale,
+                };
+                attend(&one, &mut s.scores, &mut s.attended[part]);
             }
             s.quantized.set(&s.attended);
             layer.self_out.apply(&s.quantized, &mut s.projected);
             add(&mut s.x, &s.projected);
 
-            // Cross-attention over the window's audio, a head per worker: each head's keys
-            // and values (768 KB) stay in its core's cache while every row reads them.
-            layer.cross_norm.apply_rows(&s.x, &mut s.normed);
+            // Cross-attention over the window's audio, a head per worker.
+            layer.cross_norm.apply(&s.x, &mut s.normed);
             s.quantized.set(&s.normed);
-            s.wide.resize(rows * width, 0.0);
+            s.wide.resize(width, 0.0);
             layer.cross_query.apply(&s.quantized, &mut s.wide);
             let (keys, values) = &self.audio[index];
             let positions = keys.len() / width;
-            let queries = &s.wide;
-            let per_head = positions * head_width;
-            let by_head: Vec<Vec<f32>> = (0..heads)
-                .into_par_iter()
-                .map_init(Vec::new, |scores, head| {
-                    let mut out = vec![0f32; rows * head_width];
-                    for (query, out) in queries.chunks_exact(width).zip(out.chunks_exact_mut(head_width)) {
-                        let one = OneQuery {
-                            query: &query[head * head_width..][..head_width],
-                            keys: &keys[head * per_head..][..per_head],
-                            values: &values[head * per_head..][..per_head],
-                            positions,
-                            stride: head_width,
-                            scale,
-                        };
-                        attend(&one, scores, out);
-                    }
-                    out
-                })
-                .collect();
-            for (head, out) in by_head.iter().enumerate() {
-                for (row, attended) in out.chunks_exact(head_width).zip(s.attended.chunks_exact_mut(width)) {
-                    attended[head * head_width..][..head_width].copy_from_slice(row);
-                }
-            }
+            let query = &s.wide;
+            s.attended.par_chunks_mut(head_width).enumerate().for_each_init(Vec::new, |scores, (head, out)| {
+                let per_head = positions * head_width;
+                let one = OneQuery {
+                    query: &query[head * head_width..][..head_width],
+                    keys: &keys[head * per_head..][..per_head],
+                    values: &values[head * per_head..][..per_head],
+                    positions,
+                    stride: head_width,
+                    scale,
+                };
+                attend(&one, scores, out);
+            });
             s.quantized.set(&s.attended);
             layer.cross_out.apply(&s.quantized, &mut s.projected);
             add(&mut s.x, &s.projected);
 
             // Feed-forward.
-            layer.feed_forward_norm.apply_rows(&s.x, &mut s.normed);
+            layer.feed_forward_norm.apply(&s.x, &mut s.normed);
             s.quantized.set(&s.normed);
-            s.wide.resize(rows * layer.up.rows(), 0.0);
+            s.wide.resize(layer.up.rows(), 0.0);
             layer.up.apply(&s.quantized, &mut s.wide);
             for v in s.wide.iter_mut() {
                 *v = kernels::gelu(*v);
@@ -533,19 +463,9 @@ impl<'a> Steps<'a> {
             layer.down.apply(&s.quantized, &mut s.projected);
             add(&mut s.x, &s.projected);
         }
-        self.length += rows;
-        weights.norm.apply_rows(&s.x, &mut s.normed);
-        let logits = weights.logits(&s.normed);
-        Ok(logits.chunks_exact(weights.projection.rows()).map(<[f32]>::to_vec).collect())
-    }
-
-    /// Forgets every token after the first `length`, to go on from there another way.
-    pub fn forget_after(&mut self, length: usize) {
-        let length = length.min(self.length);
-        for rows in self.keys.iter_mut().chain(self.values.iter_mut()) {
-            rows.truncate(length * self.weights.width);
-        }
-        self.length = length;
+        self.length += 1;
+        weights.norm.apply(&s.x, &mut s.normed);
+        Ok(weights.logits(&s.normed))
     }
 }
 

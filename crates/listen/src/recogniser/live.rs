@@ -51,8 +51,6 @@ const MAX_KEPT_WINDOWS: usize = 40;
 pub struct LiveHearing {
     /// The text so far, which prompts the next window.
     history: Vec<u32>,
-    /// The script's text tokens, if it is known (see [`ListenOptions::script`]).
-    script: Vec<u32>,
     words: Vec<HeardWord>,
     /// The first mel frame not heard yet.
     seek: usize,
@@ -95,20 +93,16 @@ impl Recogniser {
     pub fn start_hearing(&self, options: &ListenOptions, keep_windows: bool) -> LiveHearing {
         let mut history = if options.verbatim { self.tokenizer.encode(VERBATIM_PROMPT) } else { Vec::new() };
         if let Some(script) = options.script_prompt.as_deref().filter(|s| !s.trim().is_empty()) {
-            let mut prompt = self.script_tokens(script);
+            let words: Vec<&str> = script.split_whitespace().collect();
+            let mut prompt = self.tokenizer.encode(&format!(" {}", words.join(" ")));
             let after =
                 if options.verbatim { self.tokenizer.encode(&format!(" {VERBATIM_PROMPT}")) } else { Vec::new() };
             prompt.truncate(PROMPT_TOKENS.saturating_sub(after.len()));
             prompt.extend(after);
             history = prompt;
         }
-        let script = match options.script.as_deref() {
-            Some(script) => self.script_tokens(script),
-            None => Vec::new(),
-        };
         LiveHearing {
             history,
-            script,
             words: Vec::new(),
             seek: 0,
             listening: Listening::empty(),
@@ -190,7 +184,7 @@ impl Recogniser {
                 recent.push((heard.listening.windows.len() - 1, window.restart()));
                 recent.drain(..recent.len().saturating_sub(RECENT_VIEWS));
             }
-            let sampled = self.decode_window(&window, &heard.history, &heard.script)?;
+            let sampled = self.decode_window(&window, &heard.history)?;
             times.decoder += clock.elapsed().as_secs_f64();
 
             let silent = sampled.no_speech_probability > 0.6 && sampled.average_log_probability < -1.0;

@@ -46,15 +46,11 @@ pub struct ListenOptions {
     /// first window sees the whole prompt: later ones are prompted by what was heard before,
     /// as always, and the script's start is kept when the prompt must be cut.
     pub script_prompt: Option<String>,
-    /// The script the performer reads, to hear them sooner: decoding drafts the script's next
-    /// words and checks them all in one feed, so what is heard is the same with it or without
-    /// it (see [`crate::expected`]).
-    pub script: Option<String>,
 }
 
 impl Default for ListenOptions {
     fn default() -> Self {
-        ListenOptions { verbatim: true, script_prompt: None, script: None }
+        ListenOptions { verbatim: true, script_prompt: None }
     }
 }
 
@@ -135,13 +131,13 @@ impl Recogniser {
 
     /// Decodes a window; when the result looks wrong (the model looped, or it is unsure of
     /// everything), decodes again without the previous text, which is what usually misled it.
-    fn decode_window(&self, window: &DecoderState, history: &[u32], script: &[u32]) -> Result<Sampled, ListenError> {
+    fn decode_window(&self, window: &DecoderState, history: &[u32]) -> Result<Sampled, ListenError> {
         let decoder = self.greedy();
-        let first = decoder.decode(window, history, script)?;
+        let first = decoder.decode(window, history)?;
         if !(first.ran_out || first.average_log_probability < -1.0) || history.is_empty() {
             return Ok(first);
         }
-        let second = decoder.decode(window, &[], script)?;
+        let second = decoder.decode(window, &[])?;
         let better = if second.ran_out && !first.ran_out {
             first
         } else if second.average_log_probability > first.average_log_probability || first.ran_out {
@@ -150,15 +146,6 @@ impl Recogniser {
             first
         };
         Ok(better)
-    }
-
-    /// A script's text as the model writes it: its words with a space before each.
-    fn script_tokens(&self, script: &str) -> Vec<u32> {
-        let words: Vec<&str> = script.split_whitespace().collect();
-        if words.is_empty() {
-            return Vec::new();
-        }
-        self.tokenizer.encode(&format!(" {}", words.join(" ")))
     }
 
     fn greedy(&self) -> GreedyDecoder<'_> {
@@ -331,34 +318,5 @@ mod tests {
             assert!(worst < 1.0, "after token {position} the logits differ by {worst}");
         }
         assert_eq!(steps.length, tokens.len());
-    }
-
-    /// Drafted decoding checks several tokens in one feed, and goes back when the draft
-    /// parts from what the model writes: the logits must be the step's to the bit either way.
-    #[test]
-    fn tokens_fed_together_give_what_steps_give_to_the_bit() {
-        let (recogniser, window) = jfk_window();
-        let start = recogniser.tokenizer.start_sequence();
-        let line = recogniser.tokenizer.encode(" And so my fellow Americans, ask not what your country can do for you");
-        let decoder = &recogniser.model.decoder;
-        let mut state = window.restart();
-        decoder.forward(&start, &mut state, &[]).unwrap();
-        let mut one_by_one = decoder.steps(&state).unwrap().expect("8-bit weights decode a step at a time");
-        let stepped: Vec<Vec<f32>> = line.iter().map(|&token| one_by_one.step(token).unwrap()).collect();
-
-        let mut together = decoder.steps(&state).unwrap().unwrap();
-        let mut fed = together.feed(&line[..5]).unwrap();
-        // A wrong draft, fed and then forgotten, leaves no trace.
-        together.feed(&recogniser.tokenizer.encode(" ask what you can")).unwrap();
-        together.forget_after(start.len() + 5);
-        fed.extend(together.feed(&line[5..]).unwrap());
-        assert_eq!(together.length, start.len() + line.len());
-        assert_eq!(fed.len(), stepped.len());
-        for (position, (fed, stepped)) in fed.iter().zip(&stepped).enumerate() {
-            assert!(
-                fed.iter().zip(stepped).all(|(a, b)| a.to_bits() == b.to_bits()),
-                "the logits after token {position}"
-            );
-        }
     }
 }

@@ -6,8 +6,6 @@ use candle_core::{Device, Tensor};
 use encore_audio::Audio;
 use encore_take::HeardWord;
 
-#[cfg(doc)]
-use super::ListenOptions;
 use super::Recogniser;
 use super::words::normalise_filler;
 use crate::ListenError;
@@ -28,17 +26,14 @@ impl Recogniser {
     /// The words said in `audio` from `from` seconds on, heard quickly for a prompter that
     /// follows the voice. The encoder reads that stretch alone (a few seconds rather than a
     /// padded 30 s window, which is most of the saving), and the decoder is prompted with
-    /// `prompt`, the script just before, which keeps it on the script's spelling; `ahead`, the
-    /// script's words after it, is what it expects to hear (see [`ListenOptions::script`]:
-    /// sooner, the same). Only for following: a take's report always comes from
-    /// [`Recogniser::listen`]. Nothing is heard once `give_up` says so: decoding stops at the
-    /// next token.
+    /// `prompt`, the script just before, which keeps it on the script's spelling. Only for
+    /// following: a take's report always comes from [`Recogniser::listen`]. Nothing is heard
+    /// once `give_up` says so: decoding stops at the next token.
     pub fn hear_recent(
         &self,
         audio: &Audio,
         from: f64,
         prompt: &str,
-        ahead: &str,
         give_up: &dyn Fn() -> bool,
     ) -> Result<Vec<HeardWord>, ListenError> {
         let first = encore_audio::samples_in(from.max(0.0)).min(audio.samples.len());
@@ -65,8 +60,7 @@ impl Recogniser {
         // would squeeze the last words heard, the ones the prompter wants, to make room for it.
         let looped = |tokens: &[u32]| self.loop_in(tokens).is_some_and(|(loop_, words)| loop_.went_round(words.len()));
         let enough = |tokens: &[u32]| give_up() || looped(tokens);
-        let script = self.script_tokens(&format!("{prompt} {ahead}"));
-        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), &script, limit, &enough)?;
+        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit, &enough)?;
         if give_up() {
             return Ok(Vec::new());
         }
