@@ -230,9 +230,7 @@ impl ReadingWeights {
             // Feed-forward.
             norm_rows(&layer.feed_forward_norm, &x, width, &mut normed);
             layer.up.apply(&normed, count, &mut wide);
-            for v in wide.iter_mut() {
-                *v = kernels::gelu(*v);
-            }
+            kernels::gelu_in_place(&mut wide);
             layer.down.apply(&wide, count, &mut projected);
             add(&mut x, &projected);
         }

@@ -456,9 +456,7 @@ impl<'a> Steps<'a> {
             s.quantized.set(&s.normed);
             s.wide.resize(layer.up.rows(), 0.0);
             layer.up.apply(&s.quantized, &mut s.wide);
-            for v in s.wide.iter_mut() {
-                *v = kernels::gelu(*v);
-            }
+            kernels::gelu_in_place(&mut s.wide);
             s.quantized.set(&s.wide);
             layer.down.apply(&s.quantized, &mut s.projected);
             add(&mut s.x, &s.projected);
