@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use candle_core::{D, Device, Module, Tensor};
+use candle_core::{Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
@@ -88,32 +88,22 @@ impl Module for Projection {
     }
 }
 
-/// Splits `[batch, time, heads*width]` into `[batch, heads, time, width]`.
-fn split_heads(x: &Tensor, heads: usize) -> Result<Tensor> {
-    let (batch, time, width) = x.dims3()?;
-    x.reshape((batch, time, heads, width / heads))?.transpose(1, 2)?.contiguous()
-}
-
-fn merge_heads(x: &Tensor) -> Result<Tensor> {
-    let (batch, heads, time, width) = x.dims4()?;
-    x.transpose(1, 2)?.reshape((batch, time, heads * width))
-}
-
 /// Attention of every position to every other, through the blocked kernel that keeps the
-/// scores in cache.
-fn attend_all(query: &Tensor, key: &Tensor, value: &Tensor) -> Result<Tensor> {
-    let (shape, device) = (query.shape().clone(), query.device().clone());
-    let (batch, heads, positions, width) = query.dims4()?;
-    let flat = |t: &Tensor| t.flatten_all()?.to_vec1::<f32>();
-    let (query, key, value) = (flat(query)?, flat(key)?, flat(value)?);
-    let per_item = heads * positions * width;
-    let mut out = Vec::with_capacity(batch * per_item);
-    for item in 0..batch {
-        let range = item * per_item..(item + 1) * per_item;
-        let (q, k, v) = (&query[range.clone()], &key[range.clone()], &value[range]);
-        out.extend(crate::cpu::kernels::attend_all(q, k, v, heads, positions, width));
+/// scores in cache: `fused` is `[batch, positions, 3 * width]`, each row its query, key and
+/// value; the result is `[batch, positions, width]`.
+fn attend_all(fused: &Tensor, heads: usize) -> Result<Tensor> {
+    let (batch, positions, three_widths) = fused.dims3()?;
+    let width = three_widths / 3;
+    let fused = fused.contiguous()?;
+    let (storage, layout) = fused.storage_and_layout();
+    let crate::cpu::step::Stored::F32(values) = crate::cpu::step::stored(&storage, layout)? else {
+        candle_core::bail!("the encoder attends in f32");
+    };
+    let mut out = Vec::with_capacity(batch * positions * width);
+    for item in values.chunks_exact(positions * three_widths) {
+        out.extend(crate::cpu::kernels::attend_fused(item, heads, positions, width / heads));
     }
-    Tensor::from_vec(out, shape, &device)
+    Tensor::from_vec(out, (batch, positions, width), fused.device())
 }
 
 struct FeedForward {
@@ -156,10 +146,7 @@ impl SelfAttention {
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let fused = self.query_key_value.forward(&self.norm.forward(x)?)?;
-        let width = fused.dim(D::Minus1)? / 3;
-        let part = |at: usize| split_heads(&fused.narrow(D::Minus1, at * width, width)?, self.heads);
-        let attended = attend_all(&part(0)?, &part(1)?, &part(2)?)?;
-        x + self.out.forward(&merge_heads(&attended)?)?
+        x + self.out.forward(&attend_all(&fused, self.heads)?)?
     }
 }
 

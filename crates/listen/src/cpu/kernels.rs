@@ -79,6 +79,32 @@ pub fn attend_all(query: &[f32], key: &[f32], value: &[f32], heads: usize, posit
     out
 }
 
+/// [`attend_all`] on the rows of a fused projection, `[positions, 3 * heads * width]` (each
+/// row its query, key and value, each head by head), giving `[positions, heads * width]`, each
+/// row the heads' results side by side: what the layer's output projection reads. Splitting
+/// the heads out and merging them back through candle were four strided copies a layer.
+pub fn attend_fused(fused: &[f32], heads: usize, positions: usize, width: usize) -> Vec<f32> {
+    let (inner, per_head) = (heads * width, positions * width);
+    assert_eq!(fused.len(), positions * 3 * inner);
+    let gather = |part: usize| {
+        let mut out = vec![0f32; heads * per_head];
+        out.par_chunks_mut(per_head).enumerate().for_each(|(head, out)| {
+            for (row, out) in fused.chunks_exact(3 * inner).zip(out.chunks_exact_mut(width)) {
+                out.copy_from_slice(&row[part * inner + head * width..][..width]);
+            }
+        });
+        out
+    };
+    let by_head = attend_all(&gather(0), &gather(1), &gather(2), heads, positions, width);
+    let mut out = vec![0f32; positions * inner];
+    out.par_chunks_mut(inner).enumerate().for_each(|(position, row)| {
+        for (head, row) in row.chunks_exact_mut(width).enumerate() {
+            row.copy_from_slice(&by_head[head * per_head + position * width..][..width]);
+        }
+    });
+    out
+}
+
 /// How the right-hand matrix of a product is stored.
 #[derive(Clone, Copy)]
 pub(crate) enum Right {
