@@ -369,6 +369,34 @@ mod tests {
         assert!(worst < 1e-4, "largest difference {worst}");
     }
 
+    #[test]
+    fn the_fused_projection_s_heads_are_attended_and_set_side_by_side() {
+        let (heads, positions, width) = (2, 130, 8);
+        let inner = heads * width;
+        let fused: Vec<f32> = (0..positions * 3 * inner).map(|i| ((i as f32) * 0.377).sin()).collect();
+        // The same numbers as three `[heads, positions, width]` arrays.
+        let part = |part: usize| -> Vec<f32> {
+            let mut out = Vec::new();
+            for head in 0..heads {
+                for position in 0..positions {
+                    out.extend_from_slice(&fused[position * 3 * inner + part * inner + head * width..][..width]);
+                }
+            }
+            out
+        };
+        let slow = attend_slowly(&part(0), &part(1), &part(2), heads, positions, width);
+        let fast = attend_fused(&fused, heads, positions, width);
+        for position in 0..positions {
+            for head in 0..heads {
+                for w in 0..width {
+                    let (a, b) =
+                        (fast[position * inner + head * width + w], slow[(head * positions + position) * width + w]);
+                    assert!((a - b).abs() < 1e-4, "position {position}, head {head}: {a} against {b}");
+                }
+            }
+        }
+    }
+
     /// The copies compiled for wider vectors must give what the plain code gives, to the bit.
     #[test]
     fn the_widest_copies_compute_what_the_plain_code_computes() {
