@@ -16,6 +16,7 @@ use candle_core::{Device, Module, Tensor};
 use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
+use crate::cpu::embeddings::Embeddings;
 use crate::cpu::kernels::Gelu;
 use crate::cpu::reading::{self, Linear, ReadingLayer, ReadingWeights, TextMemory};
 use crate::cpu::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
@@ -325,7 +326,7 @@ impl Decoder {
             .transpose()?;
         let embeddings = {
             let (storage, layout) = embeddings.storage_and_layout();
-            reading::transposed(&storage, layout, vocabulary, width)?
+            Embeddings::new(&storage, layout, vocabulary, width)?
         };
         let positions = take(weights, "decoder/position_encodings/encodings")?.flatten_all()?.to_vec1::<f32>()?;
         let reading = ReadingWeights { layers, norm, embeddings, positions, vocabulary, width, heads: config.heads };

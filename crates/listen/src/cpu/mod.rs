@@ -7,6 +7,7 @@
 //! arithmetic. They sit apart from the model so that the network's shape (`model`) reads
 //! without them.
 
+pub(crate) mod embeddings;
 pub(crate) mod kernels;
 pub(crate) mod reading;
 pub(crate) mod step;

@@ -16,6 +16,7 @@ use candle_core::{Layout, Result, Storage, Tensor};
 use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
 
+use super::embeddings::Embeddings;
 use super::kernels::{self, Right};
 use super::step::{Norm, Stored, add, stored};
 
@@ -111,10 +112,8 @@ pub(crate) struct ReadingLayer {
 pub(crate) struct ReadingWeights {
     pub(crate) layers: Vec<ReadingLayer>,
     pub(crate) norm: Norm,
-    /// The token embeddings transposed, `[width, vocabulary]`: the output projection reads them
-    /// so, twice as fast for a few rows as the other way round, and a token's embedding is a
-    /// column.
-    pub(crate) embeddings: Vec<f32>,
+    /// The token embeddings, which the output projection reads too.
+    pub(crate) embeddings: Embeddings,
     /// `[text positions, width]`.
     pub(crate) positions: Vec<f32>,
     pub(crate) vocabulary: usize,
@@ -142,9 +141,8 @@ pub(crate) struct Read {
 impl ReadingWeights {
     /// Token `token`'s embedding at text position `position`, appended to `out`.
     pub(crate) fn embed(&self, token: usize, position: usize, out: &mut Vec<f32>) {
-        let (width, vocabulary) = (self.width, self.vocabulary);
-        let position = &self.positions[position * width..][..width];
-        out.extend(position.iter().enumerate().map(|(c, p)| self.embeddings[c * vocabulary + token] + p));
+        let position = &self.positions[position * self.width..][..self.width];
+        out.extend(position.iter().enumerate().map(|(c, p)| self.embeddings.at(token, c) + p));
     }
 
     /// How many tokens a window's text may hold.
@@ -240,12 +238,7 @@ impl ReadingWeights {
 
     /// `[rows, vocabulary]` logits of `rows` normed hidden rows.
     pub(crate) fn logits(&self, hidden: &[f32]) -> Vec<f32> {
-        let (width, vocabulary) = (self.width, self.vocabulary);
-        let rows = hidden.len() / width;
-        let mut logits = vec![0f32; rows * vocabulary];
-        let shared = rows * width * vocabulary >= SHARED_FROM;
-        kernels::multiply(&mut logits, hidden, &self.embeddings, rows, vocabulary, width, Right::AsIs, 1.0, shared);
-        logits
+        self.embeddings.logits(hidden)
     }
 }
 

@@ -1,0 +1,137 @@
+//! The decoder's token embeddings, kept in half precision, and the output projection that
+//! reads them.
+//!
+//! The embeddings are the decoder's largest weight: 52 thousand tokens by 384 numbers for
+//! tiny.en, 80 MB in f32. Every pass over many tokens (the timing pass, each rescoring
+//! question) multiplies its rows by all of them, and for the few rows of a rescoring question
+//! that is reading 80 MB: judging a sonnet spent more time there than in the rest of its 33
+//! passes. The model ships them in half precision, so kept so they are the same numbers in half
+//! the memory, widened a run of tokens at a time where they are multiplied.
+//!
+//! They are kept in tiles of [`TILE`] tokens, each tile `[width, TILE]` and contiguous: a
+//! token's embedding is a column of its tile, and a tile is written in one place at load
+//! (transposing into one `[width, vocabulary]` matrix took longer).
+
+use candle_core::{Layout, Result, Storage};
+use half::f16;
+use half::slice::HalfFloatSliceExt;
+use rayon::prelude::*;
+
+use super::kernels::Right;
+use super::step::{Stored, stored};
+
+/// Tokens to a tile.
+const TILE: usize = 32;
+
+/// Tiles given to one worker at a time: widened, 512 tokens by 384 numbers are 768 KB, which
+/// a core's cache holds.
+const TILES_PER_TASK: usize = 16;
+
+pub(crate) struct Embeddings {
+    /// `[tiles, width, TILE]`; the last tile is padded with zeros.
+    tiles: Vec<f16>,
+    vocabulary: usize,
+    width: usize,
+}
+
+impl Embeddings {
+    /// From the embeddings as the model stores them, `[vocabulary, width]`, f16 or f32
+    /// (rounded to f16: every model Encore installs ships them in f16).
+    pub(crate) fn new(storage: &Storage, layout: &Layout, vocabulary: usize, width: usize) -> Result<Embeddings> {
+        let mut tiles = vec![f16::ZERO; vocabulary.div_ceil(TILE) * width * TILE];
+        match stored(storage, layout)? {
+            Stored::F16(values) => tile_into(&mut tiles, values, width, |v| v),
+            Stored::F32(values) => tile_into(&mut tiles, values, width, f16::from_f32),
+        }
+        Ok(Embeddings { tiles, vocabulary, width })
+    }
+
+    /// Number `c` of token `token`'s embedding.
+    pub(crate) fn at(&self, token: usize, c: usize) -> f32 {
+        self.tiles[(token / TILE * self.width + c) * TILE + token % TILE].to_f32()
+    }
+
+    /// The logits of `hidden`'s rows (each `width` long, normed): a row of the vocabulary's
+    /// size for each. Each worker widens a run of tiles side by side, `[width, its tokens]`,
+    /// and multiplies the rows by them with the same matrix product as the rest of the
+    /// decoder.
+    pub(crate) fn logits(&self, hidden: &[f32]) -> Vec<f32> {
+        let (width, vocabulary) = (self.width, self.vocabulary);
+        let rows = hidden.len() / width;
+        let tiles = vocabulary.div_ceil(TILE);
+        let parts: Vec<Vec<f32>> = (0..tiles.div_ceil(TILES_PER_TASK))
+            .into_par_iter()
+            .map(|task| {
+                let first = task * TILES_PER_TASK;
+                let count = TILES_PER_TASK.min(tiles - first);
+                let tokens = count * TILE;
+                let mut wide = vec![0f32; width * tokens];
+                let tiles = &self.tiles[first * width * TILE..(first + count) * width * TILE];
+                for (tile, tile_numbers) in tiles.chunks_exact(width * TILE).enumerate() {
+                    for (c, numbers) in tile_numbers.chunks_exact(TILE).enumerate() {
+                        numbers.convert_to_f32_slice(&mut wide[c * tokens + tile * TILE..][..TILE]);
+                    }
+                }
+                let mut part = vec![0f32; rows * tokens];
+                super::kernels::multiply(&mut part, hidden, &wide, rows, tokens, width, Right::AsIs, 1.0, false);
+                part
+            })
+            .collect();
+        let mut logits = vec![0f32; rows * vocabulary];
+        for (task, part) in parts.iter().enumerate() {
+            let first = task * TILES_PER_TASK * TILE;
+            let tokens = part.len() / rows;
+            let kept = tokens.min(vocabulary - first);
+            for (out, part) in logits.chunks_exact_mut(vocabulary).zip(part.chunks_exact(tokens)) {
+                out[first..first + kept].copy_from_slice(&part[..kept]);
+            }
+        }
+        logits
+    }
+}
+
+/// `tiles` from `values` (`[vocabulary, width]`), a tile to a worker at a time.
+fn tile_into<T: Copy + Sync>(tiles: &mut [f16], values: &[T], width: usize, narrow: impl Fn(T) -> f16 + Sync) {
+    tiles.par_chunks_mut(width * TILE).zip(values.par_chunks(width * TILE)).for_each(|(tile, values)| {
+        for (token, values) in values.chunks_exact(width).enumerate() {
+            for (c, &value) in values.iter().enumerate() {
+                tile[c * TILE + token] = narrow(value);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{DType, Device, Tensor};
+
+    use super::*;
+
+    #[test]
+    fn logits_are_the_hidden_rows_times_each_token_s_embedding() {
+        // 1100 tokens: two whole tasks and part of a third, whose last tile is part filled.
+        let (vocabulary, width, rows) = (1100, 24, 11);
+        let values: Vec<f32> = (0..vocabulary * width).map(|i| ((i as f32) * 0.173).sin()).collect();
+        let tensor =
+            Tensor::from_slice(&values, (vocabulary, width), &Device::Cpu).unwrap().to_dtype(DType::F16).unwrap();
+        let (storage, layout) = tensor.storage_and_layout();
+        let embeddings = Embeddings::new(&storage, layout, vocabulary, width).unwrap();
+        let hidden: Vec<f32> = (0..rows * width).map(|i| ((i as f32) * 0.291).cos()).collect();
+        let logits = embeddings.logits(&hidden);
+        assert_eq!(logits.len(), rows * vocabulary);
+        for r in 0..rows {
+            for t in 0..vocabulary {
+                let expected: f64 = (0..width)
+                    .map(|c| hidden[r * width + c] as f64 * f16::from_f32(values[t * width + c]).to_f64())
+                    .sum();
+                let got = logits[r * vocabulary + t] as f64;
+                assert!((got - expected).abs() < 1e-4, "row {r}, token {t}: {got} against {expected}");
+            }
+        }
+        for t in [0, 511, 512, 1099] {
+            for c in [0, 5, 23] {
+                assert_eq!(embeddings.at(t, c), f16::from_f32(values[t * width + c]).to_f32());
+            }
+        }
+    }
+}
