@@ -13,6 +13,7 @@
 //! differs.
 
 use candle_core::{Layout, Result, Storage, Tensor};
+use half::f16;
 use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
 
@@ -66,23 +67,34 @@ pub(crate) fn transposed(storage: &Storage, layout: &Layout, rows: usize, column
     })
 }
 
+/// [`transposed`], kept in half precision (an f32 matrix is rounded to it).
+pub(crate) fn transposed_half(storage: &Storage, layout: &Layout, rows: usize, columns: usize) -> Result<Vec<f16>> {
+    Ok(match stored(storage, layout)? {
+        Stored::F32(values) => {
+            transposed_widening(values, rows, columns, |narrow: &mut [f16], wide| narrow.convert_from_f32_slice(wide))
+        }
+        Stored::F16(values) => transposed_widening(values, rows, columns, <[f16]>::copy_from_slice),
+    })
+}
+
 /// [`transposed`], sixteen output rows to a worker at a time: each reads sixteen numbers in a
 /// row of the input and writes one in each of its rows, so both sides move through memory in
 /// order. The sixteen are widened together: `half` widens a slice in vector instructions,
-/// where a number at a time is a call, and the 20 million embeddings took 0.12 s so.
-fn transposed_widening<T: Copy + Sync>(
+/// where a number at a time is a call and a check of the CPU's features (the 20 million
+/// embeddings, transposed here then, took 0.12 s so).
+fn transposed_widening<T: Copy + Sync, O: Copy + Default + Send + Sync>(
     values: &[T],
     rows: usize,
     columns: usize,
-    widen: impl Fn(&mut [f32], &[T]) + Sync,
-) -> Vec<f32> {
+    widen: impl Fn(&mut [O], &[T]) + Sync,
+) -> Vec<O> {
     const BAND: usize = 16;
     assert_eq!(values.len(), rows * columns);
-    let mut out = vec![0f32; rows * columns];
+    let mut out = vec![O::default(); rows * columns];
     out.par_chunks_mut(BAND * rows).enumerate().for_each(|(band, out)| {
         let first = band * BAND;
         let width = out.len() / rows;
-        let mut row = [0f32; BAND];
+        let mut row = [O::default(); BAND];
         for r in 0..rows {
             widen(&mut row[..width], &values[r * columns + first..][..width]);
             for (c, &value) in row[..width].iter().enumerate() {
@@ -346,17 +358,24 @@ mod tests {
         }
     }
 
-    /// Half precision is widened a slice at a time: each number must come out as widening
-    /// it alone gives it, in its place.
+    /// Half precision is widened a slice at a time, or kept: each number must come out as
+    /// widening it alone gives it, in its place.
     #[test]
     fn half_precision_is_widened_exactly_on_the_way() {
         let (rows, columns) = (7, 53);
         let values: Vec<f32> = (0..rows * columns).map(|i| (i as f32 * 0.37).sin() * 1000.0 / (1 + i) as f32).collect();
         let out = transposed_as(&values, rows, columns, candle_core::DType::F16);
+        let half = Tensor::from_slice(&values, (rows, columns), &Device::Cpu).unwrap();
+        let half = half.to_dtype(candle_core::DType::F16).unwrap();
+        let kept_half = {
+            let (storage, layout) = half.storage_and_layout();
+            super::transposed_half(&storage, layout, rows, columns).unwrap()
+        };
         for r in 0..rows {
             for c in 0..columns {
                 let alone = half::f16::from_f32(values[r * columns + c]).to_f32();
                 assert_eq!(out[c * rows + r].to_bits(), alone.to_bits(), "row {r}, column {c}");
+                assert_eq!(kept_half[c * rows + r].to_f32().to_bits(), alone.to_bits(), "row {r}, column {c}");
             }
         }
     }
