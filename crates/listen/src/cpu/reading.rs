@@ -60,9 +60,9 @@ impl Linear {
 /// row-major in f32.
 pub(crate) fn transposed(storage: &Storage, layout: &Layout, rows: usize, columns: usize) -> Result<Vec<f32>> {
     Ok(match stored(storage, layout)? {
-        Stored::F32(values) => transposed_widening(values, rows, columns, <[f32]>::copy_from_slice),
+        Stored::F32(values) => transposed_converting(values, rows, columns, <[f32]>::copy_from_slice),
         Stored::F16(values) => {
-            transposed_widening(values, rows, columns, |wide, narrow| narrow.convert_to_f32_slice(wide))
+            transposed_converting(values, rows, columns, |wide, narrow| narrow.convert_to_f32_slice(wide))
         }
     })
 }
@@ -71,22 +71,23 @@ pub(crate) fn transposed(storage: &Storage, layout: &Layout, rows: usize, column
 pub(crate) fn transposed_half(storage: &Storage, layout: &Layout, rows: usize, columns: usize) -> Result<Vec<f16>> {
     Ok(match stored(storage, layout)? {
         Stored::F32(values) => {
-            transposed_widening(values, rows, columns, |narrow: &mut [f16], wide| narrow.convert_from_f32_slice(wide))
+            transposed_converting(values, rows, columns, |narrow: &mut [f16], wide| narrow.convert_from_f32_slice(wide))
         }
-        Stored::F16(values) => transposed_widening(values, rows, columns, <[f16]>::copy_from_slice),
+        Stored::F16(values) => transposed_converting(values, rows, columns, <[f16]>::copy_from_slice),
     })
 }
 
 /// [`transposed`], sixteen output rows to a worker at a time: each reads sixteen numbers in a
 /// row of the input and writes one in each of its rows, so both sides move through memory in
-/// order. The sixteen are widened together: `half` widens a slice in vector instructions,
-/// where a number at a time is a call and a check of the CPU's features (the 20 million
-/// embeddings, transposed here then, took 0.12 s so).
-fn transposed_widening<T: Copy + Sync, O: Copy + Default + Send + Sync>(
+/// order. The sixteen are converted together (`convert` writes its first argument from its
+/// second): `half` converts a slice in vector instructions, where a number at a time is a call
+/// and a check of the CPU's features (the 20 million embeddings, transposed here then, took
+/// 0.12 s so).
+fn transposed_converting<T: Copy + Sync, O: Copy + Default + Send + Sync>(
     values: &[T],
     rows: usize,
     columns: usize,
-    widen: impl Fn(&mut [O], &[T]) + Sync,
+    convert: impl Fn(&mut [O], &[T]) + Sync,
 ) -> Vec<O> {
     const BAND: usize = 16;
     assert_eq!(values.len(), rows * columns);
@@ -96,7 +97,7 @@ fn transposed_widening<T: Copy + Sync, O: Copy + Default + Send + Sync>(
         let width = out.len() / rows;
         let mut row = [O::default(); BAND];
         for r in 0..rows {
-            widen(&mut row[..width], &values[r * columns + first..][..width]);
+            convert(&mut row[..width], &values[r * columns + first..][..width]);
             for (c, &value) in row[..width].iter().enumerate() {
                 out[c * rows + r] = value;
             }
