@@ -337,7 +337,7 @@ impl Decoder {
             Embeddings::new(&storage, layout, vocabulary, width)?
         };
         let positions = take(weights, "decoder/position_encodings/encodings")?.flatten_all()?.to_vec1::<f32>()?;
-        let reading = ReadingWeights { layers, norm, embeddings, positions, vocabulary, width, heads: config.heads };
+        let reading = ReadingWeights { layers, norm, embeddings, positions, width, heads: config.heads };
         Ok(Decoder { reading, step_weights })
     }
 
@@ -395,7 +395,7 @@ impl Decoder {
             _ => self.reading.logits(&read.hidden),
         };
         let device = Device::Cpu;
-        let logits = Tensor::from_vec(logits, (count - first_scored, self.reading.vocabulary), &device)?;
+        let logits = Tensor::from_vec(logits, (count - first_scored, self.reading.embeddings.vocabulary()), &device)?;
         let alignment = if read.alignment.is_empty() {
             None
         } else {

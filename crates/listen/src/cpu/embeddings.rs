@@ -46,6 +46,11 @@ impl Embeddings {
         Ok(Embeddings { tiles, vocabulary, width })
     }
 
+    /// How many tokens there are.
+    pub(crate) fn vocabulary(&self) -> usize {
+        self.vocabulary
+    }
+
     /// Number `c` of token `token`'s embedding.
     pub(crate) fn at(&self, token: usize, c: usize) -> f32 {
         self.tiles[(token / TILE * self.width + c) * TILE + token % TILE].to_f32()

@@ -129,7 +129,6 @@ pub(crate) struct ReadingWeights {
     pub(crate) embeddings: Embeddings,
     /// `[text positions, width]`.
     pub(crate) positions: Vec<f32>,
-    pub(crate) vocabulary: usize,
     pub(crate) width: usize,
     pub(crate) heads: usize,
 }
