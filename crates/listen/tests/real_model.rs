@@ -178,6 +178,24 @@ fn a_broken_wheel_is_a_clear_error_and_leaves_nothing_behind() {
     assert!(!target.exists());
 }
 
+/// The installed weights are read through a memory map: a damaged copy must still be a
+/// clear error, not a crash.
+#[test]
+fn a_damaged_installed_model_is_a_clear_error() {
+    recogniser();
+    let temp = tempfile::tempdir().unwrap();
+    for name in ["model.safetensors", "config.json", "tokenizer.json"] {
+        std::fs::copy(default_model_dir().join(name), temp.path().join(name)).unwrap();
+    }
+    let weights = temp.path().join("model.safetensors");
+    let cut = std::fs::metadata(&weights).unwrap().len() / 2;
+    std::fs::OpenOptions::new().write(true).open(&weights).unwrap().set_len(cut).unwrap();
+    let error = Recogniser::load(temp.path()).err().unwrap();
+    assert!(matches!(error, ListenError::BrokenModel { .. }), "{error}");
+    assert!(error.to_string().contains("model.safetensors"), "{error}");
+    assert!(error.to_string().contains("encore model install --force"), "{error}");
+}
+
 #[test]
 fn a_missing_model_directory_says_what_to_run() {
     let temp = tempfile::tempdir().unwrap();
