@@ -90,7 +90,9 @@ pub fn fair_match(script: &[&str], heard: &[&str]) -> bool {
 
 /// True for a filled pause ("um", "uh", "er", "hmm" and their drawn-out spellings) given as a
 /// canonical token: Encore's one list of fillers, used by the recogniser (to merge a filler it
-/// wrote in a loop), the aligner and the prompter.
+/// wrote in a loop), the aligner and the prompter. "ugh", "aghhh" and "uh-huh" are how tiny.en
+/// writes some real "uh"s and "um"s (align-eval's spliced fillers), never script words it
+/// misheard.
 pub fn is_filler(token: &str) -> bool {
     let mut squeezed = String::new();
     for c in token.chars() {
@@ -98,7 +100,7 @@ pub fn is_filler(token: &str) -> bool {
             squeezed.push(c);
         }
     }
-    matches!(squeezed.as_str(), "um" | "uh" | "er" | "erm" | "hm" | "m" | "mhm" | "ah" | "uhm" | "eh" | "huh" | "em")
+    matches!(squeezed.as_str(), "um" | "uh" | "er" | "erm" | "hm" | "m" | "mhm" | "ah" | "uhm" | "eh" | "huh" | "em" | "ugh" | "agh" | "uhuh")
 }
 
 /// All run-together keys of a sequence of written tokens (the product of their readings, bounded).
@@ -356,5 +358,8 @@ mod tests {
         assert!(Reading::of("'90s").keys().contains(&"nineties".to_string()));
         assert!(is_filler("umm") && is_filler("uh") && is_filler("hmm") && is_filler("mhm"));
         assert!(!is_filler("the"));
+        for written in ["Ugh", "aghhh", "uh-huh"] {
+            assert!(Reading::of(written).keys().iter().any(|key| is_filler(key)), "{written}");
+        }
     }
 }
