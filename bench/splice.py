@@ -21,7 +21,9 @@ Output (default `bench/.cache/spliced`): one WAV per take, `<stem>.<kind>.wav`, 
 `spliced.tsv` with, per take: file, source recording, speaker, kind, the first and last script
 word affected (0-based, counting the words of the source's `.txt` that hold a letter or digit,
 which is how Encore's script counts them), the script index before which extra words stand,
-the words affected, and a detail (fragment length, filler source, pause). `align-eval
+the words affected, a detail (fragment length, filler source, pause), and where the event is
+in the take, in seconds: the first saying's start and end and the second's start (repetition,
+false start), the filler's start and end, or the point a skip was cut at. `align-eval
 --spliced DIR` scores the take reports against it. THE SET IS SPLICED: its figures say so.
 
 Usage: python3 bench/splice.py [--corpus DIR] [--out DIR] [--seed N] [--limit N]
@@ -209,7 +211,7 @@ def main() -> int:
     if args.limit:
         rows = rows[: args.limit]
 
-    lines = ["file\tsource\tspeaker\tkind\tfirst\tlast\tposition\twords\tdetail"]
+    lines = ["file\tsource\tspeaker\tkind\tfirst\tlast\tposition\twords\tdetail\ttimes"]
     voices: set[str] = set()
     counts = {kind: 0 for kind in KINDS}
     events = 0
@@ -250,6 +252,7 @@ def main() -> int:
                 pause = rng.uniform(0.05, 0.25)
                 take = join([samples[: end_cut[b]], silence(pause), samples[start_cut[a]:]])
                 position, detail = b + 1, f"pause {pause:.2f} s"
+                times = [start_cut[a], end_cut[b], end_cut[b] + len(silence(pause))]
             elif kind == "false_start":
                 start, end = start_cut[a], end_cut[a]
                 fraction = rng.uniform(0.3, 0.5)
@@ -257,6 +260,7 @@ def main() -> int:
                 pause = rng.uniform(0.1, 0.3)
                 take = join([samples[:start], fragment, silence(pause), samples[start:]])
                 position, detail = a, f"fragment {len(fragment) / RATE:.2f} s, pause {pause:.2f} s"
+                times = [start, start + len(fragment), start + len(fragment) + len(silence(pause))]
             elif kind == "filler":
                 source, clip = rng.choice(clips)
                 gain = speech / max(rms(clip), 1e-6)
@@ -265,14 +269,17 @@ def main() -> int:
                 gap = rng.uniform(0.05, 0.15)
                 take = join([samples[:cut], silence(gap), clip, silence(gap), samples[cut:]])
                 position, detail = a, f"{source}"
+                times = [cut + len(silence(gap)), cut + len(silence(gap)) + len(clip)]
             else:
                 take = join([samples[: start_cut[a]], samples[start_cut[b + 1]:]])
                 position, detail = a, "cut"
+                times = [start_cut[a]]
             name = f"{row['stem']}.{kind}.wav"
             write_wav(args.out / name, take)
             words = " ".join(tokens[a:b + 1])
             lines.append(
-                f"{name}\t{row['stem']}\t{row['speaker_or_source']}\t{kind}\t{a}\t{b}\t{position}\t{words}\t{detail}"
+                f"{name}\t{row['stem']}\t{row['speaker_or_source']}\t{kind}\t{a}\t{b}\t{position}\t{words}\t{detail}\t"
+                + " ".join(f"{t / RATE:.3f}" for t in times)
             )
             counts[kind] += 1
             events += n if kind in ("repetition", "skip") else 1
