@@ -29,6 +29,9 @@ pub struct Costs {
     /// A whole word counts as a false start of the next script word when it sounds at least this
     /// alike ("forest" before "forced").
     pub false_start_similarity: f32,
+    /// A heard word that sounds at least this alike the next script word is that word misheard
+    /// rather than a start at it, unless the word itself (or another start at it) follows.
+    pub misheard_similarity: f32,
     /// How many script words back a spoken word may repeat.
     pub repeat_reach: usize,
     /// Several script words heard as differently cut words that sound nearly the same ("a sign"
@@ -50,6 +53,7 @@ impl Default for Costs {
             false_start: 0.4,
             group_word: 0.02,
             false_start_similarity: 0.55,
+            misheard_similarity: 0.8,
             repeat_reach: 4,
             sound_group_similarity: 0.75,
             sound_group: 0.3,

@@ -44,6 +44,13 @@ impl From<Miscue> for Verdict {
 /// word heard after it goes on with the script from there ("ask not ask not"); alone, it is a
 /// word said that the script does not have here ("the" said twice in a sentence whose script
 /// has it once).
+///
+/// A whole word that sounds nearly like the next script word is a false start only when the
+/// word itself (or another attempt at it) is heard next: followed by some other word, it is the
+/// script word misheard ("deceased his" for "decease": then "his" was said), not a start the
+/// performer took again. A piece of the word ("Four" for "forced") or a word that sounds less
+/// like it ("Orst") stays a start whatever follows: the recogniser mishears the word said after
+/// a cut-off too.
 pub(crate) fn classify(
     heard: &Token,
     following: Option<&Token>,
@@ -63,13 +70,16 @@ pub(crate) fn classify(
     }
     if let Some(target) = script.get(next)
         && !heard.matches(target)
-        && (heard.is_prefix_of(target)
-            || begins_like(&heard.phones, &target.phones)
-            || (onset_alike(&heard.phones, &target.phones)
-                && similarity_to_next.unwrap_or_else(|| similarity(&heard.phones, &target.phones))
-                    >= costs.false_start_similarity))
     {
-        return (Miscue::FalseStart, costs.false_start, Some(next));
+        let alike = similarity_to_next.unwrap_or_else(|| similarity(&heard.phones, &target.phones));
+        let piece = is_piece_of(heard, target);
+        let misheard = !piece
+            && alike >= costs.misheard_similarity
+            && following.is_some_and(|f| !f.matches(target) && !attempts(f, target, costs));
+        if (piece || (onset_alike(&heard.phones, &target.phones) && alike >= costs.false_start_similarity)) && !misheard
+        {
+            return (Miscue::FalseStart, costs.false_start, Some(next));
+        }
     }
     let recent = next.saturating_sub(3)..next.min(script.len());
     if let Some(index) =
@@ -78,6 +88,20 @@ pub(crate) fn classify(
         return (Miscue::FalseStart, costs.false_start + 0.05, Some(index));
     }
     (Miscue::Inserted, costs.insert, None)
+}
+
+/// Whether `heard` is a piece of `target`: its first letters, or its first sounds.
+fn is_piece_of(heard: &Token, target: &Token) -> bool {
+    heard.is_prefix_of(target) || begins_like(&heard.phones, &target.phones)
+}
+
+/// Whether `heard` sounds like an attempt at `target` that is not `target` itself: a piece of
+/// it, or a word that begins and sounds like it ("forest" before "forced").
+fn attempts(heard: &Token, target: &Token, costs: &Costs) -> bool {
+    !heard.matches(target)
+        && (is_piece_of(heard, target)
+            || (onset_alike(&heard.phones, &target.phones)
+                && similarity(&heard.phones, &target.phones) >= costs.false_start_similarity))
 }
 
 /// The first heard word after `index` that is not a filler.

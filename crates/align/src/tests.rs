@@ -111,6 +111,14 @@ fn alignment_table() {
     // False starts: a fragment, and a wrong word immediately corrected.
     check("montreal forced aligner", "mon montreal forced aligner", "+mon:fs montreal! forced aligner");
     check("montreal forced aligner", "montreal forest forced aligner", "montreal +forest:fs forced! aligner");
+    // A word that sounds nearly like the script word, followed by another word, is the script
+    // word misheard and that word said: no start taken again (sonnet 1 with "His" left out of
+    // its script, heard as Whisper heard it).
+    check(
+        "the riper should by time decease tender heir",
+        "the riper should by time deceased his tender heir",
+        "the riper should by time decease~deceased +his:ins tender heir",
+    );
     check(
         "montreal forced aligner",
         "mon mon uh mon montreal for forced ali ali hm ali aligner aligner",

@@ -100,7 +100,10 @@ pub fn is_filler(token: &str) -> bool {
             squeezed.push(c);
         }
     }
-    matches!(squeezed.as_str(), "um" | "uh" | "er" | "erm" | "hm" | "m" | "mhm" | "ah" | "uhm" | "eh" | "huh" | "em" | "ugh" | "agh" | "uhuh")
+    matches!(
+        squeezed.as_str(),
+        "um" | "uh" | "er" | "erm" | "hm" | "m" | "mhm" | "ah" | "uhm" | "eh" | "huh" | "em" | "ugh" | "agh" | "uhuh"
+    )
 }
 
 /// All run-together keys of a sequence of written tokens (the product of their readings, bounded).
