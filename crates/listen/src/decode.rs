@@ -34,7 +34,18 @@ impl GreedyDecoder<'_> {
     /// Decodes a window (`window` holds its encoded audio, from [`Decoder::start`]) after
     /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`).
     pub fn decode(&self, window: &DecoderState, prompt: &[u32]) -> candle_core::Result<Sampled> {
-        self.decode_at_most(window, prompt, self.config.text_positions / 2, &|_| false)
+        self.decode_until(window, prompt, &|_| false)
+    }
+
+    /// [`GreedyDecoder::decode`], stopping sooner once `looped` says the tokens so far repeat
+    /// themselves; stopped so, it counts as having run out.
+    pub fn decode_until(
+        &self,
+        window: &DecoderState,
+        prompt: &[u32],
+        looped: &dyn Fn(&[u32]) -> bool,
+    ) -> candle_core::Result<Sampled> {
+        self.decode_at_most(window, prompt, self.config.text_positions / 2, looped)
     }
 
     /// [`GreedyDecoder::decode`], stopping after `limit` tokens, or sooner once `looped` says

@@ -131,9 +131,13 @@ impl Recogniser {
 
     /// Decodes a window; when the result looks wrong (the model looped, or it is unsure of
     /// everything), decodes again without the previous text, which is what usually misled it.
+    /// A decoding after previous text that is stuck in a loop is stopped there: it would be
+    /// decoded again whatever it went on to write.
     fn decode_window(&self, window: &DecoderState, history: &[u32]) -> Result<Sampled, ListenError> {
         let decoder = self.greedy();
-        let first = decoder.decode(window, history)?;
+        // Looked for every eighth token: finding a loop reads the whole decoding so far.
+        let stuck = |tokens: &[u32]| tokens.len() % 8 == 0 && self.stuck_in_loop(tokens);
+        let first = decoder.decode_until(window, history, if history.is_empty() { &|_| false } else { &stuck })?;
         if !(first.ran_out || first.average_log_probability < -1.0) || history.is_empty() {
             return Ok(first);
         }

@@ -90,6 +90,11 @@ impl Recogniser {
         Ok(words)
     }
 
+    /// Whether decoded `tokens` are stuck in a loop (see [`Repeating::stuck`]).
+    pub(super) fn stuck_in_loop(&self, tokens: &[u32]) -> bool {
+        self.loop_in(tokens).is_some_and(|(loop_, words)| loop_.stuck(words.len()))
+    }
+
     /// Where decoded `tokens` start repeating themselves, if they do, with the index of each
     /// word's first token.
     fn loop_in(&self, tokens: &[u32]) -> Option<(Repeating, Vec<usize>)> {
@@ -98,6 +103,11 @@ impl Recogniser {
         repeating(&texts).map(|loop_| (loop_, words.iter().map(|(first, _)| *first).collect()))
     }
 }
+
+/// See [`Repeating::stuck`]. Performed repetitions stay well under both: the corpus's longest is a
+/// word said six times.
+const STUCK_ROUNDS: usize = 3;
+const STUCK_WORDS: usize = 12;
 
 /// A decoder repeating itself: from word `start` on to the last, every word is the one
 /// `period` words before it ("not what your country can do for you. Not what your": the
@@ -113,6 +123,15 @@ impl Repeating {
     /// likeness of a performer saying a phrase twice, and decoding can stop.
     fn went_round(&self, words: usize) -> bool {
         words - self.start >= self.period + 2
+    }
+
+    /// Whether the loop has gone round [`STUCK_ROUNDS`] times, over [`STUCK_WORDS`] words or
+    /// more: no performer says that, and a window's decoding would only go round again until
+    /// its token limit (sonnet 2's last window wrote "best" 224 times, 0.66 s of decoding,
+    /// before it was decoded again without the previous text, in 0.03 s).
+    fn stuck(&self, words: usize) -> bool {
+        let looping = words - self.start;
+        looping >= STUCK_ROUNDS * self.period && looping >= STUCK_WORDS
     }
 
     /// Where the words heard end and the loop begins. When the loop goes back to the very
@@ -162,6 +181,16 @@ mod tests {
         let one_word = words("fellow Americans asked, asked, asked, asked,");
         assert_eq!(repeating(&one_word), Some(Repeating { start: 3, period: 1 }));
         assert!(repeating(&one_word).unwrap().went_round(one_word.len()));
+
+        // A window's decoding is stopped only once the loop has gone round three times, over
+        // twelve words: a word said six times, as in the corpus, is not stuck.
+        let mut best = words("lest the world be best");
+        best.extend(["best"; 12]);
+        assert!(repeating(&best).unwrap().stuck(best.len()), "twelve words round");
+        assert!(!repeating(&best[..16]).unwrap().stuck(16), "eleven words round");
+        let said = words("here's some more word, word, word, word, word, word.");
+        assert!(repeating(&said).is_none_or(|loop_| !loop_.stuck(said.len())));
+        assert!(!repeating(&round).unwrap().stuck(round.len()), "round twice, not three times");
 
         let honest = words("the the cat sat on the mat");
         assert_eq!(repeating(&honest), None);
