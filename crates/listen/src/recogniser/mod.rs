@@ -136,7 +136,7 @@ impl Recogniser {
     fn decode_window(&self, window: &DecoderState, history: &[u32]) -> Result<Sampled, ListenError> {
         let decoder = self.greedy();
         // Looked for every eighth token: finding a loop reads the whole decoding so far.
-        let stuck = |tokens: &[u32]| tokens.len() % 8 == 0 && self.stuck_in_loop(tokens);
+        let stuck = |tokens: &[u32]| tokens.len().is_multiple_of(8) && self.stuck_in_loop(tokens);
         let first = decoder.decode_until(window, history, if history.is_empty() { &|_| false } else { &stuck })?;
         if !(first.ran_out || first.average_log_probability < -1.0) || history.is_empty() {
             return Ok(first);
