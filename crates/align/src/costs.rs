@@ -29,8 +29,9 @@ pub struct Costs {
     /// A whole word counts as a false start of the next script word when it sounds at least this
     /// alike ("forest" before "forced").
     pub false_start_similarity: f32,
-    /// A heard word that sounds at least this alike the next script word is that word misheard
-    /// rather than a start at it, unless the word itself (or another start at it) follows.
+    /// A whole heard word that sounds at least this much like the next script word is that word
+    /// misheard rather than a start at it, unless the word itself (or another start at it)
+    /// follows ("deceased his" for "decease").
     pub misheard_similarity: f32,
     /// How many script words back a spoken word may repeat.
     pub repeat_reach: usize,

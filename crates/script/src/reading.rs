@@ -91,8 +91,7 @@ pub fn fair_match(script: &[&str], heard: &[&str]) -> bool {
 /// True for a filled pause ("um", "uh", "er", "hmm" and their drawn-out spellings) given as a
 /// canonical token: Encore's one list of fillers, used by the recogniser (to merge a filler it
 /// wrote in a loop), the aligner and the prompter. "ugh", "aghhh" and "uh-huh" are how tiny.en
-/// writes some real "uh"s and "um"s (align-eval's spliced fillers), never script words it
-/// misheard.
+/// writes some real "uh"s and "um"s (align-eval's spliced fillers).
 pub fn is_filler(token: &str) -> bool {
     let mut squeezed = String::new();
     for c in token.chars() {
