@@ -50,7 +50,8 @@ impl From<Miscue> for Verdict {
 /// script word misheard ("deceased his" for "decease": then "his" was said), not a start the
 /// performer took again. A piece of the word ("Four" for "forced") or a word that sounds less
 /// like it ("Orst") stays a start whatever follows: the recogniser mishears the word said after
-/// a cut-off too.
+/// a cut-off too. A piece of a word said just before is one by its letters, or by its sounds
+/// when it is no word of the dictionary ("tho" after "thoughts", but not "that").
 pub(crate) fn classify(
     heard: &Token,
     following: Option<&Token>,
@@ -80,9 +81,9 @@ pub(crate) fn classify(
         }
     }
     let recent = next.saturating_sub(3)..next.min(script.len());
-    if let Some(index) =
-        recent.rev().find(|&k| heard.is_prefix_of(&script[k]) || begins_like(&heard.phones, &script[k].phones))
-    {
+    if let Some(index) = recent.rev().find(|&k| {
+        heard.is_prefix_of(&script[k]) || (!heard.pronounced && begins_like(&heard.phones, &script[k].phones))
+    }) {
         return (Miscue::FalseStart, costs.false_start + 0.05, Some(index));
     }
     (Miscue::Inserted, costs.insert, None)

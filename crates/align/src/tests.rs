@@ -119,6 +119,13 @@ fn alignment_table() {
         "the riper should by time deceased his tender heir",
         "the riper should by time decease~deceased +his:ins tender heir",
     );
+    // A dictionary word is a piece of a word said just before only if it spells its start:
+    // "that" after "thoughts" is a word said, not "thoughts" begun again.
+    check(
+        "i have a thousand thoughts about thing",
+        "i have a thousand thoughts about that thing",
+        "i have a thousand thoughts about +that:ins thing",
+    );
     check(
         "montreal forced aligner",
         "mon mon uh mon montreal for forced ali ali hm ali aligner aligner",
