@@ -69,16 +69,18 @@ pub(crate) fn classify(
     if let Some(index) = reach.clone().rev().find(|&k| heard.matches(&script[k]) && goes_on(k)) {
         return (Miscue::Repeated, costs.repeat, Some(index));
     }
-    if let Some(target) = script.get(next) {
-        let alike = similarity_to_next.unwrap_or_else(|| similarity(&heard.phones, &target.phones));
-        let misheard = alike >= costs.misheard_similarity
-            && !is_piece_of(heard, target)
-            && following.is_some_and(|f| {
-                !f.matches(target) && !attempts(f, target, similarity(&f.phones, &target.phones), costs)
-            });
-        if attempts(heard, target, alike, costs) && !misheard {
-            return (Miscue::FalseStart, costs.false_start, Some(next));
-        }
+    if let Some(target) = script.get(next)
+        && !heard.matches(target)
+        && (is_piece_of(heard, target)
+            || (onset_alike(&heard.phones, &target.phones) && {
+                // Nearly the word's own sound, it is the word misheard unless the word follows.
+                let alike = similarity_to_next.unwrap_or_else(|| similarity(&heard.phones, &target.phones));
+                alike >= costs.false_start_similarity
+                    && (alike < costs.misheard_similarity
+                        || following.is_none_or(|f| f.matches(target) || attempts(f, target, costs)))
+            }))
+    {
+        return (Miscue::FalseStart, costs.false_start, Some(next));
     }
     let recent = next.saturating_sub(3)..next.min(script.len());
     if let Some(index) = recent.rev().find(|&k| {
@@ -95,11 +97,12 @@ fn is_piece_of(heard: &Token, target: &Token) -> bool {
 }
 
 /// Whether `heard` sounds like an attempt at `target` that is not `target` itself: a piece of
-/// it, or a word that begins like it and sounds `alike` enough ("forest" before "forced").
-fn attempts(heard: &Token, target: &Token, alike: f32, costs: &Costs) -> bool {
+/// it, or a word that begins like it and sounds alike enough ("forest" before "forced").
+fn attempts(heard: &Token, target: &Token, costs: &Costs) -> bool {
     !heard.matches(target)
         && (is_piece_of(heard, target)
-            || (onset_alike(&heard.phones, &target.phones) && alike >= costs.false_start_similarity))
+            || (onset_alike(&heard.phones, &target.phones)
+                && similarity(&heard.phones, &target.phones) >= costs.false_start_similarity))
 }
 
 /// The first heard word after `index` that is not a filler.
