@@ -24,6 +24,10 @@ pub struct Sampled {
     pub ran_out: bool,
 }
 
+/// Times a window's end token may be refused: more, and a model that had rightly ended would
+/// be made to invent.
+const MOST_ENDS_REFUSED: usize = 2;
+
 pub struct GreedyDecoder<'a> {
     pub decoder: &'a Decoder,
     pub tokenizer: &'a Tokenizer,
@@ -32,31 +36,30 @@ pub struct GreedyDecoder<'a> {
 
 impl GreedyDecoder<'_> {
     /// Decodes a window (`window` holds its encoded audio, from [`Decoder::start`]) after
-    /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`).
-    pub fn decode(&self, window: &DecoderState, prompt: &[u32]) -> candle_core::Result<Sampled> {
-        self.decode_until(window, prompt, &|_| false)
-    }
-
-    /// [`GreedyDecoder::decode`], stopping sooner once `looped` says the tokens so far repeat
-    /// themselves; stopped so, it counts as having run out.
+    /// `prompt` (previous text, if any; it is preceded by `<|startofprev|>`), stopping sooner
+    /// once `looped` says the tokens so far repeat themselves (stopped so, it counts as having
+    /// run out). The end token is refused, a few times at most, while `may_end` says speech is
+    /// left that the tokens so far have not reached: the model sometimes ends a window after
+    /// its heading, or short of its last words, and hearing them would cost another window.
     pub fn decode_until(
         &self,
         window: &DecoderState,
         prompt: &[u32],
         looped: &dyn Fn(&[u32]) -> bool,
+        may_end: &dyn Fn(&[u32]) -> bool,
     ) -> candle_core::Result<Sampled> {
-        self.decode_at_most(window, prompt, self.config.text_positions / 2, looped)
+        self.decode_at_most(window, prompt, self.config.text_positions / 2, looped, may_end)
     }
 
-    /// [`GreedyDecoder::decode`], stopping after `limit` tokens, or sooner once `looped` says
-    /// the tokens so far repeat themselves: a short stretch of audio holds few words, and a
-    /// decoder that loops on it must not run for long.
+    /// [`GreedyDecoder::decode_until`], stopping after `limit` tokens: a short stretch of
+    /// audio holds few words, and a decoder that loops on it must not run for long.
     pub fn decode_at_most(
         &self,
         window: &DecoderState,
         prompt: &[u32],
         limit: usize,
         looped: &dyn Fn(&[u32]) -> bool,
+        may_end: &dyn Fn(&[u32]) -> bool,
     ) -> candle_core::Result<Sampled> {
         let special = &self.tokenizer.special;
         let mut context = Vec::new();
@@ -83,14 +86,25 @@ impl GreedyDecoder<'_> {
         let mut tokens: Vec<u32> = Vec::new();
         let mut log_probability_sum = 0.0;
         let mut ran_out = true;
+        let mut ends_refused = 0;
         for (length, _) in (state.length..).zip(0..limit) {
             self.apply_rules(&mut logits, &tokens);
-            let best = logits
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(token, _)| token)
-                .expect("a vocabulary is never empty");
+            let mut best = best_of(&logits);
+            if best == special.end_of_text as usize && ends_refused < MOST_ENDS_REFUSED && !may_end(&tokens) {
+                // The other control tokens go with the end: once it is gone, one of them (a
+                // language's) can come out on top. An open segment is closed first, so that the
+                // text after it is timed and read in segments as usual.
+                let open = tokens.last().is_some_and(|&t| !self.tokenizer.is_timestamp(t));
+                let refused = if open { 0 } else { best };
+                let mut without_end = logits.clone();
+                without_end[refused..special.timestamp_begin as usize].fill(f32::NEG_INFINITY);
+                let next = best_of(&without_end);
+                if without_end[next] > f32::NEG_INFINITY {
+                    ends_refused += 1;
+                    best = next;
+                    logits = without_end;
+                }
+            }
             let best_log_probability = log_probability_of(&logits, best);
             let best = best as u32;
             log_probability_sum += best_log_probability as f64;
@@ -173,6 +187,16 @@ impl GreedyDecoder<'_> {
             logits[..begin].fill(f32::NEG_INFINITY);
         }
     }
+}
+
+/// The likeliest token.
+fn best_of(logits: &[f32]) -> usize {
+    logits
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(token, _)| token)
+        .expect("a vocabulary is never empty")
 }
 
 /// `ln(sum(e^v))`, computed for every step over the whole vocabulary (52 thousand numbers), so

@@ -100,6 +100,22 @@ fn a_long_take_is_read_window_by_window_without_losing_or_repeating_words() {
     assert!(reported.len() >= 3 && reported.windows(2).all(|p| p[0] <= p[1]), "progress: {reported:?}");
 }
 
+/// Sonnet 2's reader ends "when thou feel'st it cold" a second and a half after the last
+/// timestamp tiny.en writes in the take's last window, and the model ends that window there.
+/// The end is refused while those few words are left, so they are heard in that window and
+/// not in a third one of their own (a whole encoder pass for 1.5 s of audio).
+#[test]
+fn a_take_s_last_words_are_heard_without_a_window_of_their_own() {
+    let (transcript, times) = recogniser()
+        .transcribe(&load("librivox_shakespeare_sonnet_002"), &ListenOptions::default(), &mut |_| {})
+        .unwrap();
+    let heard = words(&transcript);
+    assert_eq!(times.windows, 2, "{heard:?}");
+    assert!(heard.ends_with(&["it".to_string(), "cold".to_string()]), "{heard:?}");
+    let cold = transcript.words.last().unwrap();
+    assert!(cold.end > transcript.duration - 1.5, "the last word is timed at the end: {cold:?}");
+}
+
 #[test]
 fn a_take_heard_while_recorded_reads_like_the_whole_take_heard_at_once() {
     // The JFK passage three times with pauses (about 45 s), arriving a second at a time as

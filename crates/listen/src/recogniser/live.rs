@@ -15,7 +15,7 @@ use crate::ListenError;
 use crate::mel;
 use crate::stage_times::{ListeningProgress, StageTimes};
 use crate::timing;
-use crate::whisper::{FRAMES_PER_POSITION, FRAMES_PER_WINDOW, HOP, PROMPT_TOKENS, SAMPLE_RATE};
+use crate::whisper::{FRAMES_PER_POSITION, FRAMES_PER_WINDOW, HOP, PROMPT_TOKENS, SAMPLE_RATE, SECONDS_PER_POSITION};
 
 /// A prompt written the way people really talk. Whisper continues in the style of its
 /// prompt, so a prompt with fillers and a restart makes it write the "um"s and repeats it
@@ -33,6 +33,18 @@ const LEAST_SPEECH_IN_WINDOW: f64 = 0.2;
 /// from before the leap (see [`timing::first_word_after_skipped_speech`]): ten words or so of
 /// reading, far more than a filler or a mumble the model leaves out.
 const LONGEST_SKIPPED_SPEECH: f64 = 4.0;
+
+/// Words a heading has ("Sonnet Two."), and the seconds of speech after it that keep a window
+/// from ending there: more than a sentence cut at the window's end, which the next window
+/// reads whole.
+const HEADING_WORDS: usize = 2;
+const LEAST_AFTER_HEADING: f64 = 8.0;
+
+/// Seconds of speech left at the end of a take that keep its last window from ending: a few
+/// words. Where more is left, the model stopped short of something it found hard, and a window
+/// from there hears it afresh.
+const LEAST_LAST_WORDS: f64 = 1.0;
+const MOST_LAST_WORDS: f64 = 3.0;
 
 /// Frames recorded beyond a window before it is heard while recording: the last frames of
 /// the spectrogram need the audio after them.
@@ -149,8 +161,10 @@ impl Recogniser {
             // speech, or only the tail of the word the last window ended on, there is nothing
             // to hear.
             let window_end = offset + segment_frames as f64 * frame_seconds;
-            let speech_inside: f64 =
-                speech.iter().map(|s| (s.end.min(window_end) - s.start.max(offset)).max(0.0)).sum();
+            let speech_until_end = |from: f64| -> f64 {
+                speech.iter().map(|s| (s.end.min(window_end) - s.start.max(from)).max(0.0)).sum()
+            };
+            let speech_inside = speech_until_end(offset);
             if speech_inside < LEAST_SPEECH_IN_WINDOW {
                 seek += segment_frames;
                 progress(ListeningProgress {
@@ -184,7 +198,24 @@ impl Recogniser {
                 recent.push((heard.listening.windows.len() - 1, window.restart()));
                 recent.drain(..recent.len().saturating_sub(RECENT_VIEWS));
             }
-            let sampled = self.decode_window(&window, &heard.history)?;
+            // The model sometimes ends a window after a heading on its own ("One."), or a few
+            // words short of the end of the take, and the words left would cost an encoder pass
+            // of their own. Voice activity says how much speech is left after the text's last
+            // timestamp; a segment left open longer than a word has no time to go by.
+            let timestamp_begin = self.tokenizer.special.timestamp_begin;
+            let holds_the_end = to_the_end && seek + segment_frames == content_frames;
+            let may_end = |tokens: &[u32]| {
+                let last = tokens.iter().rposition(|&t| t >= timestamp_begin);
+                let reached = last.map_or(0.0, |i| (tokens[i] - timestamp_begin) as f64 * SECONDS_PER_POSITION);
+                if self.words_of(&tokens[last.map_or(0, |i| i + 1)..]).len() > 1 {
+                    return true;
+                }
+                let unheard = speech_until_end(offset + reached);
+                let heading_alone = self.words_of(tokens).len() <= HEADING_WORDS && unheard >= LEAST_AFTER_HEADING;
+                let last_words = holds_the_end && (LEAST_LAST_WORDS..=MOST_LAST_WORDS).contains(&unheard);
+                !(heading_alone || last_words)
+            };
+            let sampled = self.decode_window(&window, &heard.history, &may_end)?;
             times.decoder += clock.elapsed().as_secs_f64();
 
             let silent = sampled.no_speech_probability > 0.6 && sampled.average_log_probability < -1.0;

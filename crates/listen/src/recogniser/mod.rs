@@ -132,16 +132,23 @@ impl Recogniser {
     /// Decodes a window; when the result looks wrong (the model looped, or it is unsure of
     /// everything), decodes again without the previous text, which is what usually misled it.
     /// A decoding after previous text that is stuck in a loop is stopped there: it would be
-    /// decoded again whatever it went on to write.
-    fn decode_window(&self, window: &DecoderState, history: &[u32]) -> Result<Sampled, ListenError> {
+    /// decoded again whatever it went on to write. `may_end` is
+    /// [`GreedyDecoder::decode_until`]'s.
+    fn decode_window(
+        &self,
+        window: &DecoderState,
+        history: &[u32],
+        may_end: &dyn Fn(&[u32]) -> bool,
+    ) -> Result<Sampled, ListenError> {
         let decoder = self.greedy();
         // Looked for every eighth token: finding a loop reads the whole decoding so far.
         let stuck = |tokens: &[u32]| tokens.len().is_multiple_of(8) && self.stuck_in_loop(tokens);
-        let first = decoder.decode_until(window, history, if history.is_empty() { &|_| false } else { &stuck })?;
+        let first =
+            decoder.decode_until(window, history, if history.is_empty() { &|_| false } else { &stuck }, may_end)?;
         if !(first.ran_out || first.average_log_probability < -1.0) || history.is_empty() {
             return Ok(first);
         }
-        let second = decoder.decode(window, &[])?;
+        let second = decoder.decode_until(window, &[], &|_| false, may_end)?;
         let better = if second.ran_out && !first.ran_out {
             first
         } else if second.average_log_probability > first.average_log_probability || first.ran_out {

@@ -60,7 +60,7 @@ impl Recogniser {
         // would squeeze the last words heard, the ones the prompter wants, to make room for it.
         let looped = |tokens: &[u32]| self.loop_in(tokens).is_some_and(|(loop_, words)| loop_.went_round(words.len()));
         let enough = |tokens: &[u32]| give_up() || looped(tokens);
-        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit, &enough)?;
+        let sampled = decoder.decode_at_most(&state, &self.tokenizer.encode(prompt), limit, &enough, &|_| true)?;
         if give_up() {
             return Ok(Vec::new());
         }
