@@ -205,7 +205,7 @@ impl Recogniser {
             let timestamp_begin = self.tokenizer.special.timestamp_begin;
             let holds_the_end = to_the_end && seek + segment_frames == content_frames;
             let may_end = |tokens: &[u32]| {
-                let last = tokens.iter().rposition(|&t| t >= timestamp_begin);
+                let last = tokens.iter().rposition(|&t| self.tokenizer.is_timestamp(t));
                 let reached = last.map_or(0.0, |i| (tokens[i] - timestamp_begin) as f64 * SECONDS_PER_POSITION);
                 if self.words_of(&tokens[last.map_or(0, |i| i + 1)..]).len() > 1 {
                     return true;
