@@ -6,12 +6,8 @@ use std::time::Instant;
 use candle_core::{D, Device, Tensor};
 
 fn main() -> anyhow::Result<()> {
-    let files = encore_listen::internals::ModelFiles::read(&encore_listen::default_model_dir())?;
-    let model = encore_listen::internals::Whisper::load(
-        files.weights,
-        &files.config,
-        encore_listen::internals::Precision::from_environment(),
-    )?;
+    let mut files = encore_listen::internals::ModelFiles::read(&encore_listen::default_model_dir())?;
+    let model = files.network(encore_listen::internals::Precision::from_environment())?;
     let mel = Tensor::randn(0f32, 1.0, (1, 80, 3000), &Device::Cpu)?;
     for _ in 0..3 {
         let clock = Instant::now();

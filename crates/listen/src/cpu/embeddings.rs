@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use super::kernels::Right;
 use super::step::{Stored, stored};
+use crate::layouts::Numbers;
 
 /// Tokens to a tile.
 const TILE: usize = 32;
@@ -29,19 +30,16 @@ const TILES_PER_TASK: usize = 16;
 
 pub(crate) struct Embeddings {
     /// `[tiles, width, TILE]`; the last tile is padded with zeros.
-    tiles: Vec<f16>,
+    tiles: Numbers<f16>,
     vocabulary: usize,
     width: usize,
 }
 
 impl Embeddings {
-    /// From the embeddings as the model stores them, `[vocabulary, width]`, f16 or f32
-    /// (rounded to f16: every model Encore installs ships them in f16).
-    pub(crate) fn new(storage: &Storage, layout: &Layout, vocabulary: usize, width: usize) -> Result<Embeddings> {
-        let mut tiles = vec![f16::ZERO; vocabulary.div_ceil(TILE) * width * TILE];
-        match stored(storage, layout)? {
-            Stored::F16(values) => tile_into(&mut tiles, values, width, |v| v),
-            Stored::F32(values) => tile_into(&mut tiles, values, width, f16::from_f32),
+    /// From the embeddings of `vocabulary` tokens, each `width` long, in [`tiled`]'s tiles.
+    pub(crate) fn new(tiles: Numbers<f16>, vocabulary: usize, width: usize) -> Result<Embeddings> {
+        if tiles.len() != vocabulary.div_ceil(TILE) * width * TILE {
+            candle_core::bail!("{} numbers are not the tiles of {vocabulary} embeddings of {width}", tiles.len());
         }
         Ok(Embeddings { tiles, vocabulary, width })
     }
@@ -95,6 +93,17 @@ impl Embeddings {
     }
 }
 
+/// The embeddings as the model stores them, `[vocabulary, width]`, f16 or f32 (rounded to f16:
+/// every model Encore installs ships them in f16), in tiles.
+pub(crate) fn tiled(storage: &Storage, layout: &Layout, vocabulary: usize, width: usize) -> Result<Vec<f16>> {
+    let mut tiles = vec![f16::ZERO; vocabulary.div_ceil(TILE) * width * TILE];
+    match stored(storage, layout)? {
+        Stored::F16(values) => tile_into(&mut tiles, values, width, |v| v),
+        Stored::F32(values) => tile_into(&mut tiles, values, width, f16::from_f32),
+    }
+    Ok(tiles)
+}
+
 /// `tiles` from `values` (`[vocabulary, width]`), a tile to a worker at a time.
 fn tile_into<T: Copy + Sync>(tiles: &mut [f16], values: &[T], width: usize, narrow: impl Fn(T) -> f16 + Sync) {
     tiles.par_chunks_mut(width * TILE).zip(values.par_chunks(width * TILE)).for_each(|(tile, values)| {
@@ -120,7 +129,8 @@ mod tests {
         let tensor =
             Tensor::from_slice(&values, (vocabulary, width), &Device::Cpu).unwrap().to_dtype(DType::F16).unwrap();
         let (storage, layout) = tensor.storage_and_layout();
-        let embeddings = Embeddings::new(&storage, layout, vocabulary, width).unwrap();
+        let tiles = tiled(&storage, layout, vocabulary, width).unwrap();
+        let embeddings = Embeddings::new(tiles.into(), vocabulary, width).unwrap();
         let hidden: Vec<f32> = (0..rows * width).map(|i| ((i as f32) * 0.291).cos()).collect();
         let logits = embeddings.logits(&hidden);
         assert_eq!(logits.len(), rows * vocabulary);

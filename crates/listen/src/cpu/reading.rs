@@ -12,7 +12,7 @@
 //! The arithmetic is the model's in f32, as candle's pass was; only the order of some sums
 //! differs.
 
-use candle_core::{Layout, Result, Storage, Tensor};
+use candle_core::{Layout, Result, Storage};
 use half::f16;
 use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use super::embeddings::Embeddings;
 use super::kernels::{self, Right};
 use super::step::{Norm, Stored, add, stored};
+use crate::layouts::{Matrix, Numbers};
 
 /// Products of fewer multiply-adds than this run on the calling thread: sharing a product of
 /// nine rows by a layer's matrix costs more in waking the other thread than it saves.
@@ -29,17 +30,17 @@ const SHARED_FROM: usize = 1 << 21;
 pub(crate) struct Linear {
     inputs: usize,
     outputs: usize,
-    weight: Vec<f32>,
-    bias: Option<Vec<f32>>,
+    weight: Numbers<f32>,
+    bias: Option<Numbers<f32>>,
 }
 
 impl Linear {
-    /// From a weight as the model stores it, `[outputs, inputs]`, and its bias.
-    pub(crate) fn transposing(weight: &Tensor, bias: Option<&Tensor>) -> Result<Linear> {
-        let (outputs, inputs) = weight.dims2()?;
-        let (storage, layout) = weight.storage_and_layout();
-        let weight = transposed(&storage, layout, outputs, inputs)?;
-        let bias = bias.map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
+    /// From a weight [`transposed`] and its bias.
+    pub(crate) fn new(weight: Matrix<f32>, bias: Option<Numbers<f32>>) -> Result<Linear> {
+        let Matrix { numbers: weight, outputs, inputs } = weight;
+        if weight.len() != inputs * outputs || bias.as_ref().is_some_and(|bias| bias.len() != outputs) {
+            candle_core::bail!("a linear layer of {inputs} inputs and {outputs} outputs has weights of another shape");
+        }
         Ok(Linear { inputs, outputs, weight, bias })
     }
 

@@ -20,10 +20,11 @@ use rayon::prelude::*;
 
 use crate::cpu::kernels;
 use crate::cpu::reading::{ReadingWeights, TextMemory};
+use crate::layouts::{Numbers, Quantized};
 use crate::model::AudioMemory;
 
 /// Weights in a row share a scale in blocks of this many (candle's and ggml's Q8_0).
-const BLOCK: usize = 32;
+pub(crate) const BLOCK: usize = 32;
 
 /// Products smaller than this many weights are done on one thread: handing a few hundred
 /// rows to another thread costs more than it saves.
@@ -39,43 +40,25 @@ const QUANTIZED_PER_TASK: usize = 4096;
 pub(crate) struct Int8Matrix {
     rows: usize,
     columns: usize,
-    quants: Vec<i8>,
-    scales: Vec<f32>,
-    bias: Option<Vec<f32>>,
+    quants: Numbers<i8>,
+    scales: Numbers<f32>,
+    bias: Option<Numbers<f32>>,
 }
 
 impl Int8Matrix {
-    /// Quantises `weight` (`[rows, columns]`, f32) as candle's Q8_0 does.
-    pub(crate) fn quantize(weight: &Tensor, bias: Option<&Tensor>) -> Result<Int8Matrix> {
-        let (rows, columns) = weight.dims2()?;
-        if !columns.is_multiple_of(BLOCK) {
-            candle_core::bail!("an 8-bit matrix needs rows of a multiple of {BLOCK} weights, not {columns}");
+    /// From a matrix [`quantized`], and its bias.
+    pub(crate) fn new(matrix: Quantized, bias: Option<Numbers<f32>>) -> Result<Int8Matrix> {
+        let Quantized { quants, scales, outputs: rows, inputs: columns } = matrix;
+        if quants.len() != rows * columns || scales.len() * BLOCK != quants.len() {
+            candle_core::bail!(
+                "{} numbers and {} scales are not an 8-bit matrix {rows} by {columns}",
+                quants.len(),
+                scales.len()
+            );
         }
-        let mut quants = vec![0i8; rows * columns];
-        let mut scales = vec![0f32; rows * columns / BLOCK];
-        // Read in place: a copy of the 80 MB embeddings would be the largest thing loading
-        // ever holds.
-        let (storage, layout) = weight.storage_and_layout();
-        // In parts on the pool's threads, as the weights are widened (see `ModelFiles::read`):
-        // the embeddings alone are 20 million weights.
-        let part = QUANTIZED_PER_TASK * columns;
-        let parts = quants.par_chunks_mut(part).zip(scales.par_chunks_mut(part / BLOCK));
-        match stored(&storage, layout)? {
-            Stored::F32(values) => values
-                .par_chunks(part)
-                .zip(parts)
-                .for_each(|(values, (quants, scales))| quantize_into(values, quants, scales)),
-            // A block at a time through the stack: memory a worker takes stays in its own arena.
-            Stored::F16(values) => values.par_chunks(part).zip(parts).for_each(|(values, (quants, scales))| {
-                let blocks = values.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)).zip(scales);
-                for ((values, quants), scale) in blocks {
-                    let mut widened = [0f32; BLOCK];
-                    values.convert_to_f32_slice(&mut widened);
-                    quantize_into(&widened, quants, std::slice::from_mut(scale));
-                }
-            }),
+        if bias.as_ref().is_some_and(|bias| bias.len() != rows) {
+            candle_core::bail!("an 8-bit matrix of {rows} rows has a bias of another length");
         }
-        let bias = bias.map(|b| b.flatten_all()?.to_vec1::<f32>()).transpose()?;
         Ok(Int8Matrix { rows, columns, quants, scales, bias })
     }
 
@@ -106,6 +89,40 @@ impl Int8Matrix {
             }
         }
     }
+}
+
+/// `weight` (`[rows, columns]`, f32 or half precision) in 8 bits as candle's Q8_0 has it: the
+/// numbers, and a scale for each block of them.
+pub(crate) fn quantized(weight: &Tensor) -> Result<(Vec<i8>, Vec<f32>)> {
+    let (rows, columns) = weight.dims2()?;
+    if !columns.is_multiple_of(BLOCK) {
+        candle_core::bail!("an 8-bit matrix needs rows of a multiple of {BLOCK} weights, not {columns}");
+    }
+    let mut quants = vec![0i8; rows * columns];
+    let mut scales = vec![0f32; rows * columns / BLOCK];
+    // Read in place: a copy of the 80 MB embeddings would be the largest thing loading
+    // ever holds.
+    let (storage, layout) = weight.storage_and_layout();
+    // In parts on the pool's threads, as the weights are widened (see `ModelFiles::read`):
+    // the embeddings alone are 20 million weights.
+    let part = QUANTIZED_PER_TASK * columns;
+    let parts = quants.par_chunks_mut(part).zip(scales.par_chunks_mut(part / BLOCK));
+    match stored(&storage, layout)? {
+        Stored::F32(values) => values
+            .par_chunks(part)
+            .zip(parts)
+            .for_each(|(values, (quants, scales))| quantize_into(values, quants, scales)),
+        // A block at a time through the stack: memory a worker takes stays in its own arena.
+        Stored::F16(values) => values.par_chunks(part).zip(parts).for_each(|(values, (quants, scales))| {
+            let blocks = values.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)).zip(scales);
+            for ((values, quants), scale) in blocks {
+                let mut widened = [0f32; BLOCK];
+                values.convert_to_f32_slice(&mut widened);
+                quantize_into(&widened, quants, std::slice::from_mut(scale));
+            }
+        }),
+    }
+    Ok((quants, scales))
 }
 
 /// A vector quantised like the rows of an [`Int8Matrix`], to be multiplied by one.
@@ -285,8 +302,8 @@ pub(crate) struct Norm {
 }
 
 impl Norm {
-    pub(crate) fn new(scale: &Tensor, shift: &Tensor) -> Result<Norm> {
-        Ok(Norm { scale: scale.to_vec1()?, shift: shift.to_vec1()? })
+    pub(crate) fn new(scale: &[f32], shift: &[f32]) -> Norm {
+        Norm { scale: scale.to_vec(), shift: shift.to_vec() }
     }
 
     pub(crate) fn apply(&self, x: &[f32], out: &mut [f32]) {
@@ -495,7 +512,7 @@ pub(crate) fn stored<'s>(storage: &'s Storage, layout: &candle_core::Layout) -> 
 mod tests {
     use candle_core::{DType, Device, Tensor};
 
-    use super::{Int8Matrix, rounded};
+    use super::{quantized, rounded};
 
     /// The installed model keeps its matrices in half precision, and they are quantised
     /// straight from it: the result must be what quantising them widened gives.
@@ -505,10 +522,7 @@ mod tests {
         let values: Vec<f32> = (0..rows * columns).map(|i| (i as f32 * 0.61).cos() * (1 + i % 7) as f32).collect();
         let half = Tensor::from_slice(&values, (rows, columns), &Device::Cpu).unwrap().to_dtype(DType::F16).unwrap();
         let widened = half.to_dtype(DType::F32).unwrap();
-        let (from_half, from_widened) =
-            (Int8Matrix::quantize(&half, None).unwrap(), Int8Matrix::quantize(&widened, None).unwrap());
-        assert_eq!(from_half.quants, from_widened.quants);
-        assert_eq!(from_half.scales, from_widened.scales);
+        assert_eq!(quantized(&half).unwrap(), quantized(&widened).unwrap());
     }
 
     #[test]

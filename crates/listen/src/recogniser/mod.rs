@@ -98,9 +98,8 @@ impl Recogniser {
         if let Some(threads) = threads.map(|n| n.max(1)) {
             use_threads(threads)?;
         }
-        let files = ModelFiles::read(dir)?;
-        let model = Whisper::load(files.weights, &files.config, crate::model::Precision::from_environment())
-            .map_err(|e| ListenError::BrokenModel { path: dir.into(), reason: e.to_string() })?;
+        let mut files = ModelFiles::read(dir)?;
+        let model = files.network(crate::model::Precision::from_environment())?;
         Ok(Recogniser { model, tokenizer: files.tokenizer, config: files.config, location: dir.into(), second: None })
     }
 
