@@ -201,7 +201,7 @@ fn best_of(logits: &[f32]) -> usize {
 
 /// `ln(sum(e^v))`, computed for every step over the whole vocabulary (52 thousand numbers), so
 /// with the vectorised exponential.
-fn log_sum_exp(values: &[f32]) -> f32 {
+pub(crate) fn log_sum_exp(values: &[f32]) -> f32 {
     let peak = kernels::peak_of(values);
     if peak == f32::NEG_INFINITY {
         return peak;

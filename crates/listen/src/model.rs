@@ -235,6 +235,18 @@ impl DecoderState {
         DecoderState { audio: self.audio.clone(), text: TextMemory::default(), length: 0 }
     }
 
+    /// The text this state has read, without the audio: kept with a window, it costs a row
+    /// of keys and values a token, where the audio's are 18 MB.
+    pub(crate) fn text(&self) -> (TextMemory, usize) {
+        (self.text.clone(), self.length)
+    }
+
+    /// A state for the same window's audio as this one, having read `text` (as
+    /// [`DecoderState::text`] gave it, from a state on the same audio).
+    pub(crate) fn having_read(&self, (text, length): (TextMemory, usize)) -> DecoderState {
+        DecoderState { audio: self.audio.clone(), text, length }
+    }
+
     /// This state as it was after its first `length` tokens, to go on from there another way.
     pub fn truncated(&self, length: usize) -> Result<DecoderState> {
         if length > self.length {

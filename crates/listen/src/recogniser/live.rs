@@ -2,6 +2,7 @@
 //! that at the stop only the last one or two are left. A whole take goes the same way, with
 //! all its audio there at once, so the two cannot disagree.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
@@ -186,6 +187,7 @@ impl Recogniser {
                     frames: segment_frames,
                     encoded: encoded.clone(),
                     words_until: window_end,
+                    reading: None,
                 });
             }
             times.encoder += clock.elapsed().as_secs_f64();
@@ -231,7 +233,10 @@ impl Recogniser {
                 };
             } else {
                 let clock = Instant::now();
-                let mut window_words = self.time_words(&window, &text, segment_frames, offset)?;
+                let (mut window_words, reading) = self.time_words(&window, &text, segment_frames, offset, kept)?;
+                if let Some(window) = heard.listening.windows.last_mut().filter(|_| kept) {
+                    window.reading = reading.map(Arc::new);
+                }
                 // Fit the words to the speech now, before the next window's start is taken
                 // from the last one: the last word's end is the least certain time the warping
                 // gives, and a window that stopped early must not skip what it did not hear.

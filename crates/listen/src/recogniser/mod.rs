@@ -28,6 +28,7 @@ use crate::config::ModelConfig;
 use crate::decode::{GreedyDecoder, Sampled, log_probability_of};
 use crate::install::ModelFiles;
 use crate::model::{DecoderState, Whisper};
+use crate::recogniser::rescoring::KeptReading;
 use crate::timing;
 use crate::tokenizer::Tokenizer;
 use crate::whisper::{FRAMES_PER_POSITION, SECONDS_PER_POSITION};
@@ -177,14 +178,16 @@ impl Recogniser {
         words.into_iter().map(|(index, bytes)| (index, String::from_utf8_lossy(&bytes).into_owned())).collect()
     }
 
-    /// Word times and confidences for a window's text tokens.
+    /// Word times and confidences for a window's text tokens; with `keep_reading`, also the
+    /// reading the timing pass made of them, for rescoring to start from (see [`KeptReading`]).
     fn time_words(
         &self,
         window: &DecoderState,
         text: &[u32],
         segment_frames: usize,
         offset: f64,
-    ) -> Result<Vec<HeardWord>, ListenError> {
+        keep_reading: bool,
+    ) -> Result<(Vec<HeardWord>, Option<KeptReading>), ListenError> {
         let special = &self.tokenizer.special;
         let start = self.tokenizer.start_sequence();
         let mut tokens = start.clone();
@@ -202,6 +205,7 @@ impl Recogniser {
         let starts = timing::row_starts(rows);
 
         let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+        let reading = keep_reading.then(|| KeptReading::of(&tokens, &state, &logits, special.end_of_text));
         let text_columns = special.end_of_text as usize;
         let probability = |k: usize| {
             let row = &logits[start.len() + k][..text_columns];
@@ -239,7 +243,7 @@ impl Recogniser {
         for word in &mut words {
             word.end = word.end.min(word.start + longest);
         }
-        Ok(words)
+        Ok((words, reading))
     }
 }
 

@@ -72,7 +72,7 @@ impl Recogniser {
             return Ok(Vec::new());
         }
         let offset = encore_audio::seconds(first);
-        let mut words = self.time_words(&state, &text, frames, offset)?;
+        let (mut words, _) = self.time_words(&state, &text, frames, offset, false)?;
         // A decoder that ran past the audio (it loops, or guesses the next line) piles its
         // extra words on the last instant: they were not heard.
         let end = audio.duration();

@@ -13,7 +13,8 @@ use encore_take::{HeardWord, Hearing};
 use super::Recogniser;
 use super::live::VERBATIM_PROMPT;
 use crate::ListenError;
-use crate::decode::log_probability_of;
+use crate::cpu::reading::TextMemory;
+use crate::decode::{log_probability_of, log_sum_exp};
 use crate::mel;
 use crate::model::DecoderState;
 use crate::whisper::{FRAMES_PER_WINDOW, HOP, SAMPLE_RATE};
@@ -50,6 +51,39 @@ pub(super) struct KeptWindow {
     /// Where the next window starts (seconds): the words this window was read with are the
     /// ones heard before, which are settled as soon as it has been decoded.
     pub(super) words_until: f64,
+    /// The word-timing pass's reading of the window's words, where it was kept.
+    pub(super) reading: Option<Arc<KeptReading>>,
+}
+
+/// The word-timing pass's reading of a window's words (the start sequence, no timestamps, the
+/// text, the end of text), kept with the window. The heard reading every question about the
+/// window starts from is usually those tokens, or their start (the words until the next
+/// window), on the same audio: it is then read off this instead of run through the decoder
+/// again, a pass over the whole window with its logits, 0.05 s a window.
+pub(super) struct KeptReading {
+    tokens: Vec<u32>,
+    /// The decoder's keys and values of the text, without the audio's (see
+    /// [`DecoderState::text`]).
+    text: (TextMemory, usize),
+    /// At each position: the log of the sum of the exponentials of its logits, its logit for
+    /// the token after it, and its logit for the end of text.
+    log_sum_exp: Vec<f32>,
+    next: Vec<f32>,
+    end: Vec<f32>,
+}
+
+impl KeptReading {
+    /// From the timing pass: its `tokens`, the `state` after them, and each position's logits.
+    pub(super) fn of(tokens: &[u32], state: &DecoderState, logits: &[Vec<f32>], end_of_text: u32) -> KeptReading {
+        let rows = &logits[..tokens.len() - 1];
+        KeptReading {
+            tokens: tokens.to_vec(),
+            text: state.text(),
+            log_sum_exp: rows.iter().map(|row| log_sum_exp(row)).collect(),
+            next: rows.iter().zip(&tokens[1..]).map(|(row, &next)| row[next as usize]).collect(),
+            end: rows.iter().map(|row| row[end_of_text as usize]).collect(),
+        }
+    }
 }
 
 impl KeptWindow {
@@ -281,7 +315,8 @@ impl Recogniser {
             let input = Tensor::from_vec(features, (1, second.config.mel_bins, FRAMES_PER_WINDOW), &Device::Cpu)?;
             let encoded = second.model.encoder.forward(&input)?;
             // Appended, never inserted: the answers are kept by window index.
-            again.listening.windows.push(KeptWindow { encoded, ..window.clone() });
+            // The first listener's reading of the window is not this model's.
+            again.listening.windows.push(KeptWindow { encoded, reading: None, ..window.clone() });
         }
         second.prefer_script(&again.listening, transcript, start, end, script)
     }
@@ -440,7 +475,11 @@ impl Recogniser {
         replacing: bool,
     ) -> Result<f64, ListenError> {
         if asked.heard.as_ref().is_none_or(|reading| reading.text != heard) {
-            asked.heard = Some(self.read_through(&asked.audio, heard, false)?);
+            let kept = window.reading.as_deref().map(|kept| self.kept_reading(kept, &asked.audio, heard));
+            asked.heard = Some(match kept.transpose()?.flatten() {
+                Some(reading) => reading,
+                None => self.read_through(&asked.audio, heard, false)?,
+            });
             asked.heard_unheard = None;
         }
         let reading = asked.heard.as_ref().expect("set just above");
@@ -526,6 +565,34 @@ impl Recogniser {
         Ok(AskedReading { text: text.to_string(), tokens, state, next_token, scored_from, verbatim, logits })
     }
 
+    /// The heard reading of a window (`audio` its decoder's view) as [`Recogniser::read_through`]
+    /// would make it, read off the word-timing pass's `kept` reading where the heard text is
+    /// what that pass read, or the start of it: its positions up to the end of the heard text
+    /// are the same positions, with the same logits; only the last one is scored for the end of
+    /// text. `None` where the heard text is not where the kept reading starts.
+    fn kept_reading(
+        &self,
+        kept: &KeptReading,
+        audio: &DecoderState,
+        heard: &str,
+    ) -> Result<Option<AskedReading>, ListenError> {
+        let tokens = self.reading_tokens(heard, false);
+        let read = tokens.len() - 1;
+        if kept.tokens.len() < tokens.len() || kept.tokens[..read] != tokens[..read] {
+            return Ok(None);
+        }
+        let next_token = (0..read)
+            .map(|at| {
+                let logit = if at + 1 < read { kept.next[at] } else { kept.end[at] };
+                (logit - kept.log_sum_exp[at]) as f64
+            })
+            .collect();
+        let state = audio.having_read(kept.text.clone()).truncated(read)?;
+        let scored_from = tokens.iter().position(|&t| t == self.tokenizer.special.no_timestamps).unwrap_or(0);
+        let text = heard.to_string();
+        Ok(Some(AskedReading { text, tokens, state, next_token, scored_from, verbatim: false, logits: Vec::new() }))
+    }
+
     /// How much likelier (log) `text` is than `heard` as a reading of the window `heard` was
     /// read on, scored from where the two part until `horizon` tokens past where they meet
     /// again (`usize::MAX`: to the end, the readings' whole scores). The heard reading's
@@ -556,7 +623,40 @@ impl Recogniser {
 #[cfg(test)]
 mod tests {
     use super::super::tests::jfk_window;
-    use super::{SCRIPT_HORIZON, written_as_heard};
+    use super::{AskedReading, SCRIPT_HORIZON, written_as_heard};
+    use crate::whisper::HOP;
+
+    /// The heard reading is read off the word-timing pass where it can be: it must be the
+    /// reading run through the decoder again, and answer every question as it. The whole of
+    /// what the pass read is the same to the bit. The start of it differs in the last bits: a
+    /// pass over fewer rows cuts its matrix products into other blocks, and sums them in
+    /// another order (as every reading scored from part-way does).
+    #[test]
+    fn the_timing_pass_s_reading_is_the_heard_reading_read_again() {
+        let (recogniser, window) = jfk_window();
+        let said = " And so my fellow Americans, ask not what your country can do for you";
+        let text = recogniser.tokenizer.encode(said);
+        let (_, kept) = recogniser.time_words(&window, &text, 11 * 16_000 / HOP, 0.0, true).unwrap();
+        let kept = kept.expect("asked to keep it");
+        for (heard, whole) in [(said, true), (" And so my fellow Americans, ask not what your country", false)] {
+            let read_off = recogniser.kept_reading(&kept, &window, heard).unwrap().expect("the heard text starts it");
+            let read_again = recogniser.read_through(&window, heard, false).unwrap();
+            assert_eq!(read_off.tokens, read_again.tokens);
+            assert_eq!(read_off.scored_from, read_again.scored_from);
+            let other = " And so my yellow Americans, ask not what your country";
+            let gains = [&read_off, &read_again].map(|r| recogniser.gain_over(r, other, SCRIPT_HORIZON).unwrap());
+            let scores = |reading: &AskedReading, gain: f64| [reading.next_token.clone(), vec![gain]].concat();
+            for (off, again) in scores(&read_off, gains[0]).into_iter().zip(scores(&read_again, gains[1])) {
+                if whole {
+                    assert_eq!(off.to_bits(), again.to_bits(), "{heard:?}");
+                } else {
+                    assert!((off - again).abs() <= 1e-4 * again.abs().max(1.0), "{heard:?}: {off} against {again}");
+                }
+            }
+            assert!(gains[0] < -0.1 && (gains[0] - gains[1]).abs() < 1e-3, "{heard:?}: {gains:?}");
+        }
+        assert!(recogniser.kept_reading(&kept, &window, " So my fellow Americans").unwrap().is_none());
+    }
 
     #[test]
     fn the_script_is_written_as_the_heard_words_were() {
