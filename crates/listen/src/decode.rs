@@ -74,13 +74,10 @@ impl GreedyDecoder<'_> {
         let mut state = window.restart();
         let output = self.decoder.forward_scoring_from(&context, &mut state, &[], start_at)?;
         let no_speech_probability = match special.no_speech {
-            Some(no_speech) => {
-                let at_start: Vec<f32> = output.logits.get(0)?.to_vec1()?;
-                log_probability_of(&at_start, no_speech as usize).exp() as f64
-            }
+            Some(no_speech) => log_probability_of(output.logits.row(0), no_speech as usize).exp() as f64,
             None => 0.0,
         };
-        let mut logits: Vec<f32> = output.logits.get(output.logits.dim(0)? - 1)?.to_vec1()?;
+        let mut logits: Vec<f32> = output.logits.last().to_vec();
         // The prompt went through candle in one pass; the tokens after it go a step at a time.
         let mut steps = self.decoder.steps(&state)?;
         let mut tokens: Vec<u32> = Vec::new();
@@ -118,7 +115,7 @@ impl GreedyDecoder<'_> {
             }
             logits = match steps.as_mut() {
                 Some(steps) => steps.step(best)?,
-                None => self.decoder.forward(&[best], &mut state, &[])?.logits.get(0)?.to_vec1()?,
+                None => self.decoder.forward(&[best], &mut state, &[])?.logits.row(0).to_vec(),
             };
         }
         let count = tokens.len() + usize::from(!ran_out);

@@ -264,8 +264,37 @@ impl DecoderState {
 /// One decoder pass: logits for every new position, and optionally the cross-attention
 /// weights of the requested heads, `[heads, new tokens, audio positions]`.
 pub struct DecoderOutput {
-    pub logits: Tensor,
+    pub logits: Logits,
     pub alignment: Option<Tensor>,
+}
+
+/// A pass's logits, a row of the vocabulary's size for each position scored, as the product
+/// wrote them: read in place (a copy of a window's is 20 MB).
+pub struct Logits {
+    numbers: Vec<f32>,
+    vocabulary: usize,
+}
+
+impl Logits {
+    /// How many positions were scored.
+    pub fn rows(&self) -> usize {
+        self.numbers.len() / self.vocabulary
+    }
+
+    /// The logits at position `row` (of those scored).
+    pub fn row(&self, row: usize) -> &[f32] {
+        &self.numbers[row * self.vocabulary..(row + 1) * self.vocabulary]
+    }
+
+    /// The rows, in order.
+    pub fn iter(&self) -> std::slice::ChunksExact<'_, f32> {
+        self.numbers.chunks_exact(self.vocabulary)
+    }
+
+    /// The last row.
+    pub fn last(&self) -> &[f32] {
+        self.row(self.rows() - 1)
+    }
 }
 
 impl Decoder {
@@ -396,7 +425,7 @@ impl Decoder {
             _ => self.reading.logits(&read.hidden),
         };
         let device = Device::Cpu;
-        let logits = Tensor::from_vec(logits, (count - first_scored, self.reading.embeddings.vocabulary()), &device)?;
+        let logits = Logits { numbers: logits, vocabulary: self.reading.embeddings.vocabulary() };
         let alignment = if read.alignment.is_empty() {
             None
         } else {

@@ -204,11 +204,11 @@ impl Recogniser {
         let rows = &matrix[start.len()..matrix.len() - 1];
         let starts = timing::row_starts(rows);
 
-        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
-        let reading = keep_reading.then(|| KeptReading::of(&tokens, &state, &logits, special.end_of_text));
+        let logits = &output.logits;
+        let reading = keep_reading.then(|| KeptReading::of(&tokens, &state, logits, special.end_of_text));
         let text_columns = special.end_of_text as usize;
         let probability = |k: usize| {
-            let row = &logits[start.len() + k][..text_columns];
+            let row = &logits.row(start.len() + k)[..text_columns];
             log_probability_of(row, text[k] as usize).exp()
         };
 
@@ -299,10 +299,9 @@ mod tests {
         let decoder = &recogniser.model.decoder;
         let every = decoder.forward(&tokens, &mut window.restart(), &[]).unwrap().logits;
         let some = decoder.forward_scoring_from(&tokens, &mut window.restart(), &[], prompt).unwrap().logits;
-        let every: Vec<Vec<f32>> = every.narrow(0, prompt, tokens.len() - prompt).unwrap().to_vec2().unwrap();
-        let some: Vec<Vec<f32>> = some.to_vec2().unwrap();
-        assert_eq!(some.len(), every.len());
-        let worst = every.iter().flatten().zip(some.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert_eq!(some.rows(), tokens.len() - prompt);
+        let every = every.iter().skip(prompt).flatten();
+        let worst = every.zip(some.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(worst < 1e-3, "largest difference {worst}");
     }
 
@@ -318,15 +317,14 @@ mod tests {
             recogniser.tokenizer.encode(" And so my fellow Americans, ask not what your country can do for you"),
         );
         let decoder = &recogniser.model.decoder;
-        let whole: Vec<Vec<f32>> =
-            decoder.forward(&tokens, &mut window.restart(), &[]).unwrap().logits.to_vec2().unwrap();
+        let whole = decoder.forward(&tokens, &mut window.restart(), &[]).unwrap().logits;
         let mut state = window.restart();
         decoder.forward(&tokens[..start], &mut state, &[]).unwrap();
         let mut steps = decoder.steps(&state).unwrap().expect("8-bit weights decode a step at a time");
         let pick = |logits: &[f32]| logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
         for (position, &token) in tokens.iter().enumerate().skip(start) {
             let stepped = steps.step(token).unwrap();
-            let passed = &whole[position];
+            let passed = whole.row(position);
             assert_eq!(pick(&stepped), pick(passed), "the pick after token {position}");
             let worst = stepped.iter().zip(passed).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
             assert!(worst < 1.0, "after token {position} the logits differ by {worst}");

@@ -16,7 +16,7 @@ use crate::ListenError;
 use crate::cpu::reading::TextMemory;
 use crate::decode::{log_probability_of, log_sum_exp};
 use crate::mel;
-use crate::model::DecoderState;
+use crate::model::{DecoderState, Logits};
 use crate::whisper::{FRAMES_PER_WINDOW, HOP, SAMPLE_RATE};
 
 /// The encoded audio of a take, window by window, kept after listening for rescoring.
@@ -74,14 +74,14 @@ pub(super) struct KeptReading {
 
 impl KeptReading {
     /// From the timing pass: its `tokens`, the `state` after them, and each position's logits.
-    pub(super) fn of(tokens: &[u32], state: &DecoderState, logits: &[Vec<f32>], end_of_text: u32) -> KeptReading {
-        let rows = &logits[..tokens.len() - 1];
+    pub(super) fn of(tokens: &[u32], state: &DecoderState, logits: &Logits, end_of_text: u32) -> KeptReading {
+        let rows = || logits.iter().take(tokens.len() - 1);
         KeptReading {
             tokens: tokens.to_vec(),
             text: state.text(),
-            log_sum_exp: rows.iter().map(|row| log_sum_exp(row)).collect(),
-            next: rows.iter().zip(&tokens[1..]).map(|(row, &next)| row[next as usize]).collect(),
-            end: rows.iter().map(|row| row[end_of_text as usize]).collect(),
+            log_sum_exp: rows().map(log_sum_exp).collect(),
+            next: rows().zip(&tokens[1..]).map(|(row, &next)| row[next as usize]).collect(),
+            end: rows().map(|row| row[end_of_text as usize]).collect(),
         }
     }
 }
@@ -215,7 +215,7 @@ struct AskedReading {
     verbatim: bool,
     /// At each position, the logits of every token, kept for a verbatim reading: a question
     /// about extra words looks there first at how likely their first token was.
-    logits: Vec<Vec<f32>>,
+    logits: Option<Logits>,
 }
 
 impl AskedReading {
@@ -511,7 +511,11 @@ impl Recogniser {
         let (shared, common_end) = parting(&heard.tokens, &tokens);
         // The first token the readings part on: when the model found the extra one far less
         // likely than the heard one, the rest cannot make up for it, and is not asked.
-        if let Some(row) = heard.logits.get(shared.wrapping_sub(1))
+        if let Some(row) = heard
+            .logits
+            .as_ref()
+            .filter(|logits| (1..=logits.rows()).contains(&shared))
+            .map(|logits| logits.row(shared - 1))
             && let Some(&first) = tokens.get(shared)
         {
             let against = log_probability_of(row, first as usize) as f64 - heard.next_token[shared - 1];
@@ -524,8 +528,8 @@ impl Recogniser {
             let until = (reading.len() - common_end + past).min(reading.len()).max(from + 2);
             let mut state = heard.state.truncated(from)?;
             let output = self.model.decoder.forward(&reading[from..until - 1], &mut state, &[])?;
-            let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
-            Ok(logits
+            Ok(output
+                .logits
                 .iter()
                 .zip(&reading[from + 1..until])
                 .map(|(row, &next)| log_probability_of(row, next as usize) as f64)
@@ -557,11 +561,11 @@ impl Recogniser {
         let tokens = self.reading_tokens(text, verbatim);
         let mut state = audio.restart();
         let output = self.model.decoder.forward(&tokens[..tokens.len() - 1], &mut state, &[])?;
-        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
+        let logits = output.logits;
         let next_token =
             logits.iter().zip(&tokens[1..]).map(|(row, &next)| log_probability_of(row, next as usize) as f64).collect();
         let scored_from = tokens.iter().position(|&t| t == self.tokenizer.special.no_timestamps).unwrap_or(0);
-        let logits = if verbatim { logits } else { Vec::new() };
+        let logits = verbatim.then_some(logits);
         Ok(AskedReading { text: text.to_string(), tokens, state, next_token, scored_from, verbatim, logits })
     }
 
@@ -590,7 +594,7 @@ impl Recogniser {
         let state = audio.having_read(kept.text.clone()).truncated(read)?;
         let scored_from = tokens.iter().position(|&t| t == self.tokenizer.special.no_timestamps).unwrap_or(0);
         let text = heard.to_string();
-        Ok(Some(AskedReading { text, tokens, state, next_token, scored_from, verbatim: false, logits: Vec::new() }))
+        Ok(Some(AskedReading { text, tokens, state, next_token, scored_from, verbatim: false, logits: None }))
     }
 
     /// How much likelier (log) `text` is than `heard` as a reading of the window `heard` was
@@ -609,8 +613,8 @@ impl Recogniser {
         let until_text = until(tokens.len()).max(from + 2);
         let mut state = heard.state.truncated(from)?;
         let output = self.model.decoder.forward(&tokens[from..until_text - 1], &mut state, &[])?;
-        let logits: Vec<Vec<f32>> = output.logits.to_vec2()?;
-        let text_score: f64 = logits
+        let text_score: f64 = output
+            .logits
             .iter()
             .zip(&tokens[from + 1..until_text])
             .map(|(row, &next)| log_probability_of(row, next as usize) as f64)
