@@ -194,18 +194,31 @@ fn a_broken_wheel_is_a_clear_error_and_leaves_nothing_behind() {
     assert!(!target.exists());
 }
 
-/// The installed weights are read through a memory map: a damaged copy must still be a
-/// clear error, not a crash.
-#[test]
-fn a_damaged_installed_model_is_a_clear_error() {
+/// A copy of the installed model's own files (weights, config, vocabulary), without the
+/// layouts its loads prepared.
+fn copy_of_the_model() -> tempfile::TempDir {
     recogniser();
     let temp = tempfile::tempdir().unwrap();
     for name in ["model.safetensors", "config.json", "tokenizer.json"] {
         std::fs::copy(default_model_dir().join(name), temp.path().join(name)).unwrap();
     }
-    let weights = temp.path().join("model.safetensors");
-    let cut = std::fs::metadata(&weights).unwrap().len() / 2;
-    std::fs::OpenOptions::new().write(true).open(&weights).unwrap().set_len(cut).unwrap();
+    temp
+}
+
+/// Cuts `file` to `share` of its length, as a crash mid-write or a full disk leaves it; the
+/// length it is cut to.
+fn cut_short(file: &Path, share: f64) -> u64 {
+    let cut = (std::fs::metadata(file).unwrap().len() as f64 * share) as u64;
+    std::fs::OpenOptions::new().write(true).open(file).unwrap().set_len(cut).unwrap();
+    cut
+}
+
+/// The installed weights are read through a memory map: a damaged copy must still be a
+/// clear error, not a crash.
+#[test]
+fn a_damaged_installed_model_is_a_clear_error() {
+    let temp = copy_of_the_model();
+    cut_short(&temp.path().join("model.safetensors"), 0.5);
     let error = Recogniser::load(temp.path()).err().unwrap();
     assert!(matches!(error, ListenError::BrokenModel { .. }), "{error}");
     assert!(error.to_string().contains("model.safetensors"), "{error}");
@@ -217,11 +230,7 @@ fn a_damaged_installed_model_is_a_clear_error() {
 /// damaged prepared file is only made again.
 #[test]
 fn a_model_loaded_from_its_prepared_file_hears_what_its_own_weights_hear() {
-    recogniser();
-    let temp = tempfile::tempdir().unwrap();
-    for name in ["model.safetensors", "config.json", "tokenizer.json"] {
-        std::fs::copy(default_model_dir().join(name), temp.path().join(name)).unwrap();
-    }
+    let temp = copy_of_the_model();
     let prepared = temp.path().join("prepared.safetensors");
     let audio = load("jfk_inaugural_1961");
     let heard = |recogniser: Recogniser| {
@@ -238,8 +247,7 @@ fn a_model_loaded_from_its_prepared_file_hears_what_its_own_weights_hear() {
     assert_eq!(made, mapped);
     assert!(made.len() > 20, "{made:?}");
 
-    let cut = std::fs::metadata(&prepared).unwrap().len() / 3;
-    std::fs::OpenOptions::new().write(true).open(&prepared).unwrap().set_len(cut).unwrap();
+    let cut = cut_short(&prepared, 1.0 / 3.0);
     assert_eq!(heard(Recogniser::load(temp.path()).unwrap()), made);
     assert!(std::fs::metadata(&prepared).unwrap().len() > cut, "a damaged prepared file is made again");
 }
