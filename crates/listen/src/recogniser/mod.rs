@@ -11,6 +11,7 @@
 //! a window and timing its words, is here; the tidying of the words they hear is in `words`.
 
 mod live;
+mod readings;
 mod recent;
 mod rescoring;
 mod take;
@@ -28,7 +29,7 @@ use crate::config::ModelConfig;
 use crate::decode::{GreedyDecoder, Sampled, log_probability_of};
 use crate::install::ModelFiles;
 use crate::model::{DecoderState, Whisper};
-use crate::recogniser::rescoring::KeptReading;
+use crate::recogniser::readings::KeptReading;
 use crate::timing;
 use crate::tokenizer::Tokenizer;
 use crate::whisper::{FRAMES_PER_POSITION, SECONDS_PER_POSITION};
