@@ -17,7 +17,7 @@ use half::f16;
 use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
 
-use super::kernels::Right;
+use super::kernels::{self, Right};
 use super::step::{Stored, stored};
 use crate::layouts::Numbers;
 
@@ -102,7 +102,7 @@ impl Columns {
         let kept = tokens.min(vocabulary - first);
         if kept < tokens {
             let mut part = vec![0f32; rows * tokens];
-            super::kernels::multiply(&mut part, hidden, wide, rows, tokens, width, Right::AsIs, 1.0, false);
+            kernels::multiply(&mut part, hidden, wide, rows, tokens, width, Right::AsIs, 1.0, false);
             for (row, part) in part.chunks_exact(tokens).enumerate() {
                 // SAFETY: row `row`'s columns `first..first + kept` lie inside the logits
                 // (`first + kept <= vocabulary`), and only this worker writes them.
@@ -111,32 +111,11 @@ impl Columns {
             }
             return;
         }
-        // SAFETY: the product writes rows x tokens numbers at `logits + first`, a row every
-        // `vocabulary`: row r's columns first..first + tokens, inside the logits as
-        // `first + tokens <= vocabulary`, and written by this worker only. `hidden` and `wide`
-        // hold the rows x width and width x tokens numbers read (the assert above).
+        // SAFETY: the product writes row r's columns first..first + tokens of the logits, inside
+        // them as `first + tokens <= vocabulary`, and written by this worker only.
         unsafe {
-            gemm::gemm(
-                rows,
-                tokens,
-                width,
-                self.logits.add(first),
-                1,
-                vocabulary as isize,
-                false,
-                hidden.as_ptr(),
-                1,
-                width as isize,
-                wide.as_ptr(),
-                1,
-                tokens as isize,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
+            let out = self.logits.add(first);
+            kernels::multiply_into_rows(out, vocabulary, hidden, wide, rows, tokens, width, Right::AsIs, 1.0, false);
         }
     }
 }

@@ -130,23 +130,48 @@ pub(crate) fn multiply(
     scale: f32,
     shared: bool,
 ) {
-    assert!(out.len() == rows * columns && left.len() == rows * inner && right.len() == inner * columns);
+    assert_eq!(out.len(), rows * columns);
+    // SAFETY: `out` is rows x columns with rows of `columns` (the assert above), and borrowed
+    // mutably, so nothing else reads or writes it meanwhile.
+    unsafe { multiply_into_rows(out.as_mut_ptr(), columns, left, right, rows, columns, inner, right_is, scale, shared) }
+}
+
+/// [`multiply`] into `rows` rows of `columns` numbers at `out`, a row every `row_stride`
+/// numbers: a block of columns of a wider matrix.
+///
+/// # Safety
+/// Row r's numbers `out + r * row_stride .. + columns` must be valid to write, and nothing
+/// else may read or write them meanwhile.
+#[allow(clippy::too_many_arguments)]
+#[allow(unsafe_code)]
+pub(crate) unsafe fn multiply_into_rows(
+    out: *mut f32,
+    row_stride: usize,
+    left: &[f32],
+    right: &[f32],
+    rows: usize,
+    columns: usize,
+    inner: usize,
+    right_is: Right,
+    scale: f32,
+    shared: bool,
+) {
+    assert!(left.len() == rows * inner && right.len() == inner * columns && row_stride >= columns);
     let (right_column_stride, right_row_stride) = match right_is {
         Right::AsIs => (1, columns as isize),
         Right::Transposed => (inner as isize, 1),
     };
-    // SAFETY: the asserts above hold every index the strides reach inside its slice: `out` is
-    // rows x columns with rows of `columns`, `left` rows x inner with rows of `inner`, and
-    // `right` inner x columns in either layout. `out` is borrowed mutably, so nothing else
-    // reads or writes it meanwhile.
+    // SAFETY: the assert above holds every index the strides reach in `left` (rows x inner,
+    // rows of `inner`) and `right` (inner x columns in either layout); the caller answers for
+    // the rows written at `out`.
     unsafe {
         gemm::gemm(
             rows,
             columns,
             inner,
-            out.as_mut_ptr(),
+            out,
             1,
-            columns as isize,
+            row_stride as isize,
             false,
             left.as_ptr(),
             1,
