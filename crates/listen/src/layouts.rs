@@ -183,18 +183,20 @@ impl Layouts {
         #[allow(unsafe_code)]
         let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
         let file = Arc::new(map);
-        let tensors = SafeTensors::deserialize(&file).ok()?;
-        let (_, metadata) = SafeTensors::read_metadata(&file).ok()?;
+        // Checks the index against the file's length too; the data follow the header's length
+        // (eight bytes) and the header.
+        let (header, metadata) = SafeTensors::read_metadata(&file).ok()?;
         let stated = metadata.metadata().as_ref()?;
         if stated.get("layouts")?.as_str() != LAYOUTS_VERSION || *stated.get("made_from")? != made_from(weights_file) {
             return None;
         }
-        let start = file.as_ptr() as usize;
-        let index = tensors
-            .iter()
-            .map(|(name, view)| {
-                let at = view.data().as_ptr() as usize - start;
-                (name.to_string(), (view.dtype(), view.shape().to_vec(), at..at + view.data().len()))
+        let data = 8 + header;
+        let index = metadata
+            .tensors()
+            .into_iter()
+            .map(|(name, info)| {
+                let (from, to) = info.data_offsets;
+                (name, (info.dtype, info.shape.clone(), data + from..data + to))
             })
             .collect();
         Some(Layouts { source: Source::Mapped { file, index } })
