@@ -28,15 +28,6 @@ fn main() -> anyhow::Result<()> {
             steps.step(616)?;
         }
         println!("decoder step, Encore's own {:?}", clock.elapsed() / 50);
-        for count in [1, 2, 4, 8] {
-            let tokens = vec![616; count];
-            let clock = Instant::now();
-            for _ in 0..20 {
-                steps.feed(&tokens)?;
-                steps.take_back(count);
-            }
-            println!("decoder steps fed {count} at once {:?}", clock.elapsed() / 20);
-        }
     }
     let x = Tensor::randn(0f32, 1.0, (1, 384), &Device::Cpu)?;
     let w = Tensor::randn(0f32, 1.0, (384, 51864), &Device::Cpu)?;

@@ -7,9 +7,7 @@
 
 use crate::config::ModelConfig;
 use crate::cpu::kernels;
-use crate::cpu::step::Steps;
 use crate::model::{Decoder, DecoderState};
-use crate::script_ahead::{Guessing, ScriptAhead};
 use crate::tokenizer::Tokenizer;
 use crate::whisper::MAX_INITIAL_TIMESTAMP_STEPS;
 
@@ -30,16 +28,10 @@ pub struct Sampled {
 /// be made to invent.
 const MOST_ENDS_REFUSED: usize = 2;
 
-/// Tokens of the script guessed at once (see [`crate::script_ahead`]).
-const GUESSES: usize = 3;
-
 pub struct GreedyDecoder<'a> {
     pub decoder: &'a Decoder,
     pub tokenizer: &'a Tokenizer,
     pub config: &'a ModelConfig,
-    /// The script the take follows, when known: its next tokens are guessed and checked
-    /// several at a time.
-    pub script: Option<&'a ScriptAhead>,
 }
 
 impl GreedyDecoder<'_> {
@@ -86,12 +78,8 @@ impl GreedyDecoder<'_> {
             None => 0.0,
         };
         let mut logits: Vec<f32> = output.logits.last().to_vec();
-        // The prompt went through candle in one pass; the tokens after it go a step at a time,
-        // or several, where the script is there to guess them.
+        // The prompt went through candle in one pass; the tokens after it go a step at a time.
         let mut steps = self.decoder.steps(&state)?;
-        let mut ahead =
-            Ahead { guessing: self.script.map(|script| script.reading(self.tokenizer)), ..Ahead::default() };
-        let prompt_text: Vec<u32> = prompt.iter().copied().filter(|&t| self.tokenizer.is_text(t)).collect();
         let mut tokens: Vec<u32> = Vec::new();
         let mut log_probability_sum = 0.0;
         let mut ran_out = true;
@@ -126,12 +114,7 @@ impl GreedyDecoder<'_> {
                 break;
             }
             logits = match steps.as_mut() {
-                Some(steps) => {
-                    let left = limit - tokens.len();
-                    ahead.next(steps, &tokens, left, |guessing, most| {
-                        self.guesses(guessing, &prompt_text, &tokens, most)
-                    })?
-                }
+                Some(steps) => steps.step(best)?,
                 None => self.decoder.forward(&[best], &mut state, &[])?.logits.row(0).to_vec(),
             };
         }
@@ -142,27 +125,6 @@ impl GreedyDecoder<'_> {
             no_speech_probability,
             ran_out,
         })
-    }
-
-    /// At most `most` tokens likely to follow `written`, this window's tokens so far after
-    /// `prompt_text`: the script's next ones, after the timestamp that opens a segment where
-    /// one just closed (the next segment starts where the last ended).
-    fn guesses(&self, guessing: &mut Guessing, prompt_text: &[u32], written: &[u32], most: usize) -> Vec<u32> {
-        let tokenizer = self.tokenizer;
-        let mut guesses = Vec::with_capacity(most);
-        match written {
-            [.., text, closing] if tokenizer.is_text(*text) && tokenizer.is_timestamp(*closing) => {
-                guesses.push(*closing)
-            }
-            [] => guesses.push(tokenizer.special.timestamp_begin),
-            _ => {}
-        }
-        let mut text: Vec<u32> = prompt_text.to_vec();
-        text.extend(written.iter().copied().filter(|&t| tokenizer.is_text(t)));
-        let room = most.saturating_sub(guesses.len());
-        guesses.extend_from_slice(guessing.next(&text, room));
-        guesses.truncate(most);
-        guesses
     }
 
     /// Masks tokens the next step may not produce.
@@ -221,51 +183,6 @@ impl GreedyDecoder<'_> {
         if timestamp_mass > best_text {
             logits[..begin].fill(f32::NEG_INFINITY);
         }
-    }
-}
-
-/// Guessed tokens fed to the decoder and not yet checked, with the logits after each.
-#[derive(Default)]
-struct Ahead<'a> {
-    guessing: Option<Guessing<'a>>,
-    tokens: Vec<u32>,
-    logits: Vec<f32>,
-    /// Guesses checked so far.
-    checked: usize,
-}
-
-impl Ahead<'_> {
-    /// The logits after the last of `written`: read off the pass that fed it as a guess, or
-    /// from a new pass that feeds it and guesses after it, fewer than `left` (the tokens
-    /// decoding may still write) and than the window has room for.
-    fn next(
-        &mut self,
-        steps: &mut Steps,
-        written: &[u32],
-        left: usize,
-        guesses: impl FnOnce(&mut Guessing, usize) -> Vec<u32>,
-    ) -> candle_core::Result<Vec<f32>> {
-        let token = *written.last().expect("a token was just written");
-        if self.tokens.get(self.checked) == Some(&token) {
-            let vocabulary = self.logits.len() / (self.tokens.len() + 1);
-            self.checked += 1;
-            return Ok(self.logits[self.checked * vocabulary..][..vocabulary].to_vec());
-        }
-        steps.take_back(self.tokens.len() - self.checked);
-        self.tokens.clear();
-        self.checked = 0;
-        let room = left.min(steps.room());
-        if let Some(guessing) = self.guessing.as_mut()
-            && room > 1
-        {
-            self.tokens = guesses(guessing, (room - 1).min(GUESSES));
-        }
-        let mut fed = Vec::with_capacity(self.tokens.len() + 1);
-        fed.push(token);
-        fed.extend_from_slice(&self.tokens);
-        self.logits = steps.feed(&fed)?;
-        let vocabulary = self.logits.len() / fed.len();
-        Ok(self.logits[..vocabulary].to_vec())
     }
 }
 

@@ -26,8 +26,8 @@ use half::f16;
 use safetensors::{Dtype, SafeTensors};
 
 use crate::cpu::embeddings;
-use crate::cpu::int8;
 use crate::cpu::reading;
+use crate::cpu::step;
 
 /// The prepared file's name in a model's directory.
 pub const PREPARED_FILE: &str = "prepared.safetensors";
@@ -282,7 +282,7 @@ impl Layouts {
         let mut scales = None;
         let (quants, shape) = self
             .layout(name, &format!("{name}@int8"), |weight| {
-                let (quants, made_scales) = int8::quantized(weight)?;
+                let (quants, made_scales) = step::quantized(weight)?;
                 scales = Some(made_scales);
                 Ok((quants, weight.dims().to_vec()))
             })?
@@ -290,7 +290,7 @@ impl Layouts {
         let (scales, _) = self
             .layout(name, &format!("{name}@int8-scales"), |weight| {
                 let (outputs, inputs) = weight.dims2()?;
-                Ok((scales.take().expect("made with the numbers"), vec![outputs, inputs / int8::BLOCK]))
+                Ok((scales.take().expect("made with the numbers"), vec![outputs, inputs / step::BLOCK]))
             })?
             .ok_or_else(|| missing(name))?;
         let [outputs, inputs] = shape[..] else { candle_core::bail!("{name} is not a matrix") };

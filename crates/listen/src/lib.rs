@@ -17,7 +17,6 @@ mod layouts;
 mod mel;
 mod model;
 mod recogniser;
-mod script_ahead;
 mod stage_times;
 mod timing;
 mod tokenizer;

@@ -16,10 +16,9 @@ use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
 use crate::cpu::embeddings::Embeddings;
-use crate::cpu::int8::Int8Matrix;
 use crate::cpu::kernels::Gelu;
 use crate::cpu::reading::{Linear, ReadingLayer, ReadingWeights, TextMemory};
-use crate::cpu::step::{Norm, StepLayer, StepWeights, Steps};
+use crate::cpu::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
 use crate::layouts::{Layouts, Numbers};
 
 type Result<T> = candle_core::Result<T>;

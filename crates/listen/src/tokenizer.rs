@@ -146,13 +146,6 @@ impl Tokenizer {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
-    /// The token whose bytes are `bytes`, if the vocabulary has one.
-    pub fn token_of(&self, bytes: &[u8]) -> Option<u32> {
-        let char_of = byte_to_unicode();
-        let symbol: String = bytes.iter().map(|&b| char_of[b as usize]).collect();
-        self.ids.get(&symbol).copied()
-    }
-
     pub fn encode(&self, text: &str) -> Vec<u32> {
         let char_of = byte_to_unicode();
         let mut tokens = Vec::new();

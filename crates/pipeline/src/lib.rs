@@ -42,21 +42,11 @@ pub fn analyze_timed(
     audio: &Audio,
     progress: &mut dyn FnMut(f64),
 ) -> Result<(TakeReport, AnalysisTimes), encore_listen::ListenError> {
-    let (hearing, listening_times, listening) = recogniser
-        .listen(audio, &listening_to(script), &mut |p| progress(if p.total > 0.0 { p.done / p.total } else { 1.0 }))?;
+    let (hearing, listening_times, listening) = recogniser.listen(audio, &ListenOptions::default(), &mut |p| {
+        progress(if p.total > 0.0 { p.done / p.total } else { 1.0 })
+    })?;
     let mut times = AnalysisTimes { listening: listening_times, ..AnalysisTimes::default() };
     Ok((judge(recogniser, script, audio, &hearing, &listening, &mut times), times))
-}
-
-/// How a take of `script` is heard: as always, with the script read ahead to decode faster
-/// (which changes nothing heard; see [`ListenOptions::script_ahead`]).
-fn listening_to(script: &Script) -> ListenOptions {
-    let mut text = String::new();
-    for word in script.words() {
-        text.push_str(&word.text);
-        text.push(if word.ends_line { '\n' } else { ' ' });
-    }
-    ListenOptions { script_ahead: Some(text), ..ListenOptions::default() }
 }
 
 /// The take report from what was heard, putting each disagreement with the script back to

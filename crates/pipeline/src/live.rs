@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use encore_align::Prompter;
 use encore_audio::{Audio, SAMPLE_RATE, samples_in, seconds};
-use encore_listen::{ListenError, LiveHearing, Recogniser};
+use encore_listen::{ListenError, ListenOptions, LiveHearing, Recogniser};
 use encore_script::Script;
 use encore_take::TakeReport;
 use serde::Serialize;
@@ -263,7 +263,7 @@ struct HeardToTheEnd {
 /// The keeper: hears the take a window at a time as it is recorded, and all of it whenever
 /// the performer seems to have finished.
 fn keep_up(shared: &Shared, recogniser: &Recogniser, script: &Script) -> Result<Kept, ListenError> {
-    let mut heard = recogniser.start_hearing(&super::listening_to(script), true);
+    let mut heard = recogniser.start_hearing(&ListenOptions::default(), true);
     let mut to_the_end: Option<HeardToTheEnd> = None;
     let mut asked_until = 0.0;
     while !shared.stopping.load(Ordering::SeqCst) {

@@ -8,7 +8,6 @@
 //! without them.
 
 pub(crate) mod embeddings;
-pub(crate) mod int8;
 pub(crate) mod kernels;
 pub(crate) mod reading;
 pub(crate) mod step;

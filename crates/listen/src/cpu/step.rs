@@ -8,23 +8,182 @@
 //! steps, and what bounds it is the memory it reads: 20 MB of 8-bit projection, 8 MB of 8-bit
 //! layer weights and the window's 18 MB of audio keys and values.
 //!
-//! A step can also take several tokens at once ([`Steps::feed`]): the tokens decoding guesses
-//! come next, checked in one pass that reads the weights once. Each token's numbers are those
-//! of a step of its own, to the bit (see [`crate::cpu::int8`]), so a guess is kept exactly
-//! when decoding a token at a time would have written it.
-//!
-//! The weights are 8-bit ([`crate::cpu::int8`]).
+//! The weights are 8-bit numbers as candle's and ggml's Q8_0 (blocks of 32 sharing a scale
+//! rounded to half precision), and each input row is quantised the same way.
 //! [`Decoder::forward`](crate::model::Decoder::forward) reads the same weights in f32, so
 //! logits differ from its by what 8 bits round (tenths, on logits of tens), and they pick the
 //! same tokens (a test holds it on JFK's line).
 
-use candle_core::{Result, Storage};
+use candle_core::{Result, Storage, Tensor};
+use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
 
-use crate::cpu::int8::{Int8Matrix, Int8Rows};
 use crate::cpu::kernels;
 use crate::cpu::reading::{ReadingWeights, TextMemory};
+use crate::layouts::{Numbers, Quantized};
 use crate::model::AudioMemory;
+
+/// Weights in a row share a scale in blocks of this many (candle's and ggml's Q8_0).
+pub(crate) const BLOCK: usize = 32;
+
+/// Products smaller than this many weights are done on one thread: handing a few hundred
+/// rows to another thread costs more than it saves.
+const PARALLEL_FROM: usize = 1 << 18;
+
+/// Rows given to one worker at a time in a parallel product.
+const ROWS_PER_TASK: usize = 2048;
+
+/// Rows quantised by one worker at a time while loading.
+const QUANTIZED_PER_TASK: usize = 4096;
+
+/// A matrix of 8-bit weights, each row in blocks of [`BLOCK`] that share a scale, and its bias.
+pub(crate) struct Int8Matrix {
+    rows: usize,
+    columns: usize,
+    quants: Numbers<i8>,
+    scales: Numbers<f32>,
+    bias: Option<Numbers<f32>>,
+}
+
+impl Int8Matrix {
+    /// From a matrix [`quantized`], and its bias.
+    pub(crate) fn new(matrix: Quantized, bias: Option<Numbers<f32>>) -> Result<Int8Matrix> {
+        let Quantized { quants, scales, outputs: rows, inputs: columns } = matrix;
+        if quants.len() != rows * columns || scales.len() * BLOCK != quants.len() {
+            candle_core::bail!(
+                "{} numbers and {} scales are not an 8-bit matrix {rows} by {columns}",
+                quants.len(),
+                scales.len()
+            );
+        }
+        if bias.as_ref().is_some_and(|bias| bias.len() != rows) {
+            candle_core::bail!("an 8-bit matrix of {rows} rows has a bias of another length");
+        }
+        Ok(Int8Matrix { rows, columns, quants, scales, bias })
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// `out = self · x + bias`.
+    fn apply(&self, x: &Int8Vector, out: &mut [f32]) {
+        assert!(x.quants.len() == self.columns && out.len() == self.rows);
+        if self.rows * self.columns < PARALLEL_FROM {
+            self.apply_rows(0, x, out);
+        } else {
+            out.par_chunks_mut(ROWS_PER_TASK)
+                .enumerate()
+                .for_each(|(task, out)| self.apply_rows(task * ROWS_PER_TASK, x, out));
+        }
+    }
+
+    fn apply_rows(&self, first: usize, x: &Int8Vector, out: &mut [f32]) {
+        let (columns, blocks) = (self.columns, self.columns / BLOCK);
+        let quants = &self.quants[first * columns..(first + out.len()) * columns];
+        let scales = &self.scales[first * blocks..(first + out.len()) * blocks];
+        int8_rows(quants, scales, x, out);
+        if let Some(bias) = &self.bias {
+            for (o, b) in out.iter_mut().zip(&bias[first..]) {
+                *o += b;
+            }
+        }
+    }
+}
+
+/// `weight` (`[rows, columns]`, f32 or half precision) in 8 bits as candle's Q8_0 has it: the
+/// numbers, and a scale for each block of them.
+pub(crate) fn quantized(weight: &Tensor) -> Result<(Vec<i8>, Vec<f32>)> {
+    let (rows, columns) = weight.dims2()?;
+    if !columns.is_multiple_of(BLOCK) {
+        candle_core::bail!("an 8-bit matrix needs rows of a multiple of {BLOCK} weights, not {columns}");
+    }
+    let mut quants = vec![0i8; rows * columns];
+    let mut scales = vec![0f32; rows * columns / BLOCK];
+    // Read in place: a copy of the 80 MB embeddings would be the largest thing loading
+    // ever holds.
+    let (storage, layout) = weight.storage_and_layout();
+    // In parts on the pool's threads, as the weights are widened (see `ModelFiles::read`):
+    // the embeddings alone are 20 million weights.
+    let part = QUANTIZED_PER_TASK * columns;
+    let parts = quants.par_chunks_mut(part).zip(scales.par_chunks_mut(part / BLOCK));
+    match stored(&storage, layout)? {
+        Stored::F32(values) => values
+            .par_chunks(part)
+            .zip(parts)
+            .for_each(|(values, (quants, scales))| quantize_into(values, quants, scales)),
+        // A block at a time through the stack: memory a worker takes stays in its own arena.
+        Stored::F16(values) => values.par_chunks(part).zip(parts).for_each(|(values, (quants, scales))| {
+            let blocks = values.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)).zip(scales);
+            for ((values, quants), scale) in blocks {
+                let mut widened = [0f32; BLOCK];
+                values.convert_to_f32_slice(&mut widened);
+                quantize_into(&widened, quants, std::slice::from_mut(scale));
+            }
+        }),
+    }
+    Ok((quants, scales))
+}
+
+/// A vector quantised like the rows of an [`Int8Matrix`], to be multiplied by one.
+#[derive(Default)]
+struct Int8Vector {
+    quants: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl Int8Vector {
+    fn set(&mut self, values: &[f32]) {
+        self.quants.resize(values.len(), 0);
+        self.scales.resize(values.len() / BLOCK, 0.0);
+        quantize_into(values, &mut self.quants, &mut self.scales);
+    }
+}
+
+/// Each block of 32 values becomes 8-bit integers and a scale, `max |v| / 127`, rounded to half
+/// precision after the integers are taken with the unrounded one, as candle does.
+fn quantize_into(values: &[f32], quants: &mut [i8], scales: &mut [f32]) {
+    for ((block, quants), scale) in values.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)).zip(scales) {
+        let peak = block.iter().fold(0f32, |peak, v| peak.max(v.abs()));
+        let step = peak / 127.0;
+        let inverse = if step != 0.0 { 1.0 / step } else { 0.0 };
+        *scale = half::f16::from_f32(step).to_f32();
+        for (q, &v) in quants.iter_mut().zip(block) {
+            *q = rounded(v * inverse);
+        }
+    }
+}
+
+/// `value.round() as i8` (halves away from zero) for the quantiser's values, at most 127 and a
+/// little in size, without a call into the C library: baseline x86-64 has no instruction that
+/// rounds so, and `roundf` took a quarter of the model's loading. The fraction left after
+/// truncating is exact for any value under 2^23, so this is `round` to the bit.
+fn rounded(value: f32) -> i8 {
+    let whole = value as i32;
+    let rest = value - whole as f32;
+    (whole + i32::from(rest >= 0.5) - i32::from(rest <= -0.5)) as i8
+}
+
+/// `out[r] = row r of (quants, scales) · x`, for consecutive rows.
+#[allow(unsafe_code)]
+fn int8_rows(quants: &[i8], scales: &[f32], x: &Int8Vector, out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return unsafe { avx2::int8_rows(quants, scales, x, out) };
+    }
+    let (columns, blocks) = (x.quants.len(), x.scales.len());
+    for ((row, row_scales), out) in quants.chunks_exact(columns).zip(scales.chunks_exact(blocks)).zip(out) {
+        let mut total = 0f32;
+        for (((w, v), sw), sv) in
+            row.chunks_exact(BLOCK).zip(x.quants.chunks_exact(BLOCK)).zip(row_scales).zip(&x.scales)
+        {
+            let sum: i32 = w.iter().zip(v).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum();
+            total += sw * sv * sum as f32;
+        }
+        *out = total;
+    }
+}
 
 /// One head's attention for one query: key and value `p` are `query.len()` numbers at
 /// `p * stride` in `keys` and `values`.
@@ -84,6 +243,39 @@ fn add_scaled(out: &mut [f32], weight: f32, values: &[f32]) {
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{BLOCK, Int8Vector};
+
+    /// [`super::int8_rows`] in AVX2: each block of 32 products is summed in eight 32-bit lanes
+    /// (`maddubs` takes an unsigned left side, so the signs move to the right), scaled and
+    /// added to eight float lanes, which are summed once per row.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn int8_rows(quants: &[i8], scales: &[f32], x: &Int8Vector, out: &mut [f32]) {
+        let (columns, blocks) = (x.quants.len(), x.scales.len());
+        assert!(quants.len() == out.len() * columns && scales.len() == out.len() * blocks);
+        let ones = _mm256_set1_epi16(1);
+        for (r, out) in out.iter_mut().enumerate() {
+            let mut total = _mm256_setzero_ps();
+            for b in 0..blocks {
+                // SAFETY: row r's block b and x's block b are 32 bytes inside their slices (the
+                // assert above and `x`'s own length); loads are unaligned.
+                let (w, v) = unsafe {
+                    (
+                        _mm256_loadu_si256(quants.as_ptr().add(r * columns + b * BLOCK) as *const __m256i),
+                        _mm256_loadu_si256(x.quants.as_ptr().add(b * BLOCK) as *const __m256i),
+                    )
+                };
+                let pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(v, w));
+                let quads = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones));
+                total = _mm256_fmadd_ps(_mm256_set1_ps(scales[r * blocks + b] * x.scales[b]), quads, total);
+            }
+            let half = _mm_add_ps(_mm256_castps256_ps128(total), _mm256_extractf128_ps(total, 1));
+            let pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
+            *out = _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)));
+        }
+    }
+
     /// [`super::attend_one`] compiled for AVX2 and FMA, so that its loops use them.
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn attend_one(q: &super::OneQuery, scores: &mut Vec<f32>, out: &mut [f32]) {
@@ -112,13 +304,6 @@ pub(crate) struct Norm {
 impl Norm {
     pub(crate) fn new(scale: &[f32], shift: &[f32]) -> Norm {
         Norm { scale: scale.to_vec(), shift: shift.to_vec() }
-    }
-
-    /// [`Norm::apply`] to each row of `width` numbers.
-    pub(crate) fn apply_rows(&self, x: &[f32], out: &mut [f32], width: usize) {
-        for (x, out) in x.chunks_exact(width).zip(out.chunks_exact_mut(width)) {
-            self.apply(x, out);
-        }
     }
 
     pub(crate) fn apply(&self, x: &[f32], out: &mut [f32]) {
@@ -156,11 +341,11 @@ pub(crate) struct StepWeights {
 }
 
 impl StepWeights {
-    /// The logits of final hidden rows (already normed), one row of logits after another.
+    /// The logits of one final hidden row (already normed).
     pub(crate) fn logits(&self, hidden: &[f32]) -> Vec<f32> {
-        let mut quantized = Int8Rows::default();
-        quantized.set(hidden, self.width);
-        let mut logits = vec![0f32; hidden.len() / self.width * self.projection.rows()];
+        let mut quantized = Int8Vector::default();
+        quantized.set(hidden);
+        let mut logits = vec![0f32; self.projection.rows()];
         self.projection.apply(&quantized, &mut logits);
         logits
     }
@@ -181,18 +366,16 @@ pub struct Steps<'a> {
     scratch: Scratch,
 }
 
-/// Buffers a step writes into, kept from one step to the next; each holds a row per token fed.
+/// Buffers a step writes into, kept from one step to the next.
 #[derive(Default)]
 struct Scratch {
     x: Vec<f32>,
     normed: Vec<f32>,
-    quantized: Int8Rows,
+    quantized: Int8Vector,
     wide: Vec<f32>,
     attended: Vec<f32>,
     projected: Vec<f32>,
     scores: Vec<f32>,
-    /// Cross-attention's results head by head, `[heads, tokens, head width]`.
-    by_head: Vec<f32>,
 }
 
 impl<'a> Steps<'a> {
@@ -224,121 +407,80 @@ impl<'a> Steps<'a> {
     }
 
     /// Feeds one token; returns the logits for the next.
-    #[cfg(any(test, feature = "internals"))]
     pub fn step(&mut self, token: u32) -> Result<Vec<f32>> {
-        self.feed(&[token])
-    }
-
-    /// Feeds `tokens`, each after the one before; returns the logits after each, one row of
-    /// the vocabulary's width after another: the numbers [`Steps::step`] gives fed them one by
-    /// one, to the bit.
-    pub fn feed(&mut self, tokens: &[u32]) -> Result<Vec<f32>> {
-        if self.length + tokens.len() > self.reading.text_positions() {
-            candle_core::bail!("the decoder reads at most {} tokens a window", self.reading.text_positions());
-        }
         let weights = self.weights;
-        let (width, heads, count) = (weights.width, weights.heads, tokens.len());
+        let (width, heads) = (weights.width, weights.heads);
         let head_width = width / heads;
         let scale = 1.0 / (head_width as f32).sqrt();
         let s = &mut self.scratch;
         s.x.clear();
-        for (position, &token) in (self.length..).zip(tokens) {
-            self.reading.embed(token as usize, position, &mut s.x);
-        }
-        s.normed.resize(count * width, 0.0);
-        s.attended.resize(count * width, 0.0);
-        s.projected.resize(count * width, 0.0);
+        self.reading.embed(token as usize, self.length, &mut s.x);
+        s.normed.resize(width, 0.0);
+        s.attended.resize(width, 0.0);
+        s.projected.resize(width, 0.0);
         for (index, layer) in weights.layers.iter().enumerate() {
-            // Self-attention, each token over those before it and itself.
-            layer.self_norm.apply_rows(&s.x, &mut s.normed, width);
-            s.quantized.set(&s.normed, width);
-            let fused = layer.query_key_value.rows();
-            s.wide.resize(count * fused, 0.0);
+            // Self-attention over the tokens so far and this one.
+            layer.self_norm.apply(&s.x, &mut s.normed);
+            s.quantized.set(&s.normed);
+            s.wide.resize(layer.query_key_value.rows(), 0.0);
             layer.query_key_value.apply(&s.quantized, &mut s.wide);
-            for row in s.wide.chunks_exact(fused) {
-                self.keys[index].extend_from_slice(&row[width..2 * width]);
-                self.values[index].extend_from_slice(&row[2 * width..3 * width]);
+            let (query, key_value) = s.wide.split_at(width);
+            self.keys[index].extend_from_slice(&key_value[..width]);
+            self.values[index].extend_from_slice(&key_value[width..]);
+            let positions = self.length + 1;
+            for head in 0..heads {
+                let part = head * head_width..(head + 1) * head_width;
+                let one = OneQuery {
+                    query: &query[part.clone()],
+                    keys: &self.keys[index][part.start..],
+                    values: &self.values[index][part.start..],
+                    positions,
+                    stride: width,
+                    scale,
+                };
+                attend(&one, &mut s.scores, &mut s.attended[part]);
             }
-            for (i, (row, attended)) in s.wide.chunks_exact(fused).zip(s.attended.chunks_exact_mut(width)).enumerate() {
-                for head in 0..heads {
-                    let part = head * head_width..(head + 1) * head_width;
-                    let one = OneQuery {
-                        query: &row[part.clone()],
-                        keys: &self.keys[index][part.start..],
-                        values: &self.values[index][part.start..],
-                        positions: self.length + i + 1,
-                        stride: width,
-                        scale,
-                    };
-                    attend(&one, &mut s.scores, &mut attended[part]);
-                }
-            }
-            s.quantized.set(&s.attended, width);
+            s.quantized.set(&s.attended);
             layer.self_out.apply(&s.quantized, &mut s.projected);
             add(&mut s.x, &s.projected);
 
-            // Cross-attention over the window's audio, a head of a token per worker.
-            layer.cross_norm.apply_rows(&s.x, &mut s.normed, width);
-            s.quantized.set(&s.normed, width);
-            s.wide.resize(count * width, 0.0);
+            // Cross-attention over the window's audio, a head per worker.
+            layer.cross_norm.apply(&s.x, &mut s.normed);
+            s.quantized.set(&s.normed);
+            s.wide.resize(width, 0.0);
             layer.cross_query.apply(&s.quantized, &mut s.wide);
             let (keys, values) = &self.audio[index];
             let positions = keys.len() / width;
-            let queries = &s.wide;
-            // A head's keys and values (768 KB) are read once for all the tokens: they stay in
-            // the core's cache from one token to the next.
-            s.by_head.resize(count * width, 0.0);
-            s.by_head.par_chunks_mut(count * head_width).enumerate().for_each_init(Vec::new, |scores, (head, out)| {
+            let query = &s.wide;
+            s.attended.par_chunks_mut(head_width).enumerate().for_each_init(Vec::new, |scores, (head, out)| {
                 let per_head = positions * head_width;
-                for (i, out) in out.chunks_exact_mut(head_width).enumerate() {
-                    let one = OneQuery {
-                        query: &queries[i * width + head * head_width..][..head_width],
-                        keys: &keys[head * per_head..][..per_head],
-                        values: &values[head * per_head..][..per_head],
-                        positions,
-                        stride: head_width,
-                        scale,
-                    };
-                    attend(&one, scores, out);
-                }
+                let one = OneQuery {
+                    query: &query[head * head_width..][..head_width],
+                    keys: &keys[head * per_head..][..per_head],
+                    values: &values[head * per_head..][..per_head],
+                    positions,
+                    stride: head_width,
+                    scale,
+                };
+                attend(&one, scores, out);
             });
-            for (head, by_head) in s.by_head.chunks_exact(count * head_width).enumerate() {
-                for (out, attended) in by_head.chunks_exact(head_width).zip(s.attended.chunks_exact_mut(width)) {
-                    attended[head * head_width..][..head_width].copy_from_slice(out);
-                }
-            }
-            s.quantized.set(&s.attended, width);
+            s.quantized.set(&s.attended);
             layer.cross_out.apply(&s.quantized, &mut s.projected);
             add(&mut s.x, &s.projected);
 
             // Feed-forward.
-            layer.feed_forward_norm.apply_rows(&s.x, &mut s.normed, width);
-            s.quantized.set(&s.normed, width);
-            let inner = layer.up.rows();
-            s.wide.resize(count * inner, 0.0);
+            layer.feed_forward_norm.apply(&s.x, &mut s.normed);
+            s.quantized.set(&s.normed);
+            s.wide.resize(layer.up.rows(), 0.0);
             layer.up.apply(&s.quantized, &mut s.wide);
             kernels::gelu_in_place(&mut s.wide);
-            s.quantized.set(&s.wide, inner);
+            s.quantized.set(&s.wide);
             layer.down.apply(&s.quantized, &mut s.projected);
             add(&mut s.x, &s.projected);
         }
-        self.length += count;
-        weights.norm.apply_rows(&s.x, &mut s.normed, width);
+        self.length += 1;
+        weights.norm.apply(&s.x, &mut s.normed);
         Ok(weights.logits(&s.normed))
-    }
-
-    /// How many more tokens the window has room for.
-    pub fn room(&self) -> usize {
-        self.reading.text_positions() - self.length
-    }
-
-    /// Takes back the last `count` tokens fed: guesses that decoding did not keep.
-    pub fn take_back(&mut self, count: usize) {
-        self.length -= count.min(self.length);
-        let kept = self.length * self.weights.width;
-        for rows in self.keys.iter_mut().chain(&mut self.values) {
-            rows.truncate(kept);
-        }
     }
 }
 
@@ -364,4 +506,40 @@ pub(crate) fn stored<'s>(storage: &'s Storage, layout: &candle_core::Layout) -> 
         candle_core::CpuStorage::F16(values) => Stored::F16(&values[start..end]),
         _ => Stored::F32(&cpu.as_slice::<f32>()?[start..end]),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{DType, Device, Tensor};
+
+    use super::{quantized, rounded};
+
+    /// The installed model keeps its matrices in half precision, and they are quantised
+    /// straight from it: the result must be what quantising them widened gives.
+    #[test]
+    fn half_precision_quantises_as_its_widened_numbers_do() {
+        let (rows, columns) = (5, 96);
+        let values: Vec<f32> = (0..rows * columns).map(|i| (i as f32 * 0.61).cos() * (1 + i % 7) as f32).collect();
+        let half = Tensor::from_slice(&values, (rows, columns), &Device::Cpu).unwrap().to_dtype(DType::F16).unwrap();
+        let widened = half.to_dtype(DType::F32).unwrap();
+        assert_eq!(quantized(&half).unwrap(), quantized(&widened).unwrap());
+    }
+
+    #[test]
+    fn rounding_is_the_library_s_to_the_bit() {
+        let mut values = vec![0.0f32, -0.0, 0.5, -0.5, 1.5, -1.5, 126.5, -126.5, 127.0, 127.49, -127.00002, f32::NAN];
+        for half in [0.5f32, 1.5, 2.5, 126.5] {
+            values.extend([half.next_down(), half.next_up(), -half.next_down(), -half.next_up()]);
+        }
+        // Values the quantiser can meet, up to a little over 127 either way, a few thousand
+        // apart in the order of their bits.
+        let mut bits = 0u32;
+        while f32::from_bits(bits) <= 127.1 {
+            values.extend([f32::from_bits(bits), -f32::from_bits(bits)]);
+            bits += 997;
+        }
+        for value in values {
+            assert_eq!(rounded(value), value.round() as i8, "{value:e}");
+        }
+    }
 }

@@ -14,7 +14,6 @@ use super::words::{merge_looped_fillers, normalise_filler};
 use super::{ListenOptions, Listening, Recogniser};
 use crate::ListenError;
 use crate::mel;
-use crate::script_ahead::ScriptAhead;
 use crate::stage_times::{ListeningProgress, StageTimes};
 use crate::timing;
 use crate::whisper::{FRAMES_PER_POSITION, FRAMES_PER_WINDOW, HOP, PROMPT_TOKENS, SAMPLE_RATE, SECONDS_PER_POSITION};
@@ -73,8 +72,6 @@ pub struct LiveHearing {
     settled_peak: mel::SettledPeak,
     keep_windows: bool,
     times: StageTimes,
-    /// The script the take follows, read ahead by decoding.
-    script: Option<Arc<ScriptAhead>>,
 }
 
 impl LiveHearing {
@@ -125,7 +122,6 @@ impl Recogniser {
             settled_peak: mel::SettledPeak::default(),
             keep_windows,
             times: StageTimes::default(),
-            script: options.script_ahead.as_deref().map(|script| Arc::new(ScriptAhead::new(&self.tokenizer, script))),
         }
     }
 
@@ -221,7 +217,7 @@ impl Recogniser {
                 let last_words = holds_the_end && (LEAST_LAST_WORDS..=MOST_LAST_WORDS).contains(&unheard);
                 !(heading_alone || last_words)
             };
-            let sampled = self.decode_window(&window, &heard.history, heard.script.as_deref(), &may_end)?;
+            let sampled = self.decode_window(&window, &heard.history, &may_end)?;
             times.decoder += clock.elapsed().as_secs_f64();
 
             let silent = sampled.no_speech_probability > 0.6 && sampled.average_log_probability < -1.0;

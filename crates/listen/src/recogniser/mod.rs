@@ -30,7 +30,6 @@ use crate::decode::{GreedyDecoder, Sampled, log_probability_of};
 use crate::install::ModelFiles;
 use crate::model::{DecoderState, Whisper};
 use crate::recogniser::readings::KeptReading;
-use crate::script_ahead::ScriptAhead;
 use crate::timing;
 use crate::tokenizer::Tokenizer;
 use crate::whisper::{FRAMES_PER_POSITION, SECONDS_PER_POSITION};
@@ -49,17 +48,11 @@ pub struct ListenOptions {
     /// first window sees the whole prompt: later ones are prompted by what was heard before,
     /// as always, and the script's start is kept when the prompt must be cut.
     pub script_prompt: Option<String>,
-    /// The script the take follows, when known (`None`, the default: decode a token at a
-    /// time). Decoding guesses the script's next tokens and checks several in one pass of the
-    /// decoder, keeping only those it would have written one at a time: what is heard is the
-    /// same, and a take read as written is decoded in a fraction of the passes (see
-    /// [`crate::script_ahead`]).
-    pub script_ahead: Option<String>,
 }
 
 impl Default for ListenOptions {
     fn default() -> Self {
-        ListenOptions { verbatim: true, script_prompt: None, script_ahead: None }
+        ListenOptions { verbatim: true, script_prompt: None }
     }
 }
 
@@ -146,10 +139,9 @@ impl Recogniser {
         &self,
         window: &DecoderState,
         history: &[u32],
-        script: Option<&ScriptAhead>,
         may_end: &dyn Fn(&[u32]) -> bool,
     ) -> Result<Sampled, ListenError> {
-        let decoder = self.greedy(script);
+        let decoder = self.greedy();
         // Looked for every eighth token: finding a loop reads the whole decoding so far.
         let stuck = |tokens: &[u32]| tokens.len().is_multiple_of(8) && self.stuck_in_loop(tokens);
         let first =
@@ -168,8 +160,8 @@ impl Recogniser {
         Ok(better)
     }
 
-    fn greedy<'a>(&'a self, script: Option<&'a ScriptAhead>) -> GreedyDecoder<'a> {
-        GreedyDecoder { decoder: &self.model.decoder, tokenizer: &self.tokenizer, config: &self.config, script }
+    fn greedy(&self) -> GreedyDecoder<'_> {
+        GreedyDecoder { decoder: &self.model.decoder, tokenizer: &self.tokenizer, config: &self.config }
     }
 
     /// Text tokens grouped into words as they are written: each with the index of its first
@@ -339,34 +331,5 @@ mod tests {
             assert!(worst < 1.0, "after token {position} the logits differ by {worst}");
         }
         assert_eq!(steps.length, tokens.len());
-    }
-
-    /// Tokens fed together, as guesses are, give the numbers each gives fed alone, to the bit,
-    /// and tokens taken back leave the window as if they had never been fed.
-    #[test]
-    fn tokens_fed_together_read_as_each_fed_alone() {
-        let (recogniser, window) = jfk_window();
-        let mut tokens = recogniser.tokenizer.start_sequence();
-        let start = tokens.len();
-        tokens.extend(recogniser.tokenizer.encode(" And so my fellow Americans, ask not what your country can do"));
-        let decoder = &recogniser.model.decoder;
-        let mut state = window.restart();
-        decoder.forward(&tokens[..start], &mut state, &[]).unwrap();
-        let mut alone = decoder.steps(&state).unwrap().expect("8-bit weights decode a step at a time");
-        let one_by_one: Vec<f32> = tokens[start..].iter().flat_map(|&token| alone.step(token).unwrap()).collect();
-        let bits = |logits: &[f32]| logits.iter().map(|l| l.to_bits()).collect::<Vec<_>>();
-        let mut together = decoder.steps(&state).unwrap().unwrap();
-        let vocabulary = one_by_one.len() / (tokens.len() - start);
-        let mut fed = start;
-        for count in [1, 3, 2, 4, 3] {
-            // A wrong guess fed and taken back first changes nothing.
-            together.feed(&[tokens[fed]; 3]).unwrap();
-            together.take_back(3);
-            let logits = together.feed(&tokens[fed..fed + count]).unwrap();
-            let expected = &one_by_one[(fed - start) * vocabulary..(fed - start + count) * vocabulary];
-            assert!(bits(&logits) == bits(expected), "{count} tokens fed together from {fed}");
-            fed += count;
-        }
-        assert_eq!(together.length, fed);
     }
 }

@@ -51,7 +51,7 @@ impl Recogniser {
         let input = Tensor::from_vec(features, (1, bands, frames), &Device::Cpu)?;
         let encoded = self.model.encoder.forward(&input)?;
         let state = self.model.decoder.start(&encoded)?;
-        let decoder = self.greedy(None);
+        let decoder = self.greedy();
         let seconds = frames as f64 / FRAMES_PER_SECOND as f64;
         let limit = (seconds * MOST_TOKENS_PER_SECOND) as usize + 8;
         // On audio that stops mid-speech the decoder seldom ends: it says the stretch again, or
