@@ -35,6 +35,6 @@ pub use stage_times::{ListeningProgress, StageTimes};
 #[cfg(feature = "internals")]
 pub mod internals {
     pub use crate::install::ModelFiles;
-    pub use crate::model::{Precision, Whisper};
+    pub use crate::model::{EncoderPrecision, Precision, Whisper};
     pub use crate::tokenizer::Tokenizer;
 }

@@ -16,6 +16,7 @@ use candle_nn::LayerNorm;
 
 use crate::config::ModelConfig;
 use crate::cpu::embeddings::Embeddings;
+use crate::cpu::encoder_int8::Int8Weights;
 use crate::cpu::kernels::Gelu;
 use crate::cpu::reading::{Linear, ReadingLayer, ReadingWeights, TextMemory};
 use crate::cpu::step::{Int8Matrix, Norm, StepLayer, StepWeights, Steps};
@@ -54,6 +55,26 @@ impl Precision {
     }
 }
 
+/// How the encoder's linear layers multiply: in f32 (the default), or in 8 bits, asked for with
+/// `ENCORE_ENCODER_PRECISION=int8`, where the CPU has AVX-512 VNNI (see
+/// [`crate::cpu::encoder_int8`]). Its attention is in f32 either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncoderPrecision {
+    F32,
+    Int8,
+}
+
+impl EncoderPrecision {
+    /// `ENCORE_ENCODER_PRECISION=int8` asks for 8 bits; f32 otherwise. Read once.
+    pub fn from_environment() -> EncoderPrecision {
+        static CHOSEN: std::sync::OnceLock<EncoderPrecision> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| match std::env::var("ENCORE_ENCODER_PRECISION").as_deref() {
+            Ok("int8") => EncoderPrecision::Int8,
+            _ => EncoderPrecision::F32,
+        })
+    }
+}
+
 /// A linear layer of the encoder, whose products have 1500 rows, through candle.
 struct Projection {
     /// The weight transposed, `[inputs, outputs]`: `gemm` reads it so without repacking it (a
@@ -62,6 +83,9 @@ struct Projection {
     /// product: half the memory, and a product of 1500 rows costs a thousand times the
     /// widening.
     inputs_by_outputs: Numbers<half::f16>,
+    /// The weight in 8 bits, quantised at the first product asked for in 8 bits (`None` where
+    /// the CPU cannot multiply them; see [`crate::cpu::encoder_int8`]).
+    int8: std::sync::OnceLock<Option<Int8Weights>>,
     inputs: usize,
     outputs: usize,
     bias: Option<Tensor>,
@@ -74,17 +98,40 @@ impl Projection {
             .plain_if_any(&format!("{prefix}/bias"))?
             .map(|(bias, shape)| Tensor::from_slice(&bias, shape, &Device::Cpu))
             .transpose()?;
-        Ok(Projection { inputs_by_outputs: weight.numbers, inputs: weight.inputs, outputs: weight.outputs, bias })
+        let (inputs_by_outputs, inputs, outputs) = (weight.numbers, weight.inputs, weight.outputs);
+        Ok(Projection { inputs_by_outputs, int8: std::sync::OnceLock::new(), inputs, outputs, bias })
     }
-}
 
-impl Module for Projection {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// `x · weight` in 8 bits, where the weight is there so.
+    fn in_int8(&self, x: &Tensor) -> Result<Option<Tensor>> {
+        let int8 = self.int8.get_or_init(|| Int8Weights::new(&self.inputs_by_outputs, self.inputs, self.outputs));
+        let Some(int8) = int8 else { return Ok(None) };
+        let (batch, positions, _) = x.dims3()?;
+        let x = x.contiguous()?;
+        let (storage, layout) = x.storage_and_layout();
+        let crate::cpu::step::Stored::F32(values) = crate::cpu::step::stored(&storage, layout)? else {
+            return Ok(None);
+        };
+        let product = int8.multiply(values, batch * positions);
+        Tensor::from_vec(product, (batch, positions, self.outputs), &Device::Cpu).map(Some)
+    }
+
+    /// `x · weight + bias`, in 8 bits where `precision` says so and the weight is there so.
+    fn forward(&self, x: &Tensor, precision: EncoderPrecision) -> Result<Tensor> {
         use half::slice::HalfFloatSliceExt;
-        let mut wide = vec![0f32; self.inputs_by_outputs.len()];
-        self.inputs_by_outputs.convert_to_f32_slice(&mut wide);
-        let weight = Tensor::from_vec(wide, (self.inputs, self.outputs), &Device::Cpu)?;
-        let y = x.broadcast_matmul(&weight)?;
+        let int8 = match precision {
+            EncoderPrecision::Int8 => self.in_int8(x)?,
+            EncoderPrecision::F32 => None,
+        };
+        let y = match int8 {
+            Some(y) => y,
+            None => {
+                let mut wide = vec![0f32; self.inputs_by_outputs.len()];
+                self.inputs_by_outputs.convert_to_f32_slice(&mut wide);
+                let weight = Tensor::from_vec(wide, (self.inputs, self.outputs), &Device::Cpu)?;
+                x.broadcast_matmul(&weight)?
+            }
+        };
         match &self.bias {
             Some(bias) => y.broadcast_add(bias),
             None => Ok(y),
@@ -125,8 +172,9 @@ impl FeedForward {
         })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        x + self.down.forward(&self.up.forward(&self.norm.forward(x)?)?.apply_op1_no_bwd(&Gelu)?)?
+    fn forward(&self, x: &Tensor, precision: EncoderPrecision) -> Result<Tensor> {
+        let up = self.up.forward(&self.norm.forward(x)?, precision)?.apply_op1_no_bwd(&Gelu)?;
+        x + self.down.forward(&up, precision)?
     }
 }
 
@@ -148,9 +196,9 @@ impl SelfAttention {
         })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let fused = self.query_key_value.forward(&self.norm.forward(x)?)?;
-        x + self.out.forward(&attend_all(&fused, self.heads)?)?
+    fn forward(&self, x: &Tensor, precision: EncoderPrecision) -> Result<Tensor> {
+        let fused = self.query_key_value.forward(&self.norm.forward(x)?, precision)?;
+        x + self.out.forward(&attend_all(&fused, self.heads)?, precision)?
     }
 }
 
@@ -190,6 +238,11 @@ impl Encoder {
 
     /// `mel` is `[1, bands, 3000]`; the result is `[1, 1500, width]`.
     pub fn forward(&self, mel: &Tensor) -> Result<Tensor> {
+        self.forward_in(mel, EncoderPrecision::from_environment())
+    }
+
+    /// [`Encoder::forward`] in the precision given (8 bits only where the CPU has them).
+    pub fn forward_in(&self, mel: &Tensor, precision: EncoderPrecision) -> Result<Tensor> {
         let convolve = |x: &Tensor, (weight, bias): &(Tensor, Tensor), stride| -> Result<Tensor> {
             x.conv1d(weight, 1, stride, 1, 1)?.broadcast_add(&bias.reshape((1, (), 1))?)?.apply_op1_no_bwd(&Gelu)
         };
@@ -198,8 +251,8 @@ impl Encoder {
         let positions = self.positions.narrow(0, 0, x.dim(1)?)?;
         let mut x = x.broadcast_add(&positions)?;
         for layer in &self.layers {
-            x = layer.attention.forward(&x)?;
-            x = layer.feed_forward.forward(&x)?;
+            x = layer.attention.forward(&x, precision)?;
+            x = layer.feed_forward.forward(&x, precision)?;
         }
         self.norm.forward(&x)
     }

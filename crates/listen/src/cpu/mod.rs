@@ -8,6 +8,7 @@
 //! without them.
 
 pub(crate) mod embeddings;
+pub(crate) mod encoder_int8;
 pub(crate) mod kernels;
 pub(crate) mod reading;
 pub(crate) mod step;

@@ -270,6 +270,14 @@ mod tests {
 
     /// The model, and JFK's 11 s in one window, ready for the decoder.
     pub(super) fn jfk_window() -> (Recogniser, DecoderState) {
+        let (recogniser, input) = jfk_input();
+        let encoded = recogniser.model.encoder.forward(&input).unwrap();
+        let window = recogniser.model.decoder.start(&encoded).unwrap();
+        (recogniser, window)
+    }
+
+    /// The model, and JFK's 11 s as the encoder's input.
+    fn jfk_input() -> (Recogniser, Tensor) {
         let dir = crate::default_model_dir();
         if !crate::is_model_dir(&dir) {
             crate::install(&dir, crate::DEFAULT_MODEL, &[], &mut |message| eprintln!("{message}"))
@@ -282,9 +290,34 @@ mod tests {
         let spectrogram = mel::Spectrogram::new(&audio.samples, FRAMES_PER_WINDOW * HOP, bands);
         let features = spectrogram.window(0, audio.samples.len() / HOP);
         let input = Tensor::from_vec(features, (1, bands, FRAMES_PER_WINDOW), &Device::Cpu).unwrap();
-        let encoded = recogniser.model.encoder.forward(&input).unwrap();
-        let window = recogniser.model.decoder.start(&encoded).unwrap();
-        (recogniser, window)
+        (recogniser, input)
+    }
+
+    /// The encoder's 8-bit products (where the CPU has them) hear JFK's line as its f32 ones
+    /// do: the same tokens, from encoded audio within what 8 bits round.
+    #[test]
+    fn the_8_bit_encoder_hears_what_the_f32_one_hears() {
+        use crate::model::EncoderPrecision;
+        if !crate::cpu::encoder_int8::available() {
+            eprintln!("this CPU has no AVX-512 VNNI: the encoder multiplies in f32 only");
+        }
+        let (recogniser, input) = jfk_input();
+        let encoder = &recogniser.model.encoder;
+        let wide = encoder.forward_in(&input, EncoderPrecision::F32).unwrap();
+        let narrow = encoder.forward_in(&input, EncoderPrecision::Int8).unwrap();
+        let (wide_numbers, narrow_numbers) = (
+            wide.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            narrow.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+        );
+        let size = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let difference: Vec<f32> = wide_numbers.iter().zip(&narrow_numbers).map(|(a, b)| a - b).collect();
+        let relative = size(&difference) / size(&wide_numbers);
+        assert!(relative < 0.05, "the 8-bit encoding is {relative} away from the f32 one");
+        let heard = |encoded: &Tensor| {
+            let window = recogniser.model.decoder.start(encoded).unwrap();
+            recogniser.greedy().decode_until(&window, &[], &|_| false, &|_| true).unwrap().tokens
+        };
+        assert_eq!(heard(&narrow), heard(&wide));
     }
 
     /// The prompt before a window is fed without logits of its own: the tokens that are
