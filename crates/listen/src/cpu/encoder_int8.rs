@@ -56,7 +56,7 @@ pub(crate) struct Int8Weights {
     /// Each column's scale.
     scales: Vec<f32>,
     /// For each block of inputs, 128 times each column's weights summed over the block: what
-    /// the rows' offset adds to the block's sums, `[blocks, outputs]`.
+    /// the rows' offset adds to the block's sums; panel by panel, `[panels, blocks, 32]`.
     offsets: Vec<i32>,
     inputs: usize,
     outputs: usize,
@@ -93,10 +93,10 @@ impl Int8Weights {
         let scales: Vec<f32> = peaks.iter().map(|&peak| if peak > 0.0 { peak / 127.0 } else { 1.0 }).collect();
         let blocks = inputs / BLOCK;
         let mut packed = vec![0i8; inputs * outputs];
-        let mut panel_offsets = vec![0i32; blocks * outputs];
+        let mut offsets = vec![0i32; blocks * outputs];
         packed
             .par_chunks_mut(inputs * PANEL_COLUMNS)
-            .zip(panel_offsets.par_chunks_mut(blocks * PANEL_COLUMNS))
+            .zip(offsets.par_chunks_mut(blocks * PANEL_COLUMNS))
             .enumerate()
             .for_each(|(panel, (packed, offsets))| {
                 let columns = panel * PANEL_COLUMNS..(panel + 1) * PANEL_COLUMNS;
@@ -111,13 +111,6 @@ impl Int8Weights {
                     }
                 }
             });
-        // Offsets panel by panel, `[panels, blocks, 32]`, to `[blocks, outputs]`.
-        let mut offsets = vec![0i32; blocks * outputs];
-        for (panel, panel_offsets) in panel_offsets.chunks_exact(blocks * PANEL_COLUMNS).enumerate() {
-            for (block, sums) in panel_offsets.chunks_exact(PANEL_COLUMNS).enumerate() {
-                offsets[block * outputs + panel * PANEL_COLUMNS..][..PANEL_COLUMNS].copy_from_slice(sums);
-            }
-        }
         Some(Int8Weights { packed, scales, offsets, inputs, outputs })
     }
 
@@ -188,7 +181,7 @@ mod avx512 {
     pub(super) fn rows(weights: &Int8Weights, left: &[f32], tiles: &mut Tiles, out: &mut [f32]) {
         let (inputs, outputs) = (weights.inputs, weights.outputs);
         tiles.quantise(left, inputs, quantise_block);
-        let quads = inputs / QUAD;
+        let (quads, blocks) = (inputs / QUAD, inputs / BLOCK);
         assert!(out.len() == tiles.rows * outputs && tiles.numbers.len() >= tiles.rows * inputs);
         for panel in 0..outputs / PANEL_COLUMNS {
             let numbers = &weights.packed[panel * quads * PANEL_COLUMNS * QUAD..][..quads * PANEL_COLUMNS * QUAD];
@@ -198,7 +191,8 @@ mod avx512 {
                 let valid = (tiles.rows - first).min(TILE_ROWS);
                 let rows = &tiles.numbers[first * inputs..][..TILE_ROWS * inputs];
                 let scales = &tiles.scales[first * inputs / BLOCK..][..TILE_ROWS * inputs / BLOCK];
-                let sums = multiply_tile(rows, scales, numbers, &weights.offsets, column, inputs, outputs);
+                let offsets = &weights.offsets[panel * blocks * PANEL_COLUMNS..][..blocks * PANEL_COLUMNS];
+                let sums = multiply_tile(rows, scales, numbers, offsets, inputs);
                 // Each sum scaled by its column's scale.
                 // SAFETY: the loads read 16 columns from `column` and `column + 16`, inside the
                 // column scales (`column + 32 <= outputs`); the stores write 32 numbers of each
@@ -250,17 +244,14 @@ mod avx512 {
         row_scales: &[f32],
         panel: &[i8],
         offsets: &[i32],
-        column: usize,
         inputs: usize,
-        outputs: usize,
     ) -> [[__m512; 2]; TILE_ROWS] {
         let (quads, blocks) = (inputs / QUAD, inputs / BLOCK);
         assert!(tile.len() == TILE_ROWS * inputs && panel.len() == quads * PANEL_COLUMNS * QUAD);
-        assert!(row_scales.len() == TILE_ROWS * blocks && offsets.len() == blocks * outputs);
-        assert!(column + PANEL_COLUMNS <= outputs);
+        assert!(row_scales.len() == TILE_ROWS * blocks && offsets.len() == blocks * PANEL_COLUMNS);
         // SAFETY (the whole body): the loads read quad q of each tile row (inside `tile`), the
         // 64 bytes of columns 0-15, then 16-31, of quad q of `panel` (inside it), and 16
-        // offsets from `column` and `column + 16` in block g's row of `offsets` (inside it):
+        // offsets at 0 and 16 of block g's 32 in `offsets` (inside it):
         // the asserts above.
         unsafe {
             let mut totals = [[_mm512_setzero_ps(); 2]; TILE_ROWS];
@@ -278,7 +269,7 @@ mod avx512 {
                     }
                 }
                 let offsets = [0, 16]
-                    .map(|h| _mm512_loadu_si512(offsets.as_ptr().add(block * outputs + column + h) as *const __m512i));
+                    .map(|h| _mm512_loadu_si512(offsets.as_ptr().add(block * PANEL_COLUMNS + h) as *const __m512i));
                 for (row, (totals, sums)) in totals.iter_mut().zip(&sums).enumerate() {
                     let scale = _mm512_set1_ps(row_scales[row * blocks + block]);
                     for h in 0..2 {
